@@ -1,0 +1,37 @@
+# Wrappers around CMake presets. `make run` and `make test` install missing dependencies first.
+.PHONY: all deps release run test test-gcc test-clang fuzz bench clean
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CLANG := $(shell command -v clang++ 2>/dev/null)
+
+all: release
+
+deps:
+	@./scripts/install-deps.sh
+
+release: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+run: release
+	./build/release/ferry --root examples/www --listen 127.0.0.1:8080
+
+# g++ build with every module and all tests; then clang with every module off, with the
+# fuzz targets (each runs briefly). Both builds treat warnings as errors.
+test: deps test-gcc test-clang
+
+test-gcc:
+	cmake --preset test-gcc
+	cmake --build --preset test-gcc -j $(JOBS)
+	ctest --preset test-gcc
+
+test-clang:
+	cmake --preset test-clang
+	cmake --build --preset test-clang -j $(JOBS)
+	ctest --preset test-clang
+
+bench: release
+	./bench/run.sh
+
+clean:
+	rm -rf build

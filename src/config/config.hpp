@@ -1,0 +1,104 @@
+// The server's configuration as plain values. Built once from TOML (config_loader) and
+// command-line overrides, validated, then shared read-only by every worker. Runtime code reads
+// this, never TOML.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "modules/pipeline_extensions.hpp"
+
+namespace ferry {
+
+using milliseconds = std::chrono::milliseconds;
+
+struct listener_config {
+  std::string host = "0.0.0.0";  // IPv4 or IPv6 literal (no brackets) or "localhost"
+  std::uint16_t port = 8080;     // 0 binds a free port; the log line shows the real one
+};
+
+enum class dotfile_policy { deny, allow };
+enum class symlink_policy { within_root, deny, follow };
+enum class log_format { text, json };
+enum class access_log_format { combined, json };
+
+struct cors_config {
+  std::vector<std::string> allow_origins;  // exact origins, or "*" for any
+  std::vector<std::string> allow_methods{"GET", "HEAD", "OPTIONS"};
+  std::vector<std::string> allow_headers;
+  std::vector<std::string> expose_headers;
+  bool allow_credentials = false;
+  std::int64_t max_age_seconds = -1;  // -1: no Access-Control-Max-Age
+};
+
+// Headers added to responses whose path matches `path` (a glob: `*` within one segment,
+// `**` across segments, `?` one character). Rules apply in order; later values win.
+struct header_rule {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> set;  // name, value (empty value removes)
+  bool has_cors = false;
+  cors_config cors;
+};
+
+struct limits_config {
+  std::size_t max_request_head = 8192;    // request line + headers, bytes → 431
+  std::size_t max_header_count = 64;      // → 431
+  std::size_t max_uri_length = 4096;      // request target, bytes → 414
+  std::uint64_t max_body_size = 1 << 20;  // request body, bytes → 413
+  std::size_t max_ranges = 16;            // ranges in one Range header; more → whole file
+  std::size_t max_connections = 10000;    // per worker; over it new connections are closed
+  std::size_t max_keepalive_requests = 0; // 0: unlimited
+};
+
+struct timeouts_config {
+  milliseconds request_head{10'000};  // from first byte (or idle end) to a complete head
+  milliseconds idle{60'000};          // keep-alive wait for the next request
+  milliseconds body{30'000};          // whole request body
+  milliseconds send{30'000};          // without any send progress
+  milliseconds shutdown_grace{10'000};
+};
+
+struct precompressed_config {
+  bool enabled = true;
+  std::vector<std::string> encodings{"br", "zstd", "gzip"};  // server preference order
+};
+
+struct logging_config {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string error_log = "stderr";  // stderr, stdout, or a file path
+  log_format error_format = log_format::text;
+  std::string access_log = "off";  // off, stdout, stderr, or a file path
+  access_log_format access_format = access_log_format::combined;
+};
+
+struct config {
+  std::string source;  // file the config came from ("" when none)
+
+  std::vector<listener_config> listeners{listener_config{}};
+  unsigned workers = 0;  // 0: one per CPU
+  std::string root = ".";
+  std::vector<std::string> index_files{"index.html"};
+  bool directory_listing = false;
+  dotfile_policy dotfiles = dotfile_policy::deny;
+  symlink_policy symlinks = symlink_policy::within_root;
+  std::string spa_fallback;                       // path under root, "" = off
+  std::map<int, std::string> error_pages;         // status → path under root
+  std::map<std::string, std::string> mime_types;  // extension (no dot) → content type
+  std::string server_header = "ferry";            // "" omits the Server header
+  precompressed_config precompressed;
+  std::vector<header_rule> headers;
+  limits_config limits;
+  timeouts_config timeouts;
+  logging_config logging;
+
+  // What the compiled-in modules built from their tables.
+  pipeline_extensions extensions;
+};
+
+}  // namespace ferry

@@ -1,0 +1,36 @@
+// Streaming content-coding interface for on-the-fly compression. An encoder is created per
+// response and fed the file in chunks, so memory is bounded by the codec's window, never by
+// the file size.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace ferry {
+
+class content_encoder {
+ public:
+  virtual ~content_encoder() = default;
+  // Compresses `input` and appends the output produced so far to `output`. With `finish`, all
+  // remaining output is flushed and the stream closed; no call may follow.
+  virtual std::error_code encode(std::span<const char> input, bool finish, std::string& output) = 0;
+};
+
+class content_encoder_factory {
+ public:
+  virtual ~content_encoder_factory() = default;
+  // Codings this factory can produce ("br", "gzip"), in server preference order.
+  virtual std::span<const std::string_view> codings() const = 0;
+  // Whether a representation of this media type (without parameters) and size is worth
+  // compressing on the fly.
+  virtual bool should_compress(std::string_view media_type, std::uint64_t size) const = 0;
+  // A fresh encoder for one response, or null when the coding is not offered.
+  virtual std::unique_ptr<content_encoder> create(std::string_view coding) const = 0;
+};
+
+}  // namespace ferry

@@ -1,6 +1,8 @@
 // Content-Type by file extension.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -10,6 +12,10 @@ namespace ferry {
 
 class mime_table {
  public:
+  // Longer extensions are never looked up (content_type answers octet-stream), so an override
+  // key longer than this can never match; config validation may reject it.
+  static constexpr std::size_t max_extension_length = 16;
+
   // `overrides` maps an extension without the dot (case-insensitive) to a full Content-Type
   // value; it takes precedence over the built-in table.
   explicit mime_table(const std::map<std::string, std::string>& overrides = {});
@@ -21,7 +27,16 @@ class mime_table {
   std::string_view content_type(std::string_view file_name) const;
 
  private:
-  std::unordered_map<std::string, std::string> by_extension_;  // lower-case extension → value
+  // Transparent hashing lets content_type look up a string_view of a stack buffer without
+  // building a std::string (no allocation on the request path).
+  struct extension_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  // lower-case extension → value
+  std::unordered_map<std::string, std::string, extension_hash, std::equal_to<>> by_extension_;
 };
 
 // The media type of a Content-Type value without parameters, e.g. "text/html".

@@ -16,6 +16,9 @@ std::string format_http_date(std::time_t t);
 
 // Parses IMF-fixdate, obsolete RFC 850 and asctime formats. nullopt when invalid.
 std::optional<std::time_t> parse_http_date(std::string_view text);
+// The same, with RFC 850's two-digit years resolved against `now` instead of the clock
+// (RFC 9110 §5.6.7: more than 50 years ahead means the previous century).
+std::optional<std::time_t> parse_http_date(std::string_view text, std::time_t now);
 
 // The current time as IMF-fixdate, formatted at most once per second. One per thread.
 class date_cache {

@@ -1,1 +1,142 @@
-// Placeholder: replaced by the server.
+#include "server/server.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "log/logging.hpp"
+#include "server/worker.hpp"
+
+namespace ferry {
+
+namespace {
+
+constexpr int listen_backlog = 4096;
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+std::string describe(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(a->sin6_port));
+  }
+  const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+  ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(a->sin_port));
+}
+
+}  // namespace
+
+int bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+  if (rc != 0) {
+    throw std::system_error(EINVAL, std::generic_category(),
+                            "cannot resolve listen address " + host + ": " + ::gai_strerror(rc));
+  }
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found, &::freeaddrinfo);
+  const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) fail("socket");
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (found->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail("cannot bind " + host + ":" + service);
+  }
+  if (::listen(fd, listen_backlog) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail("listen " + host + ":" + service);
+  }
+  if (bound_address != nullptr) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    *bound_address = describe(addr);
+  }
+  return fd;
+}
+
+server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
+  unsigned count = cfg_->workers;
+  if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+  auto first_site = std::make_shared<const site>(cfg_);
+  auto access_log = access_log_target::open(cfg_->logging);
+  for (unsigned i = 0; i < count; ++i) {
+    workers_.push_back(std::make_unique<worker>(i, first_site, access_log));
+  }
+  // The first socket of each listener resolves port 0 to a real port; every other worker
+  // binds its own socket to that same address (SO_REUSEPORT: the kernel spreads connections).
+  for (const auto& l : cfg_->listeners) {
+    std::string address;
+    const int first = bind_listener(l.host, l.port, &address);
+    workers_[0]->add_listener(first);
+    const auto colon = address.rfind(':');
+    const auto real_port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
+    for (std::size_t i = 1; i < workers_.size(); ++i) {
+      workers_[i]->add_listener(bind_listener(l.host, real_port, nullptr));
+    }
+    addresses_.push_back(address);
+  }
+}
+
+server::~server() {
+  drain();
+  join();
+}
+
+void server::start() {
+  for (auto& w : workers_) {
+    threads_.emplace_back([&w] { w->run(); });
+  }
+  for (const auto& a : addresses_) log::info("listening on http://{}", a);
+  log::info("serving {} with {} worker(s)", cfg_->root, workers_.size());
+}
+
+void server::reload(std::shared_ptr<const config> next) {
+  auto next_site = std::make_shared<const site>(next);
+  auto access_log = access_log_target::open(next->logging);
+  bool listeners_changed = next->listeners.size() != cfg_->listeners.size();
+  for (std::size_t i = 0; !listeners_changed && i < next->listeners.size(); ++i) {
+    listeners_changed = next->listeners[i].host != cfg_->listeners[i].host ||
+                        next->listeners[i].port != cfg_->listeners[i].port;
+  }
+  if (listeners_changed || next->workers != cfg_->workers) {
+    log::warn("reload: listen and workers changes take effect on restart; keeping the current ones");
+  }
+  for (auto& w : workers_) w->update(next_site, access_log);
+  cfg_ = std::move(next);
+}
+
+void server::drain() {
+  for (auto& w : workers_) w->drain(cfg_->timeouts.shutdown_grace);
+}
+
+void server::join() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace ferry

@@ -1,0 +1,176 @@
+#include "config/config_checks.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace ferry {
+
+namespace {
+
+bool is_control(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7f;
+}
+
+bool has_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), is_control);
+}
+
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Headers whose values decide message framing or the connection; a rule setting them would
+// corrupt responses.
+constexpr std::array<std::string_view, 10> server_owned_headers{
+    "Content-Length", "Transfer-Encoding", "Connection",    "Keep-Alive",      "Upgrade", "TE",
+    "Trailer",        "Proxy-Connection",  "Content-Range", "Content-Encoding"};
+
+// Whether `path` has a "." or ".." segment.
+bool has_dot_segment(std::string_view path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const auto segment = path.substr(start, end - start);
+    if (segment == "." || segment == "..") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_http_token(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
+}
+
+std::string check_header_name(std::string_view name) {
+  if (!is_http_token(name)) return "a header name must be a token (letters, digits and !#$%&'*+-.^_`|~)";
+  for (const auto owned : server_owned_headers) {
+    if (iequals(name, owned)) return "the server sets " + std::string(owned) + " itself";
+  }
+  return {};
+}
+
+std::string check_header_value(std::string_view value) {
+  for (const char c : value) {
+    if (c == '\t') continue;
+    if (c == '\r' || c == '\n') return "a header value must not contain CR or LF";
+    if (c == '\0') return "a header value must not contain NUL";
+    if (is_control(c)) return "a header value must not contain control characters";
+  }
+  return {};
+}
+
+std::string check_server_header(std::string_view value) {
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte > 0x7e) return "must be printable ASCII (no CR, LF or other controls)";
+  }
+  return {};
+}
+
+std::string check_file_path(std::string_view path) {
+  if (path.empty() || path.front() != '/') return "must be an absolute path starting with '/'";
+  if (has_control(path)) return "must not contain control characters";
+  if (has_dot_segment(path)) return "must not contain \".\" or \"..\" segments";
+  return {};
+}
+
+std::string check_path_glob(std::string_view glob) {
+  if (glob.empty() || glob.front() != '/') return "must start with '/'";
+  if (has_control(glob)) return "must not contain control characters";
+  return {};
+}
+
+std::string check_index_name(std::string_view name) {
+  if (name.empty()) return "must not be empty";
+  if (name.find('/') != std::string_view::npos) return "must be a file name without '/'";
+  if (name == "." || name == "..") return "must be a file name, not \".\" or \"..\"";
+  if (has_control(name)) return "must not contain control characters";
+  return {};
+}
+
+std::string check_extension(std::string_view extension) {
+  if (extension.empty()) return "must not be empty";
+  for (const char c : extension) {
+    if (c == '.') return "must be an extension without '.' (\"html\", not \".html\")";
+    if (c == '/' || c == ' ' || is_control(c)) return "must not contain '/', spaces or control characters";
+  }
+  return {};
+}
+
+std::string check_media_type(std::string_view media_type) {
+  const auto slash = media_type.find('/');
+  if (slash == std::string_view::npos) return "must be \"type/subtype\"";
+  const auto type = media_type.substr(0, slash);
+  auto rest = media_type.substr(slash + 1);
+  const auto semicolon = rest.find(';');
+  const auto subtype = rest.substr(0, semicolon);
+  if (!is_http_token(type) || !is_http_token(subtype)) return "must be \"type/subtype\" made of tokens";
+  if (semicolon != std::string_view::npos) {
+    const auto parameters = rest.substr(semicolon);
+    if (!check_header_value(parameters).empty()) return "parameters must not contain control characters";
+  }
+  return {};
+}
+
+std::string check_origin(std::string_view origin) {
+  if (origin == "*") return {};
+  const auto scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) {
+    return "must be \"*\" or \"scheme://host[:port]\"";
+  }
+  const auto host = origin.substr(scheme_end + 3);
+  if (host.empty()) return "has no host";
+  for (const char c : host) {
+    if (c == '/' || c == '?' || c == '#')
+      return "must not have a path (\"https://a.example\", no trailing '/')";
+    if (c == ' ' || is_control(c) || static_cast<unsigned char>(c) >= 0x80) {
+      return "must not contain spaces, control or non-ASCII characters";
+    }
+  }
+  for (const char c : origin.substr(0, scheme_end)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      return "has an invalid scheme";
+    }
+  }
+  return {};
+}
+
+std::string check_precompressed_encoding(std::string_view encoding) {
+  if (encoding == "br" || encoding == "zstd" || encoding == "gzip") return {};
+  return "must be one of \"br\", \"zstd\", \"gzip\"";
+}
+
+std::string check_log_level(std::string_view level) {
+  constexpr std::array<std::string_view, 7> levels{"trace", "debug",    "info", "warn",
+                                                   "error", "critical", "off"};
+  if (std::find(levels.begin(), levels.end(), level) != levels.end()) return {};
+  return "must be one of trace, debug, info, warn, error, critical, off";
+}
+
+std::string check_error_log(std::string_view target) {
+  if (target.empty()) return "must be \"stderr\", \"stdout\" or a file path";
+  if (target == "off")
+    return "the error log cannot be turned off (use \"stderr\", \"stdout\" or a file path)";
+  if (has_control(target)) return "must not contain control characters";
+  return {};
+}
+
+std::string check_access_log(std::string_view target) {
+  if (target.empty()) return "must be \"off\", \"stdout\", \"stderr\" or a file path";
+  if (has_control(target)) return "must not contain control characters";
+  return {};
+}
+
+}  // namespace ferry

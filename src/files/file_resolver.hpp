@@ -1,0 +1,54 @@
+// Opens request paths beneath the document root so that nothing outside it can be reached.
+// Linux: openat2(RESOLVE_BENEATH); where openat2 is missing: component-wise openat with
+// O_NOFOLLOW (symlinks are then refused even within the root).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "files/open_file.hpp"
+
+namespace ferry {
+
+enum class lookup_kind {
+  file,        // `file` is open
+  directory,   // the path names a directory
+  not_found,   // missing, a dotfile, a special file, or a symlink the policy refuses
+  forbidden,   // exists but may not be read (EACCES)
+  error,       // anything else (e.g. out of file descriptors); `error` holds errno
+};
+
+struct lookup_result {
+  lookup_kind kind = lookup_kind::not_found;
+  open_file file;
+  int error = 0;
+};
+
+class file_resolver {
+ public:
+  // Opens the root directory; throws std::system_error when it cannot (start-up only).
+  file_resolver(const std::string& root, symlink_policy symlinks, dotfile_policy dotfiles);
+  ~file_resolver();
+  file_resolver(const file_resolver&) = delete;
+  file_resolver& operator=(const file_resolver&) = delete;
+
+  // `path` is normalised (normalize_path): starts with '/', no dot-segments. A trailing '/' is
+  // ignored for the lookup. Regular files are opened; directories are reported, not opened.
+  lookup_result open(std::string_view path) const;
+
+  // Opens a directory for listing; -1 when it cannot. The caller closes the fd.
+  int open_directory(std::string_view path) const;
+
+  // Whether any segment of `path` starts with '.'.
+  static bool has_dot_segment(std::string_view path);
+
+ private:
+  int open_beneath(std::string_view relative, int flags) const;
+
+  int root_fd_ = -1;
+  symlink_policy symlinks_;
+  dotfile_policy dotfiles_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,43 @@
+// An open regular file and what a response needs to know about it. Header-only: responses
+// (src/http) hold these without depending on the files library.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <ctime>
+#include <utility>
+
+namespace ferry {
+
+class open_file {
+ public:
+  open_file() = default;
+  explicit open_file(int fd) : fd_(fd) {}
+  ~open_file() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  open_file(const open_file&) = delete;
+  open_file& operator=(const open_file&) = delete;
+  open_file(open_file&& other) noexcept
+      : size(other.size), mtime(other.mtime), fd_(std::exchange(other.fd_, -1)) {}
+  open_file& operator=(open_file&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(other.fd_, -1);
+      size = other.size;
+      mtime = other.mtime;
+    }
+    return *this;
+  }
+
+  int fd() const { return fd_; }
+
+  std::uint64_t size = 0;
+  std::time_t mtime = 0;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace ferry

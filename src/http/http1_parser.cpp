@@ -1,0 +1,338 @@
+// The only file that includes <llhttp.h>. llhttp runs in strict mode; this wrapper adds the
+// checks llhttp leaves to the application: limits, Host rules, request-target forms, control
+// bytes in field values, and the method/version distinctions behind 501 and 505.
+#include "http/http1_parser.hpp"
+
+#include <llhttp.h>
+
+#include <cstring>
+
+#include "http/authority.hpp"
+
+namespace ferry {
+
+namespace {
+
+constexpr bool is_tchar(unsigned char c) {
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
+}
+
+// Extends `view` with [at, at+length) when contiguous, else starts it there.
+void append_span(std::string_view& view, const char* at, std::size_t length) {
+  if (!view.empty() && view.data() + view.size() == at) {
+    view = std::string_view(view.data(), view.size() + length);
+  } else if (view.empty()) {
+    view = std::string_view(at, length);
+  } else {
+    // Never happens while the caller keeps the head contiguous; treat as the start of a span.
+    view = std::string_view(at, length);
+  }
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+}  // namespace
+
+struct http1_parser::state {
+  llhttp_t parser{};
+  llhttp_settings_t settings{};
+  http1_limits limits;
+  request req;
+  const char* message_start = nullptr;  // first byte fed for this message
+  const char* last_byte = nullptr;      // end of the latest span seen in the head
+  std::size_t head_bytes = 0;
+  bool started = false;
+  bool head_done = false;
+  bool upgrade_pause = false;
+  bool in_field = false;
+  std::size_t host_count = 0;
+  std::uint64_t body_bytes = 0;
+  header_view field;
+  int user_status = 0;
+  const char* user_reason = nullptr;
+
+  int fail(int status, const char* reason) {
+    user_status = status;
+    user_reason = reason;
+    return HPE_USER;
+  }
+
+  void reset() {
+    llhttp_init(&parser, HTTP_REQUEST, &settings);
+    parser.data = this;
+    req.clear();
+    message_start = nullptr;
+    last_byte = nullptr;
+    head_bytes = 0;
+    started = head_done = upgrade_pause = in_field = false;
+    host_count = 0;
+    body_bytes = 0;
+    field = {};
+    user_status = 0;
+    user_reason = nullptr;
+  }
+
+  static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
+
+  void mark(const char* at, std::size_t length) {
+    started = true;
+    last_byte = at + length;
+  }
+
+  static int on_method(llhttp_t* p, const char* at, std::size_t length) {
+    auto& s = of(p);
+    s.mark(at, length);
+    append_span(s.req.method_name, at, length);
+    return 0;
+  }
+
+  static int on_method_complete(llhttp_t* p) {
+    auto& s = of(p);
+    switch (llhttp_get_method(p)) {
+      case HTTP_GET: s.req.method = http_method::get; break;
+      case HTTP_HEAD: s.req.method = http_method::head; break;
+      case HTTP_OPTIONS: s.req.method = http_method::options; break;
+      case HTTP_CONNECT: s.req.method = http_method::connect; break;
+      default: s.req.method = http_method::other_known; break;
+    }
+    return 0;
+  }
+
+  static int on_url(llhttp_t* p, const char* at, std::size_t length) {
+    auto& s = of(p);
+    s.mark(at, length);
+    append_span(s.req.target, at, length);
+    if (s.req.target.size() > s.limits.max_uri_length) return s.fail(414, "request target too long");
+    return 0;
+  }
+
+  static int on_version_complete(llhttp_t* p) {
+    auto& s = of(p);
+    s.req.version_major = llhttp_get_http_major(p);
+    s.req.version_minor = llhttp_get_http_minor(p);
+    if (s.req.version_major != 1) return s.fail(505, "unsupported HTTP version");
+    return 0;
+  }
+
+  static int on_header_field(llhttp_t* p, const char* at, std::size_t length) {
+    auto& s = of(p);
+    s.mark(at, length);
+    if (!s.in_field) {
+      s.in_field = true;
+      s.field = {};
+      if (s.req.headers.size() >= s.limits.max_header_count) return s.fail(431, "too many header fields");
+    }
+    append_span(s.field.name, at, length);
+    return 0;
+  }
+
+  static int on_header_field_complete(llhttp_t* p) {
+    of(p).in_field = false;
+    return 0;
+  }
+
+  static int on_header_value(llhttp_t* p, const char* at, std::size_t length) {
+    auto& s = of(p);
+    s.mark(at, length);
+    for (std::size_t i = 0; i < length; ++i) {
+      const auto c = static_cast<unsigned char>(at[i]);
+      // CR/LF here means obs-fold; other controls and NUL are never valid in a field value.
+      if ((c < 0x20 && c != '\t') || c == 0x7f) return s.fail(400, "control byte in field value");
+    }
+    append_span(s.field.value, at, length);
+    return 0;
+  }
+
+  static int on_header_value_complete(llhttp_t* p) {
+    auto& s = of(p);
+    s.field.value = trim(s.field.value);
+    if (iequals(s.field.name, "host")) ++s.host_count;
+    s.req.headers.push_back(s.field);
+    s.field = {};
+    return 0;
+  }
+
+  static int on_headers_complete(llhttp_t* p) {
+    auto& s = of(p);
+    if (s.in_field) return s.fail(400, "header field without value");
+    s.head_done = true;
+    s.head_bytes = static_cast<std::size_t>(s.last_byte - s.message_start) + 4;
+    if (s.head_bytes > s.limits.max_head) return s.fail(431, "request head too large");
+    request& r = s.req;
+    if (r.method == http_method::connect) return s.fail(405, "CONNECT");
+    if (s.host_count > 1) return s.fail(400, "more than one Host");
+    if (r.version_minor >= 1 && s.host_count == 0) return s.fail(400, "HTTP/1.1 request without Host");
+    const int target_status = split_request_target(r);
+    if (target_status != 0) return s.fail(target_status, "invalid request target");
+    if (s.host_count == 1) {
+      const auto host = r.header("host");
+      if (!is_valid_authority(host)) return s.fail(400, "invalid Host");
+      if (!r.absolute_form) r.authority = host;
+    }
+    r.keep_alive = llhttp_should_keep_alive(p) != 0;
+    r.chunked = (p->flags & F_CHUNKED) != 0;
+    if ((p->flags & F_CONTENT_LENGTH) != 0) {
+      r.content_length = p->content_length;
+      if (r.content_length > s.limits.max_body) return s.fail(413, "Content-Length over limit");
+    }
+    return 0;
+  }
+
+  static int on_body(llhttp_t* p, const char*, std::size_t length) {
+    auto& s = of(p);
+    s.body_bytes += length;
+    if (s.body_bytes > s.limits.max_body) return s.fail(413, "body over limit");
+    return 0;
+  }
+
+  static int on_message_complete(llhttp_t* p) {
+    (void)p;
+    return HPE_PAUSED;
+  }
+
+  // A request-target in origin-form, absolute-form (http/https), or "*" for OPTIONS (RFC 9112 §3.2).
+  static int split_request_target(request& r) {
+    std::string_view t = r.target;
+    if (t.empty()) return 400;
+    if (t.find('#') != std::string_view::npos) return 400;
+    if (t == "*") {
+      if (r.method != http_method::options) return 400;
+      r.path = t;
+      return 0;
+    }
+    if (t.front() != '/') {
+      std::size_t scheme_end = t.find("://");
+      if (scheme_end == std::string_view::npos) return 400;
+      const auto scheme = t.substr(0, scheme_end);
+      if (!iequals(scheme, "http") && !iequals(scheme, "https")) return 400;
+      t.remove_prefix(scheme_end + 3);
+      const std::size_t authority_end = t.find_first_of("/?");
+      const auto authority = t.substr(0, authority_end);
+      if (authority.empty() || !is_valid_authority(authority)) return 400;
+      r.authority = authority;
+      r.absolute_form = true;
+      t = authority_end == std::string_view::npos ? std::string_view{} : t.substr(authority_end);
+      if (t.empty() || t.front() == '?') {
+        r.path = "/";
+        if (!t.empty()) {
+          r.has_query = true;
+          r.query = t.substr(1);
+        }
+        return 0;
+      }
+    }
+    const std::size_t q = t.find('?');
+    r.path = t.substr(0, q);
+    if (q != std::string_view::npos) {
+      r.has_query = true;
+      r.query = t.substr(q + 1);
+    }
+    return 0;
+  }
+};
+
+http1_parser::http1_parser(const http1_limits& limits) : state_(std::make_unique<state>()) {
+  auto& s = *state_;
+  s.limits = limits;
+  llhttp_settings_init(&s.settings);
+  s.settings.on_method = &state::on_method;
+  s.settings.on_method_complete = &state::on_method_complete;
+  s.settings.on_url = &state::on_url;
+  s.settings.on_version_complete = &state::on_version_complete;
+  s.settings.on_header_field = &state::on_header_field;
+  s.settings.on_header_field_complete = &state::on_header_field_complete;
+  s.settings.on_header_value = &state::on_header_value;
+  s.settings.on_header_value_complete = &state::on_header_value_complete;
+  s.settings.on_headers_complete = &state::on_headers_complete;
+  s.settings.on_body = &state::on_body;
+  s.settings.on_message_complete = &state::on_message_complete;
+  s.req.headers.reserve(16);
+  s.reset();
+}
+
+http1_parser::~http1_parser() = default;
+
+void http1_parser::set_limits(const http1_limits& limits) { state_->limits = limits; }
+
+const request& http1_parser::current() const { return state_->req; }
+bool http1_parser::head_complete() const { return state_->head_done; }
+bool http1_parser::message_started() const { return state_->started; }
+std::size_t http1_parser::head_size() const { return state_->head_bytes; }
+
+void http1_parser::next_message() { state_->reset(); }
+
+namespace {
+
+// llhttp rejects an unknown method without telling whether it was a well-formed token: a
+// token followed by a space is a method we do not implement (501), anything else is garbage.
+int status_for_invalid_method(const char* start, const char* end) {
+  const char* p = start;
+  while (p < end && (*p == '\r' || *p == '\n')) ++p;
+  const char* token = p;
+  while (p < end && is_tchar(static_cast<unsigned char>(*p))) ++p;
+  if (p > token && p < end && *p == ' ') return 501;
+  if (p > token && p == end) return 501;  // cut short but so far a token
+  return 400;
+}
+
+// "HTTP/2.0", "HTTP/3" … in the request line: a version we do not speak (505), not garbage.
+bool names_other_http_version(const char* start, const char* end) {
+  std::string_view line(start, static_cast<std::size_t>(end - start));
+  const auto eol = line.find('\n');
+  line = line.substr(0, eol);
+  const auto at = line.rfind(" HTTP/");
+  if (at == std::string_view::npos || at + 6 >= line.size()) return false;
+  const char major = line[at + 6];
+  return major >= '2' && major <= '9';
+}
+
+}  // namespace
+
+parse_result http1_parser::execute(const char* data, std::size_t length) {
+  auto& s = *state_;
+  if (!s.started && s.message_start == nullptr) s.message_start = data;
+  const llhttp_errno_t err = llhttp_execute(&s.parser, data, length);
+  parse_result result;
+  if (err == HPE_OK) {
+    result.consumed = length;
+    if (!s.head_done && s.started &&
+        static_cast<std::size_t>(data + length - s.message_start) > s.limits.max_head) {
+      result.state = parse_state::error;
+      result.error_status = 431;
+      result.error_reason = "request head too large";
+      return result;
+    }
+    result.state = parse_state::incomplete;
+    return result;
+  }
+  if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+    // Paused by on_message_complete. An Upgrade request is answered as plain HTTP/1.1.
+    result.state = parse_state::complete;
+    result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data);
+    return result;
+  }
+  result.state = parse_state::error;
+  result.consumed = length;
+  if (s.user_status != 0) {
+    result.error_status = s.user_status;
+    result.error_reason = s.user_reason;
+    return result;
+  }
+  result.error_reason = llhttp_get_error_reason(&s.parser);
+  result.error_status = 400;
+  if (err == HPE_INVALID_METHOD && s.message_start != nullptr) {
+    result.error_status = status_for_invalid_method(s.message_start, data + length);
+  } else if (err == HPE_INVALID_VERSION && s.message_start != nullptr &&
+             names_other_http_version(s.message_start, data + length)) {
+    result.error_status = 505;
+  }
+  return result;
+}
+
+}  // namespace ferry

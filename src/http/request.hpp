@@ -1,0 +1,46 @@
+// A parsed request as every protocol delivers it to the router and the policies. Views point
+// into the connection's read buffer and stay valid until the response has been built.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ferry {
+
+enum class http_method : std::uint8_t { get, head, options, connect, other_known };
+
+struct header_view {
+  std::string_view name;
+  std::string_view value;
+};
+
+// ASCII case-insensitive comparison for header names and tokens.
+bool iequals(std::string_view a, std::string_view b);
+
+struct request {
+  http_method method = http_method::get;
+  std::string_view method_name;
+  std::string_view target;  // as sent
+  std::string_view path;    // target's path (origin-form, or absolute-form without authority)
+  std::string_view query;   // after '?', without it
+  bool has_query = false;
+  bool absolute_form = false;
+  std::string_view authority;  // from absolute-form, else the Host header ("" when absent)
+  int version_major = 1;
+  int version_minor = 1;
+  bool keep_alive = true;
+  std::uint64_t content_length = 0;
+  bool chunked = false;
+  std::vector<header_view> headers;
+
+  // The first value of a header field, or an empty view with found=false.
+  std::string_view header(std::string_view name, bool* found = nullptr) const;
+  bool is_get_or_head() const { return method == http_method::get || method == http_method::head; }
+
+  // Clears the views but keeps the header vector's capacity.
+  void clear();
+};
+
+}  // namespace ferry

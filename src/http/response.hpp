@@ -1,0 +1,63 @@
+// A response as the request path builds it and every protocol writer consumes it. The object
+// is reused per connection: clear() keeps the capacity of its fields and buffers, so a warm
+// connection builds responses without allocating.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "files/open_file.hpp"
+#include "modules/content_encoder.hpp"
+
+namespace ferry {
+
+struct response_field {
+  std::string name;
+  std::string value;
+};
+
+// One piece of the body: bytes of `text` or a range of the file.
+struct body_segment {
+  bool from_file = false;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+class response {
+ public:
+  int status = 200;
+
+  void add(std::string_view name, std::string_view value);
+  // Replaces every field of that name with one (or adds it).
+  void set(std::string_view name, std::string_view value);
+  void remove(std::string_view name);
+  std::string_view get(std::string_view name) const;  // "" when absent
+  std::span<const response_field> fields() const { return {fields_.data(), count_}; }
+
+  // Body: nothing, generated text, a file (whole or ranges), or a file encoded on the fly.
+  std::string text;                      // storage for text segments
+  std::vector<body_segment> segments;    // in order
+  std::shared_ptr<const open_file> file;  // the file the file segments read from
+  std::unique_ptr<content_encoder> encoder;  // when set: body = encoder(file segments), length unknown
+  bool head_only = false;                // HEAD: headers as for GET, body not sent
+  bool close = false;                    // close the connection after this response
+
+  void set_text_body(std::string_view body);
+  void add_text_segment(std::string_view bytes);
+  void add_file_segment(std::uint64_t offset, std::uint64_t length);
+  // Total body length; meaningless when an encoder is set.
+  std::uint64_t content_length() const;
+  bool has_body() const { return !segments.empty(); }
+
+  void clear();
+
+ private:
+  std::vector<response_field> fields_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace ferry

@@ -1,0 +1,172 @@
+#include "log/access_log.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <ctime>
+#include <system_error>
+
+namespace ferry {
+
+namespace {
+
+constexpr std::size_t flush_threshold = 32 * 1024;
+
+void append_number(std::string& out, std::uint64_t value) {
+  char buf[21];
+  const auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+}
+
+void append_hex_byte(std::string& out, unsigned char c) {
+  static constexpr char digits[] = "0123456789abcdef";
+  out.push_back(digits[c >> 4]);
+  out.push_back(digits[c & 15]);
+}
+
+// Combined format: quotes, backslashes and non-printable bytes as \xHH (as nginx does), so a
+// request cannot forge a log line.
+void append_escaped_combined(std::string& out, std::string_view text) {
+  if (text.empty()) {
+    out.push_back('-');
+    return;
+  }
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out.append("\\x");
+      append_hex_byte(out, c);
+    } else {
+      out.push_back(ch);
+    }
+  }
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20 || c >= 0x7f) {
+      // Bytes outside printable ASCII are escaped one by one: valid JSON whatever the input.
+      out.append("\\u00");
+      append_hex_byte(out, c);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+void format_access_line(const access_record& r, access_log_format format, std::string& out) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char when[40];
+  if (format == access_log_format::combined) {
+    const auto n = std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    out.append(r.remote_address);
+    out.append(" - - [");
+    out.append(when, n);
+    out.append("] \"");
+    append_escaped_combined(out, r.method);
+    out.push_back(' ');
+    append_escaped_combined(out, r.target);
+    out.push_back(' ');
+    out.append(r.protocol);
+    out.append("\" ");
+    append_number(out, static_cast<std::uint64_t>(r.status));
+    out.push_back(' ');
+    append_number(out, r.bytes);
+    out.append(" \"");
+    append_escaped_combined(out, r.referer);
+    out.append("\" \"");
+    append_escaped_combined(out, r.user_agent);
+    out.append("\"\n");
+    return;
+  }
+  const auto n = std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  out.append("{\"time\":\"");
+  out.append(when, n);
+  out.append("\",\"remote\":");
+  append_json_string(out, r.remote_address);
+  out.append(",\"method\":");
+  append_json_string(out, r.method);
+  out.append(",\"target\":");
+  append_json_string(out, r.target);
+  out.append(",\"protocol\":");
+  append_json_string(out, r.protocol);
+  out.append(",\"status\":");
+  append_number(out, static_cast<std::uint64_t>(r.status));
+  out.append(",\"bytes\":");
+  append_number(out, r.bytes);
+  out.append(",\"duration_ms\":");
+  const auto us = static_cast<std::uint64_t>(r.duration.count());
+  append_number(out, us / 1000);
+  out.push_back('.');
+  const auto frac = us % 1000;
+  if (frac < 100) out.push_back('0');
+  if (frac < 10) out.push_back('0');
+  append_number(out, frac);
+  out.append(",\"user_agent\":");
+  append_json_string(out, r.user_agent);
+  out.append(",\"referer\":");
+  append_json_string(out, r.referer);
+  out.append("}\n");
+}
+
+std::shared_ptr<access_log_target> access_log_target::open(const logging_config& cfg) {
+  const auto& where = cfg.access_log;
+  if (where.empty() || where == "off") return nullptr;
+  if (where == "stdout") {
+    return std::shared_ptr<access_log_target>(new access_log_target(STDOUT_FILENO, false, cfg.access_format));
+  }
+  if (where == "stderr") {
+    return std::shared_ptr<access_log_target>(new access_log_target(STDERR_FILENO, false, cfg.access_format));
+  }
+  const int fd = ::open(where.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open access log " + where);
+  return std::shared_ptr<access_log_target>(new access_log_target(fd, true, cfg.access_format));
+}
+
+access_log_target::access_log_target(int fd, bool owned, access_log_format format)
+    : fd_(fd), owned_(owned), format_(format) {}
+
+access_log_target::~access_log_target() {
+  if (owned_) ::close(fd_);
+}
+
+void access_log_target::write(std::string_view bytes) const {
+  while (!bytes.empty()) {
+    const auto n = ::write(fd_, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // a full disk must not take the server down; lines are lost
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void access_log_buffer::set_target(std::shared_ptr<access_log_target> target) {
+  flush();
+  target_ = std::move(target);
+}
+
+void access_log_buffer::append(const access_record& record) {
+  if (!target_) return;
+  format_access_line(record, target_->format(), buffer_);
+  if (buffer_.size() >= flush_threshold) flush();
+}
+
+void access_log_buffer::flush() {
+  if (target_ && !buffer_.empty()) target_->write(buffer_);
+  buffer_.clear();
+}
+
+}  // namespace ferry

@@ -1,0 +1,65 @@
+#include "modules/compression/media_type_set.hpp"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace ferry {
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  return extra.find(c) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) { return !s.empty() && std::ranges::all_of(s, is_tchar); }
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string_view trim(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool media_type_set::valid_pattern(std::string_view pattern) {
+  const std::size_t slash = pattern.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view type = pattern.substr(0, slash);
+  const std::string_view subtype = pattern.substr(slash + 1);
+  if (!is_token(type) || type.find('*') != std::string_view::npos) return false;
+  return subtype == "*" || (is_token(subtype) && subtype.find('*') == std::string_view::npos);
+}
+
+void media_type_set::add(std::string_view pattern) {
+  if (!valid_pattern(pattern)) return;
+  std::string entry(pattern);
+  std::ranges::transform(entry, entry.begin(), lower);
+  patterns_.push_back(std::move(entry));
+}
+
+bool media_type_set::contains(std::string_view media_type) const {
+  media_type = trim(media_type.substr(0, media_type.find(';')));
+  const std::size_t slash = media_type.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == media_type.size()) return false;
+  const std::string_view type = media_type.substr(0, slash);
+  for (const std::string& pattern : patterns_) {
+    const std::string_view p = pattern;
+    if (p.ends_with("/*")) {
+      if (equal_ignoring_case(type, p.substr(0, p.size() - 2))) return true;
+    } else if (equal_ignoring_case(media_type, p)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace ferry

@@ -1,0 +1,38 @@
+// Read buffers for connections, recycled per worker: a connection holds one only while it
+// has unparsed bytes, so idle keep-alive connections cost no buffer memory.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace ferry {
+
+class buffer_pool {
+ public:
+  using buffer = std::unique_ptr<char[]>;
+
+  // A buffer of exactly `size` bytes (contents unspecified).
+  buffer acquire(std::size_t size) {
+    if (size != size_) {
+      free_.clear();
+      size_ = size;
+    }
+    if (free_.empty()) return buffer(new char[size]);
+    buffer b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+
+  // Returns a buffer of `size` bytes; buffers of another size (after a reload) are dropped.
+  void release(buffer b, std::size_t size) {
+    if (b && size == size_ && free_.size() < max_free_) free_.push_back(std::move(b));
+  }
+
+ private:
+  static constexpr std::size_t max_free_ = 256;
+  std::size_t size_ = 0;
+  std::vector<buffer> free_;
+};
+
+}  // namespace ferry

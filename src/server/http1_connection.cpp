@@ -1,0 +1,422 @@
+#include "server/http1_connection.hpp"
+
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "http/h1_serializer.hpp"
+#include "http/status.hpp"
+#include "log/logging.hpp"
+#include "server/worker.hpp"
+
+namespace ferry {
+
+namespace {
+
+// File bodies up to this size are copied into the head's buffer and leave in one send();
+// larger ones go with sendfile() after the head.
+constexpr std::uint64_t copy_threshold = 16 * 1024;
+constexpr std::size_t encode_chunk = 64 * 1024;
+constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
+constexpr std::size_t linger_limit = 1 << 20;
+constexpr std::chrono::milliseconds linger_time{2000};
+
+enum class fill_result { produced, done, wait, failed };
+
+}  // namespace
+
+http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket)
+    : worker_(owner), socket_(std::move(socket)), fd_(socket_.native_handle()) {}
+
+http1_connection::~http1_connection() {
+  if (phase_ != phase::closed) worker_.detach(this);
+  release_buffer();
+}
+
+void http1_connection::start() {
+  asio::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  const auto peer = socket_.remote_endpoint(ec);
+  remote_ = ec ? std::string("-") : peer.address().to_string();
+  site_ = worker_.current_site();
+  parser_ = std::make_unique<http1_parser>(site_->limits);
+  worker_.attach(this);
+  set_deadline(site_->cfg->timeouts.request_head);
+  wait_readable();
+}
+
+void http1_connection::set_deadline(std::chrono::milliseconds timeout) {
+  deadline_ = clock::now() + timeout;
+}
+
+void http1_connection::wait_readable() {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const asio::error_code& ec) {
+                       if (ec || self->phase_ == phase::closed) return;
+                       if (self->phase_ == phase::lingering) {
+                         self->linger_read();
+                       } else {
+                         self->on_readable();
+                       }
+                     });
+}
+
+void http1_connection::release_buffer() {
+  if (buffer_) worker_.buffers().release(std::move(buffer_), buffer_size_);
+  length_ = parsed_ = body_anchor_ = 0;
+}
+
+void http1_connection::on_readable() {
+  if (!buffer_) {
+    // One byte more than the head limit, so a head of exactly the limit still fits.
+    buffer_size_ = site_->limits.max_head + 1;
+    buffer_ = worker_.buffers().acquire(buffer_size_);
+    length_ = parsed_ = body_anchor_ = 0;
+  }
+  if (length_ == buffer_size_) {
+    process_input();
+    return;
+  }
+  const auto n = ::recv(fd_, buffer_.get() + length_, buffer_size_ - length_, 0);
+  if (n > 0) {
+    if (phase_ == phase::idle) {
+      phase_ = phase::reading;
+      started_ = clock::now();
+      if (!first_request_) set_deadline(site_->cfg->timeouts.request_head);
+    }
+    length_ += static_cast<std::size_t>(n);
+    process_input();
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    if (length_ == 0) release_buffer();
+    wait_readable();
+    return;
+  }
+  close();  // EOF or a socket error
+}
+
+void http1_connection::process_input() {
+  in_process_input_ = true;
+  struct leave {
+    bool& flag;
+    ~leave() { flag = false; }
+  } guard{in_process_input_};
+  while (phase_ == phase::reading || phase_ == phase::idle) {
+    if (parsed_ == length_) {
+      if (length_ == buffer_size_) {
+        if (!parser_->head_complete()) {
+          respond(parser_->current(), 431);
+          return;
+        }
+        // Body bytes the parser has consumed are discarded to make room; the head stays.
+        length_ = parsed_ = body_anchor_;
+      }
+      if (length_ == 0) {
+        release_buffer();
+        if (phase_ == phase::idle) {
+          set_deadline(first_request_ ? site_->cfg->timeouts.request_head : site_->cfg->timeouts.idle);
+        }
+      }
+      wait_readable();
+      return;
+    }
+    const bool head_was_complete = parser_->head_complete();
+    const auto result = parser_->execute(buffer_.get() + parsed_, length_ - parsed_);
+    if (!head_was_complete && parser_->head_complete()) {
+      // Everything up to the end of the head must stay; bytes after it may be reused.
+      // The message starts at offset 0 (the buffer is compacted between messages), and
+      // head_size() never exceeds the real end of the head.
+      body_anchor_ = std::min(parsed_ + result.consumed, parser_->head_size());
+      set_deadline(site_->cfg->timeouts.body);
+    }
+    parsed_ += result.consumed;
+    if (phase_ == phase::idle) phase_ = phase::reading;
+    if (result.state == parse_state::incomplete) continue;
+    if (result.state == parse_state::error) {
+      log::debug("{}: bad request ({}): {}", remote_, result.error_status, result.error_reason);
+      respond(parser_->current(), result.error_status);
+      return;
+    }
+    respond(parser_->current(), 0);
+    if (phase_ != phase::reading && phase_ != phase::idle) return;
+  }
+}
+
+void http1_connection::respond(const request& req, int parse_error) {
+  phase_ = phase::writing;
+  first_request_ = false;
+  site_ = worker_.current_site();
+  auto& handler = worker_.handler();
+  if (parse_error != 0) {
+    response_.clear();
+    response_.close = true;
+    response_.head_only = req.method == http_method::head && parser_->head_complete();
+    handler.error(parse_error, nullptr, *site_, response_);
+    response_.close = true;
+  } else {
+    const request_context ctx{req.version_minor >= 1};
+    handler.handle(req, ctx, *site_, response_);
+  }
+  ++requests_served_;
+  const auto max_requests = site_->cfg->limits.max_keepalive_requests;
+  keep_alive_ = parse_error == 0 && req.keep_alive && !response_.close && !draining_ && !worker_.draining() &&
+                (max_requests == 0 || requests_served_ < max_requests);
+  request_version_minor_ = req.version_minor;
+  chunked_ = response_.encoder != nullptr;
+  h1_head_options options;
+  options.version_minor = req.version_minor;
+  options.keep_alive = keep_alive_;
+  options.chunked = chunked_;
+  options.date = worker_.date();
+  options.server = site_->cfg->server_header;
+  out_.clear();
+  out_sent_ = 0;
+  serialize_h1_head(response_, options, out_);
+  head_length_ = out_.size();
+  segment_ = 0;
+  segment_done_ = 0;
+  body_bytes_sent_ = 0;
+  body_finished_ = response_.head_only || status_has_no_content(response_.status) ||
+                   (!response_.has_body() && !chunked_);
+  if (body_finished_) response_.encoder.reset();
+  set_deadline(site_->cfg->timeouts.send);
+  write_more();
+}
+
+void http1_connection::write_more() {
+  while (true) {
+    if (out_sent_ < out_.size()) {
+      const bool more = !body_finished_;
+      const auto n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_,
+                            MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) {
+          socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                             [self = shared_from_this()](const asio::error_code& ec) {
+                               if (!ec && self->phase_ == phase::writing) self->write_more();
+                             });
+          return;
+        }
+        close();
+        return;
+      }
+      out_sent_ += static_cast<std::size_t>(n);
+      set_deadline(site_->cfg->timeouts.send);
+      continue;
+    }
+    if (out_sent_ > head_length_) body_bytes_sent_ += out_sent_ - head_length_;
+    head_length_ = 0;
+    out_.clear();
+    out_sent_ = 0;
+    if (body_finished_) {
+      finish_response();
+      return;
+    }
+    if (!fill_output()) return;  // waiting, or closed
+  }
+}
+
+// Moves the next piece of the body towards the socket: text and small file ranges into out_,
+// large file ranges straight to the socket with sendfile, encoded ranges chunk by chunk.
+// Returns false when write_more must stop (waiting for the socket, or the connection closed).
+bool http1_connection::fill_output() {
+  auto& r = response_;
+  if (segment_ >= r.segments.size()) {
+    if (r.encoder) {
+      std::string& encoded = worker_.file_chunk();
+      encoded.clear();
+      if (r.encoder->encode({}, true, encoded)) {
+        close();
+        return false;
+      }
+      r.encoder.reset();
+      if (!encoded.empty()) {
+        append_chunk_header(out_, encoded.size());
+        out_.append(encoded);
+        out_.append("\r\n");
+      }
+    }
+    if (chunked_) out_.append(last_chunk);
+    body_finished_ = true;
+    return true;
+  }
+  const auto& seg = r.segments[segment_];
+  if (!seg.from_file) {
+    out_.append(r.text, static_cast<std::size_t>(seg.offset), static_cast<std::size_t>(seg.length));
+    ++segment_;
+    return true;
+  }
+  const std::uint64_t remaining = seg.length - segment_done_;
+  const auto offset = static_cast<off_t>(seg.offset + segment_done_);
+  if (r.encoder || remaining <= copy_threshold) {
+    // Copy path: pread into a buffer (and through the encoder when compressing).
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, encode_chunk));
+    std::string& chunk = r.encoder ? worker_.file_chunk() : out_;
+    const std::size_t base = r.encoder ? 0 : out_.size();
+    chunk.resize(base + want);
+    const auto n = ::pread(r.file->fd(), chunk.data() + base, want, offset);
+    if (n <= 0) {
+      // The file shrank under us: the promised length cannot be kept, so the connection ends.
+      log::warn("{}: file read failed or truncated while sending", remote_);
+      chunk.resize(base);
+      close();
+      return false;
+    }
+    chunk.resize(base + static_cast<std::size_t>(n));
+    segment_done_ += static_cast<std::uint64_t>(n);
+    if (r.encoder) {
+      thread_local std::string encoded;
+      encoded.clear();
+      if (r.encoder->encode(chunk, false, encoded)) {
+        close();
+        return false;
+      }
+      if (!encoded.empty()) {
+        append_chunk_header(out_, encoded.size());
+        out_.append(encoded);
+        out_.append("\r\n");
+      }
+    }
+  } else {
+    off_t file_offset = offset;
+    const auto n = ::sendfile(fd_, r.file->fd(), &file_offset,
+                              static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sendfile_chunk)));
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) {
+        socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                           [self = shared_from_this()](const asio::error_code& ec) {
+                             if (!ec && self->phase_ == phase::writing) self->write_more();
+                           });
+        return false;
+      }
+      close();
+      return false;
+    }
+    if (n == 0) {
+      log::warn("{}: file truncated while sending", remote_);
+      close();
+      return false;
+    }
+    segment_done_ += static_cast<std::uint64_t>(n);
+    body_bytes_sent_ += static_cast<std::uint64_t>(n);
+    set_deadline(site_->cfg->timeouts.send);
+  }
+  if (segment_done_ == seg.length) {
+    ++segment_;
+    segment_done_ = 0;
+  }
+  return true;
+}
+
+void http1_connection::finish_response() {
+  auto& log = worker_.access_log();
+  if (log.enabled()) {
+    const auto& req = parser_->current();
+    access_record record;
+    record.remote_address = remote_;
+    record.method = req.method_name;
+    record.target = req.target;
+    record.protocol = request_version_minor_ == 0 ? "HTTP/1.0" : "HTTP/1.1";
+    record.status = response_.status;
+    record.bytes = body_bytes_sent_;
+    record.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
+    record.user_agent = req.header("user-agent");
+    record.referer = req.header("referer");
+    log.append(record);
+  }
+  response_.clear();
+  if (!keep_alive_) {
+    begin_lingering_close();
+    return;
+  }
+  parser_->next_message();
+  if (parsed_ < length_) {
+    std::memmove(buffer_.get(), buffer_.get() + parsed_, length_ - parsed_);
+  }
+  length_ -= parsed_;
+  parsed_ = 0;
+  body_anchor_ = 0;
+  started_ = clock::now();
+  if (length_ > 0) {
+    // Pipelined bytes are already here: the next request's head deadline runs from now.
+    phase_ = phase::reading;
+    set_deadline(site_->cfg->timeouts.request_head);
+  } else {
+    phase_ = phase::idle;
+    if (draining_ || worker_.draining()) {
+      close();
+      return;
+    }
+  }
+  // Inside process_input its loop carries on; after an asynchronous write, restart it.
+  if (!in_process_input_) process_input();
+}
+
+void http1_connection::begin_lingering_close() {
+  // Closing with unread input would make the kernel send RST, which can destroy the response
+  // before the client reads it. Shut down our side, then read and discard for a short while.
+  ::shutdown(fd_, SHUT_WR);
+  release_buffer();
+  phase_ = phase::lingering;
+  set_deadline(linger_time);
+  linger_read();
+}
+
+void http1_connection::linger_read() {
+  char discard[4096];
+  std::size_t total = 0;
+  while (true) {
+    const auto n = ::recv(fd_, discard, sizeof discard, 0);
+    if (n > 0) {
+      total += static_cast<std::size_t>(n);
+      if (total > linger_limit) break;
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      wait_readable();
+      return;
+    }
+    break;
+  }
+  close();
+}
+
+void http1_connection::check_deadline(clock::time_point now) {
+  if (phase_ == phase::closed || now < deadline_) return;
+  switch (phase_) {
+    case phase::reading:
+      if (parser_->message_started() || length_ > 0) {
+        respond(parser_->current(), 408);
+        return;
+      }
+      close();
+      return;
+    default:
+      close();
+      return;
+  }
+}
+
+void http1_connection::drain() {
+  draining_ = true;
+  if (phase_ == phase::idle) close();
+}
+
+void http1_connection::close() {
+  if (phase_ == phase::closed) return;
+  phase_ = phase::closed;
+  asio::error_code ec;
+  socket_.close(ec);
+  worker_.detach(this);
+  release_buffer();
+  response_.clear();
+}
+
+}  // namespace ferry

@@ -1,0 +1,90 @@
+// One HTTP/1.x connection. Reactor style: wait for readability without holding a buffer, read
+// what is there, parse, build the response through the shared request path, write it with
+// non-blocking writev/sendfile, repeat. Deadlines are checked by the worker's tick.
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "http/http1_parser.hpp"
+#include "http/response.hpp"
+#include "server/buffer_pool.hpp"
+#include "server/site.hpp"
+
+namespace ferry {
+
+class worker;
+
+class http1_connection : public std::enable_shared_from_this<http1_connection> {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  http1_connection(worker& owner, asio::ip::tcp::socket socket);
+  ~http1_connection();
+  http1_connection(const http1_connection&) = delete;
+  http1_connection& operator=(const http1_connection&) = delete;
+
+  void start();
+  // Called by the worker's tick.
+  void check_deadline(clock::time_point now);
+  // Drain: close now when idle, else after the current response.
+  void drain();
+  // Immediate close (end of the grace period).
+  void close();
+
+  std::size_t slot = 0;  // index in the worker's connection list
+
+ private:
+  enum class phase { idle, reading, writing, lingering, closed };
+
+  void wait_readable();
+  void on_readable();
+  void process_input();
+  void respond(const request& req, int parse_error);
+  void write_more();
+  bool fill_output();  // moves the next body piece into out_; false when the body is done
+  void finish_response();
+  void begin_lingering_close();
+  void linger_read();
+  void release_buffer();
+  void set_deadline(std::chrono::milliseconds timeout);
+
+  worker& worker_;
+  asio::ip::tcp::socket socket_;
+  int fd_;
+  std::string remote_;
+  phase phase_ = phase::idle;
+  clock::time_point deadline_;
+  bool first_request_ = true;
+  bool draining_ = false;
+  bool in_process_input_ = false;
+  unsigned requests_served_ = 0;
+
+  // Reading.
+  buffer_pool::buffer buffer_;
+  std::size_t buffer_size_ = 0;
+  std::size_t length_ = 0;        // bytes in buffer_
+  std::size_t parsed_ = 0;        // bytes handed to the parser
+  std::size_t body_anchor_ = 0;   // start of discardable body bytes, 0 = none yet
+  std::unique_ptr<http1_parser> parser_;
+  std::shared_ptr<const site> site_;
+
+  // Writing.
+  response response_;
+  std::string out_;
+  std::size_t out_sent_ = 0;
+  std::size_t segment_ = 0;
+  std::uint64_t segment_done_ = 0;
+  bool chunked_ = false;
+  bool keep_alive_ = true;
+  bool body_finished_ = false;
+  std::uint64_t body_bytes_sent_ = 0;
+  std::size_t head_length_ = 0;
+  clock::time_point started_;
+  int request_version_minor_ = 1;
+};
+
+}  // namespace ferry

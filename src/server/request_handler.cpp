@@ -1,0 +1,413 @@
+#include "server/request_handler.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <random>
+
+#include "files/directory_listing.hpp"
+#include "files/path_normalize.hpp"
+#include "files/range_set.hpp"
+#include "http/accept_encoding.hpp"
+#include "http/conditional.hpp"
+#include "http/http_date.hpp"
+#include "http/status.hpp"
+#include "log/logging.hpp"
+
+namespace ferry {
+
+namespace {
+
+constexpr std::string_view allowed_methods = "GET, HEAD, OPTIONS";
+constexpr std::size_t max_listing_entries = 10000;
+
+void append_hex(std::string& out, std::uint64_t value) {
+  char buf[17];
+  const auto r = std::to_chars(buf, buf + sizeof buf, value, 16);
+  out.append(buf, r.ptr);
+}
+
+void append_decimal(std::string& out, std::uint64_t value) {
+  char buf[21];
+  const auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+}
+
+// Strong validator per representation: "<mtime>-<size>" of the file sent, with the coding of
+// a sidecar (".br") or of on-the-fly compression ("+br") so no two encodings share a tag.
+void make_etag(std::string& out, const open_file& f, std::string_view coding, bool on_the_fly) {
+  out.assign("\"");
+  append_hex(out, static_cast<std::uint64_t>(f.mtime));
+  out.push_back('-');
+  append_hex(out, f.size);
+  if (!coding.empty()) {
+    out.push_back(on_the_fly ? '+' : '.');
+    out.append(coding);
+  }
+  out.push_back('"');
+}
+
+conditional_headers conditionals_of(const request& req) {
+  conditional_headers c;
+  bool found = false;
+  auto v = req.header("if-match", &found);
+  if (found) c.if_match = v;
+  v = req.header("if-none-match", &found);
+  if (found) c.if_none_match = v;
+  v = req.header("if-modified-since", &found);
+  if (found) c.if_modified_since = v;
+  v = req.header("if-unmodified-since", &found);
+  if (found) c.if_unmodified_since = v;
+  return c;
+}
+
+std::string random_boundary() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string b;
+  append_hex(b, rng());
+  append_hex(b, rng());
+  return b;
+}
+
+}  // namespace
+
+void request_handler::handle(const request& req, const request_context& ctx, const site& s, response& out) {
+  out.clear();
+  path_.clear();
+  out.head_only = req.method == http_method::head;
+  switch (req.method) {
+    case http_method::get:
+    case http_method::head:
+      break;
+    case http_method::options:
+      options(req, s, out);
+      return;
+    default:
+      error(405, &req, s, out);
+      return;
+  }
+  if (normalize_path(req.path, path_) != path_status::ok) {
+    error(400, &req, s, out);
+    return;
+  }
+  serve_path(req, ctx, s, out);
+}
+
+void request_handler::options(const request& req, const site& s, response& out) {
+  out.status = 204;
+  if (req.path != "*") {
+    if (normalize_path(req.path, path_) != path_status::ok) {
+      error(400, &req, s, out);
+      return;
+    }
+    const auto origin = req.header("origin");
+    bool has_method = false;
+    const auto wanted = req.header("access-control-request-method", &has_method);
+    rule_headers_.clear();
+    if (!origin.empty() && has_method && s.rules.preflight(path_, origin, wanted, rule_headers_)) {
+      for (const auto& h : rule_headers_) out.add(h.name, h.value);
+      return;
+    }
+    for (const auto& h : rule_headers_) out.add(h.name, h.value);
+  }
+  out.add("Allow", allowed_methods);
+}
+
+void request_handler::serve_path(const request& req, const request_context& ctx, const site& s, response& out) {
+  auto found = s.resolver.open(path_);
+  switch (found.kind) {
+    case lookup_kind::file:
+      if (path_.size() > 1 && path_.back() == '/') break;  // "/file.txt/" is not the file
+      serve_file(req, ctx, s, std::move(found.file), path_, out);
+      return;
+    case lookup_kind::directory:
+      serve_directory(req, ctx, s, out);
+      return;
+    case lookup_kind::forbidden:
+      error(403, &req, s, out);
+      return;
+    case lookup_kind::error:
+      log::error("open {}: {}", path_, std::generic_category().message(found.error));
+      error(found.error == EMFILE || found.error == ENFILE ? 503 : 500, &req, s, out);
+      return;
+    case lookup_kind::not_found:
+      break;
+  }
+  const auto& spa = s.cfg->spa_fallback;
+  if (!spa.empty() && !file_resolver::has_dot_segment(path_)) {
+    auto fallback = s.resolver.open(spa);
+    if (fallback.kind == lookup_kind::file) {
+      serve_file(req, ctx, s, std::move(fallback.file), spa, out);
+      return;
+    }
+  }
+  error(404, &req, s, out);
+}
+
+void request_handler::serve_directory(const request& req, const request_context& ctx, const site& s,
+                                      response& out) {
+  if (path_.back() != '/') {
+    // The normalised path never starts with "//", so Location cannot be protocol-relative.
+    out.status = 301;
+    scratch_.assign(path_);
+    scratch_.push_back('/');
+    if (req.has_query) {
+      scratch_.push_back('?');
+      scratch_.append(req.query);
+    }
+    out.add("Location", scratch_);
+    out.add("Content-Type", "text/plain; charset=utf-8");
+    out.set_text_body("301 Moved Permanently\n");
+    apply_header_rules(req, s, out);
+    return;
+  }
+  for (const auto& index : s.cfg->index_files) {
+    scratch_.assign(path_);
+    scratch_.append(index);
+    auto found = s.resolver.open(scratch_);
+    if (found.kind == lookup_kind::file) {
+      const std::string name = scratch_;
+      serve_file(req, ctx, s, std::move(found.file), name, out);
+      return;
+    }
+  }
+  if (s.cfg->directory_listing) {
+    serve_listing(req, s, out);
+    return;
+  }
+  error(404, &req, s, out);
+}
+
+void request_handler::serve_listing(const request& req, const site& s, response& out) {
+  const int fd = s.resolver.open_directory(path_);
+  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+  if (dir == nullptr) {
+    if (fd >= 0) ::close(fd);
+    error(404, &req, s, out);
+    return;
+  }
+  std::vector<listing_entry> entries;
+  const bool hide_dotfiles = s.cfg->dotfiles == dotfile_policy::deny;
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (hide_dotfiles && name.front() == '.') continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) continue;
+    entries.push_back({std::string(name), S_ISDIR(st.st_mode), static_cast<std::uint64_t>(st.st_size),
+                       st.st_mtim.tv_sec});
+    if (entries.size() >= max_listing_entries) break;
+  }
+  ::closedir(dir);
+  out.status = 200;
+  if (listing_wants_json(req.header("accept"))) {
+    out.add("Content-Type", "application/json; charset=utf-8");
+    out.set_text_body(render_listing_json(std::move(entries)));
+  } else {
+    out.add("Content-Type", "text/html; charset=utf-8");
+    out.set_text_body(render_listing_html(path_, std::move(entries)));
+  }
+  out.add("Vary", "Accept");
+  out.add("Cache-Control", "no-cache");
+  apply_header_rules(req, s, out);
+}
+
+bool request_handler::open_sidecar(const site& s, std::string_view name, std::string_view coding,
+                                   open_file& file) {
+  scratch_.assign(name);
+  scratch_.append(sidecar_suffix(coding));
+  auto found = s.resolver.open(scratch_);
+  if (found.kind != lookup_kind::file) return false;
+  file = std::move(found.file);
+  return true;
+}
+
+void request_handler::serve_file(const request& req, const request_context& ctx, const site& s,
+                                 open_file file, std::string_view name, response& out) {
+  const std::string_view content_type = s.mime.content_type(name);
+  const std::string_view media = media_type_of(content_type);
+  const auto& encoders = s.cfg->extensions.encoders;
+  const bool compressible_on_the_fly = encoders && encoders->should_compress(media, file.size);
+  bool has_accept_encoding = false;
+  const auto accept_encoding = req.header("accept-encoding", &has_accept_encoding);
+  bool has_range = false;
+  const auto range_header = req.header("range", &has_range);
+
+  // Precompressed sidecar: the client's best acceptable coding that exists on disk.
+  std::string_view coding;
+  bool vary = compressible_on_the_fly;
+  if (has_accept_encoding && !s.sidecar_codings.empty()) {
+    std::string_view candidates_storage[3];
+    std::size_t candidates = 0;
+    for (auto c : s.sidecar_codings) candidates_storage[candidates++] = c;
+    while (candidates > 0) {
+      const auto chosen = choose_encoding(accept_encoding, {candidates_storage, candidates});
+      if (chosen.empty()) break;
+      open_file sidecar;
+      if (open_sidecar(s, name, chosen, sidecar)) {
+        coding = chosen;
+        file = std::move(sidecar);
+        vary = true;
+        break;
+      }
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < candidates; ++i) {
+        if (candidates_storage[i] != chosen) candidates_storage[kept++] = candidates_storage[i];
+      }
+      candidates = kept;
+    }
+  }
+  if (!coding.empty() || !compressible_on_the_fly) {
+    vary = vary || !coding.empty();
+  }
+
+  // On-the-fly compression: no sidecar chosen, worth it, the protocol can stream, no Range.
+  bool on_the_fly = false;
+  if (coding.empty() && compressible_on_the_fly && ctx.can_stream && !has_range && has_accept_encoding) {
+    const auto chosen = choose_encoding(accept_encoding, encoders->codings());
+    if (!chosen.empty()) {
+      coding = chosen;
+      on_the_fly = true;
+    }
+  }
+
+  make_etag(etag_, file, coding, on_the_fly);
+  const validators current{etag_, file.mtime};
+  char last_modified[http_date_length];
+  format_http_date(file.mtime, last_modified);
+  const std::string_view last_modified_text(last_modified, http_date_length);
+
+  auto common_headers = [&](response& r) {
+    r.add("ETag", etag_);
+    r.add("Last-Modified", last_modified_text);
+    if (vary) r.add("Vary", "Accept-Encoding");
+  };
+
+  switch (evaluate_preconditions(conditionals_of(req), current, req.is_get_or_head())) {
+    case precondition::not_modified:
+      out.status = 304;
+      common_headers(out);
+      apply_header_rules(req, s, out);
+      return;
+    case precondition::failed:
+      error(412, &req, s, out);
+      return;
+    case precondition::proceed:
+      break;
+  }
+
+  out.add("Content-Type", content_type);
+  common_headers(out);
+  if (!coding.empty()) out.add("Content-Encoding", coding);
+  const std::uint64_t size = file.size;
+  auto shared = std::make_shared<const open_file>(std::move(file));
+  out.file = shared;
+
+  if (on_the_fly) {
+    out.status = 200;
+    out.encoder = encoders->create(coding);
+    if (!out.encoder) {
+      error(500, &req, s, out);
+      return;
+    }
+    out.add_file_segment(0, size);
+    apply_header_rules(req, s, out);
+    return;
+  }
+
+  out.add("Accept-Ranges", "bytes");
+  out.status = 200;
+  if (has_range && req.method == http_method::get) {
+    bool apply = true;
+    bool has_if_range = false;
+    const auto if_range = req.header("if-range", &has_if_range);
+    if (has_if_range) apply = if_range_matches(if_range, current);
+    if (apply) {
+      const auto ranges = parse_range(range_header, size, s.cfg->limits.max_ranges);
+      if (ranges.outcome == range_outcome::unsatisfiable) {
+        out.file.reset();
+        error(416, &req, s, out);
+        scratch_.assign("bytes */");
+        append_decimal(scratch_, size);
+        out.add("Content-Range", scratch_);
+        return;
+      }
+      if (ranges.outcome == range_outcome::partial) {
+        out.status = 206;
+        if (ranges.ranges.size() == 1) {
+          const auto& r = ranges.ranges.front();
+          scratch_.assign("bytes ");
+          append_decimal(scratch_, r.first);
+          scratch_.push_back('-');
+          append_decimal(scratch_, r.last);
+          scratch_.push_back('/');
+          append_decimal(scratch_, size);
+          out.add("Content-Range", scratch_);
+          out.add_file_segment(r.first, r.length());
+        } else {
+          multipart_byteranges parts(random_boundary(), content_type, size, ranges.ranges);
+          out.set("Content-Type", parts.content_type());
+          for (std::size_t i = 0; i < ranges.ranges.size(); ++i) {
+            out.add_text_segment(parts.part_header(i));
+            out.add_file_segment(ranges.ranges[i].first, ranges.ranges[i].length());
+          }
+          out.add_text_segment(parts.trailer());
+        }
+        apply_header_rules(req, s, out);
+        return;
+      }
+    }
+  }
+  if (size > 0) out.add_file_segment(0, size);
+  apply_header_rules(req, s, out);
+}
+
+void request_handler::apply_header_rules(const request& req, const site& s, response& out) {
+  rule_headers_.clear();
+  const std::string_view path = path_.empty() ? req.path : std::string_view(path_);
+  s.rules.apply(path, req.header("origin"), rule_headers_);
+  for (const auto& h : rule_headers_) {
+    if (iequals(h.name, "vary")) {
+      out.add(h.name, h.value);  // Vary lists combine
+    } else if (h.value.empty()) {
+      out.remove(h.name);
+    } else {
+      out.set(h.name, h.value);
+    }
+  }
+}
+
+void request_handler::error(int status, const request* req, const site& s, response& out) {
+  const bool head_only = out.head_only;
+  const bool close = out.close;
+  out.clear();
+  out.head_only = head_only;
+  out.close = close;
+  out.status = status;
+  if (status == 405) out.add("Allow", allowed_methods);
+  const auto page = s.cfg->error_pages.find(status);
+  if (page != s.cfg->error_pages.end()) {
+    auto found = s.resolver.open(page->second);
+    if (found.kind == lookup_kind::file) {
+      out.add("Content-Type", s.mime.content_type(page->second));
+      const auto size = found.file.size;
+      out.file = std::make_shared<const open_file>(std::move(found.file));
+      if (size > 0) out.add_file_segment(0, size);
+      if (req != nullptr) apply_header_rules(*req, s, out);
+      return;
+    }
+  }
+  out.add("Content-Type", "text/plain; charset=utf-8");
+  scratch_.clear();
+  append_decimal(scratch_, static_cast<std::uint64_t>(status));
+  scratch_.push_back(' ');
+  scratch_.append(reason_phrase(status));
+  scratch_.push_back('\n');
+  out.set_text_body(scratch_);
+  if (req != nullptr && status != 400) apply_header_rules(*req, s, out);
+}
+
+}  // namespace ferry

@@ -1,0 +1,45 @@
+// The protocol-independent request path: method policy, path normalisation, file resolution,
+// directory handling, conditionals, ranges, encodings and header rules. Every protocol hands
+// it the same `request` and writes the `response` it fills. Never throws.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "server/site.hpp"
+
+namespace ferry {
+
+struct request_context {
+  // Whether the protocol can carry a body of unknown length (HTTP/1.1 chunked, HTTP/2);
+  // HTTP/1.0 cannot, so it never gets on-the-fly compression.
+  bool can_stream = true;
+};
+
+class request_handler {
+ public:
+  void handle(const request& req, const request_context& ctx, const site& s, response& out);
+
+  // A short error response (or the configured error page) for a status decided outside the
+  // request path, e.g. by the parser.
+  void error(int status, const request* req, const site& s, response& out);
+
+ private:
+  void serve_path(const request& req, const request_context& ctx, const site& s, response& out);
+  void serve_directory(const request& req, const request_context& ctx, const site& s, response& out);
+  void serve_file(const request& req, const request_context& ctx, const site& s, open_file file,
+                  std::string_view name, response& out);
+  void serve_listing(const request& req, const site& s, response& out);
+  void options(const request& req, const site& s, response& out);
+  void apply_header_rules(const request& req, const site& s, response& out);
+  bool open_sidecar(const site& s, std::string_view name, std::string_view coding, open_file& file);
+
+  std::string path_;     // normalised request path
+  std::string scratch_;  // candidate paths (index files, sidecars)
+  std::string etag_;
+  std::vector<response_header> rule_headers_;
+};
+
+}  // namespace ferry

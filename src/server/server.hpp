@@ -1,0 +1,46 @@
+// The server: binds the listeners, starts the workers, and applies reloads and shutdown.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+#include "log/access_log.hpp"
+#include "server/site.hpp"
+
+namespace ferry {
+
+class worker;
+
+class server {
+ public:
+  // Binds every listener (throws std::system_error when one cannot be bound) and builds the
+  // workers; nothing is served until run().
+  explicit server(std::shared_ptr<const config> cfg);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Starts the worker threads and logs each listener's real address.
+  void start();
+  // Applies a new, validated configuration. Listener and worker changes need a restart.
+  void reload(std::shared_ptr<const config> next);
+  // Graceful stop: stop accepting, finish in-flight responses within the grace period.
+  void drain();
+  // Waits for the workers to finish.
+  void join();
+
+ private:
+  std::shared_ptr<const config> cfg_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::vector<std::string> addresses_;
+};
+
+// Binds HOST:PORT with SO_REUSEPORT and listens; returns the fd. Throws std::system_error.
+int bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address);
+
+}  // namespace ferry

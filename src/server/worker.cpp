@@ -1,0 +1,151 @@
+#include "server/worker.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log/logging.hpp"
+#include "server/http1_connection.hpp"
+
+namespace ferry {
+
+namespace {
+
+// How often deadlines are checked and the access log flushed. Deadlines are therefore honoured
+// to within this much; a tick costs a pass over the worker's connections.
+constexpr std::chrono::milliseconds tick_interval{100};
+constexpr std::chrono::milliseconds flush_interval{500};
+constexpr std::chrono::milliseconds accept_backoff{100};
+constexpr std::string_view over_capacity_response =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Content-Length: 24\r\nRetry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable\n";
+
+}  // namespace
+
+worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
+               std::shared_ptr<access_log_target> access_log)
+    : index_(index), site_(std::move(initial_site)) {
+  access_log_.set_target(std::move(access_log));
+}
+
+worker::~worker() { access_log_.flush(); }
+
+void worker::add_listener(int fd) {
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  asio::error_code ec;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  acceptor->assign(addr.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd, ec);
+  if (ec) throw std::system_error(ec, "assign listener");
+  acceptor->non_blocking(true, ec);
+  acceptors_.push_back(std::move(acceptor));
+}
+
+void worker::run() {
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
+  schedule_tick();
+  io_.run();
+  access_log_.flush();
+}
+
+void worker::accept_next(std::size_t listener) {
+  if (draining_ || accept_paused_) return;
+  acceptors_[listener]->async_accept([this, listener](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || draining_) return;
+    if (ec) {
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+          ec == asio::error::no_memory) {
+        // Out of descriptors: pause accepting briefly instead of spinning; never stop for good.
+        log::warn("worker {}: accept: {}; pausing accepts for {} ms", index_, ec.message(), accept_backoff.count());
+        accept_paused_ = true;
+        accept_backoff_.expires_after(accept_backoff);
+        accept_backoff_.async_wait([this](const asio::error_code& wait_ec) {
+          accept_paused_ = false;
+          if (wait_ec) return;
+          for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
+        });
+        return;
+      }
+      accept_next(listener);
+      return;
+    }
+    if (connections_.size() >= site_->cfg->limits.max_connections) {
+      // Over the cap: a clean refusal the client can understand, then close.
+      asio::error_code ignored;
+      socket.non_blocking(true, ignored);
+      (void)::send(socket.native_handle(), over_capacity_response.data(), over_capacity_response.size(),
+                   MSG_NOSIGNAL);
+      socket.close(ignored);
+    } else {
+      std::make_shared<http1_connection>(*this, std::move(socket))->start();
+    }
+    accept_next(listener);
+  });
+}
+
+void worker::attach(http1_connection* c) {
+  c->slot = connections_.size();
+  connections_.push_back(c);
+}
+
+void worker::detach(http1_connection* c) {
+  const std::size_t slot = c->slot;
+  if (slot >= connections_.size() || connections_[slot] != c) return;
+  connections_[slot] = connections_.back();
+  connections_[slot]->slot = slot;
+  connections_.pop_back();
+}
+
+void worker::schedule_tick() {
+  tick_.expires_after(tick_interval);
+  tick_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void worker::on_tick() {
+  const auto now = clock::now();
+  // Backwards, because a connection that closes swaps the last one into its slot.
+  for (std::size_t i = connections_.size(); i-- > 0;) {
+    if (i < connections_.size()) connections_[i]->check_deadline(now);
+  }
+  if (now - last_flush_ >= flush_interval) {
+    access_log_.flush();
+    last_flush_ = now;
+  }
+  if (draining_) {
+    if (now >= drain_deadline_) close_all();
+    if (connections_.empty()) {
+      accept_backoff_.cancel();
+      return;  // no more ticks: io_.run() returns once the closed sockets' handlers ran
+    }
+  }
+  schedule_tick();
+}
+
+void worker::close_all() {
+  while (!connections_.empty()) connections_.back()->close();
+}
+
+void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<access_log_target> access_log) {
+  asio::post(io_, [this, next_site = std::move(next_site), access_log = std::move(access_log)]() mutable {
+    site_ = std::move(next_site);
+    access_log_.set_target(std::move(access_log));
+  });
+}
+
+void worker::drain(std::chrono::milliseconds grace) {
+  asio::post(io_, [this, grace] {
+    if (draining_) return;
+    draining_ = true;
+    drain_deadline_ = clock::now() + grace;
+    asio::error_code ec;
+    for (auto& a : acceptors_) a->close(ec);
+    accept_backoff_.cancel();
+    for (std::size_t i = connections_.size(); i-- > 0;) {
+      if (i < connections_.size()) connections_[i]->drain();
+    }
+  });
+}
+
+}  // namespace ferry

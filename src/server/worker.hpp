@@ -1,0 +1,80 @@
+// One worker: a thread with its own io_context, its own SO_REUSEPORT listening sockets and
+// the connections they accept. Nothing on the request path is shared with other workers.
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/http_date.hpp"
+#include "log/access_log.hpp"
+#include "server/buffer_pool.hpp"
+#include "server/request_handler.hpp"
+#include "server/site.hpp"
+
+namespace ferry {
+
+class http1_connection;
+
+class worker {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  worker(unsigned index, std::shared_ptr<const site> initial_site,
+         std::shared_ptr<access_log_target> access_log);
+  ~worker();
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  // Takes ownership of a bound, listening socket (native handle).
+  void add_listener(int fd);
+  // Runs the event loop until the worker has stopped. Called on the worker's thread.
+  void run();
+
+  // Thread-safe: applied on the worker's thread.
+  void update(std::shared_ptr<const site> next_site, std::shared_ptr<access_log_target> access_log);
+  // Thread-safe: stop accepting, close idle connections, let in-flight responses finish, and
+  // close whatever is left after `grace`.
+  void drain(std::chrono::milliseconds grace);
+
+  // For connections (worker thread only).
+  const std::shared_ptr<const site>& current_site() const { return site_; }
+  std::string_view date() { return dates_.now(); }
+  request_handler& handler() { return handler_; }
+  access_log_buffer& access_log() { return access_log_; }
+  buffer_pool& buffers() { return buffers_; }
+  std::string& file_chunk() { return file_chunk_; }
+  bool draining() const { return draining_; }
+  void attach(http1_connection* c);
+  void detach(http1_connection* c);
+  asio::io_context& io() { return io_; }
+
+ private:
+  void accept_next(std::size_t listener);
+  void on_tick();
+  void schedule_tick();
+  void close_all();
+
+  unsigned index_;
+  asio::io_context io_{1};
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  asio::steady_timer tick_{io_};
+  asio::steady_timer accept_backoff_{io_};
+  std::shared_ptr<const site> site_;
+  access_log_buffer access_log_;
+  request_handler handler_;
+  date_cache dates_;
+  buffer_pool buffers_;
+  std::string file_chunk_;  // reused for pread (on-the-fly compression, copy path)
+  std::vector<http1_connection*> connections_;
+  bool draining_ = false;
+  bool accept_paused_ = false;
+  clock::time_point drain_deadline_{};
+  clock::time_point last_flush_{};
+};
+
+}  // namespace ferry

@@ -1,0 +1,264 @@
+// config/ferry.toml, the commented example: it loads, it states the defaults, its "#~" example
+// lines load too, and it and docs/configuration.md mention every key.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/config_error.hpp"
+#include "config/config_loader.hpp"
+#include "config/toml_reader.hpp"
+
+// The source tree, found from this file's path (tests/unit/config/ is three levels below it),
+// so that the test needs no CMake change.
+#ifndef FERRY_SOURCE_DIR
+#define FERRY_SOURCE_DIR \
+  (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path())
+#endif
+
+namespace ferry {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::filesystem::path source_dir() {
+  return std::filesystem::path(FERRY_SOURCE_DIR);
+}
+std::string example_path() {
+  return (source_dir() / "config" / "ferry.toml").string();
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The compression module's documented table, read the way the real module reads it.
+struct compression_settings {
+  int calls = 0;
+  bool enabled = false;
+  std::uint64_t min_size = 0;
+  std::vector<std::string> types;
+  std::int64_t gzip_level = 0;
+  std::int64_t brotli_level = 0;
+};
+
+module_registry fake_modules(compression_settings& seen) {
+  module_registry modules;
+  modules.add({"compression", "compression",
+               [&seen](const toml::table* table, config_error_sink& errors, pipeline_extensions&) {
+                 ++seen.calls;
+                 if (table == nullptr) return;
+                 toml_table_reader reader(*table, "compression", errors);
+                 reader.read("enabled", seen.enabled);
+                 reader.read_size("min_size", 0, std::uint64_t{1} << 30, seen.min_size);
+                 reader.read("types", seen.types);
+                 reader.read_integer("gzip_level", 1, 9, seen.gzip_level);
+                 reader.read_integer("brotli_level", 0, 11, seen.brotli_level);
+                 reader.report_unknown_keys();
+               }});
+  return modules;
+}
+
+// The example with its "#~ " example lines turned into settings.
+std::string uncomment_examples(const std::string& text) {
+  std::istringstream in(text);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#~ ", 0) == 0) line.erase(0, 3);
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+// Every key of the layout (module keys included), as TOML paths.
+const std::vector<std::string>& all_keys() {
+  static const std::vector<std::string> keys{"root",
+                                             "workers",
+                                             "server_header",
+                                             "listen",
+                                             "files.index",
+                                             "files.directory_listing",
+                                             "files.dotfiles",
+                                             "files.symlinks",
+                                             "files.spa_fallback",
+                                             "files.precompressed",
+                                             "files.mime_types",
+                                             "error_pages",
+                                             "headers[0].path",
+                                             "headers[0].set",
+                                             "headers[2].cors.allow_origins",
+                                             "headers[2].cors.allow_methods",
+                                             "headers[2].cors.allow_headers",
+                                             "headers[2].cors.expose_headers",
+                                             "headers[2].cors.allow_credentials",
+                                             "headers[2].cors.max_age",
+                                             "limits.max_request_head",
+                                             "limits.max_header_count",
+                                             "limits.max_uri_length",
+                                             "limits.max_body_size",
+                                             "limits.max_ranges",
+                                             "limits.max_connections",
+                                             "limits.max_keepalive_requests",
+                                             "timeouts.request_head",
+                                             "timeouts.idle",
+                                             "timeouts.body",
+                                             "timeouts.send",
+                                             "timeouts.shutdown_grace",
+                                             "log.level",
+                                             "log.error_log",
+                                             "log.error_format",
+                                             "log.access_log",
+                                             "log.access_format",
+                                             "compression.enabled",
+                                             "compression.min_size",
+                                             "compression.types",
+                                             "compression.gzip_level",
+                                             "compression.brotli_level"};
+  return keys;
+}
+
+TEST(ExampleConfig, LoadsFromTheSourceTree) {
+  compression_settings seen;
+  const config cfg = load_config_file(example_path(), fake_modules(seen));
+  EXPECT_EQ(cfg.source, example_path());
+  EXPECT_EQ(seen.calls, 1);
+}
+
+TEST(ExampleConfig, StatesTheDefaults) {
+  compression_settings seen;
+  const config cfg = load_config_file(example_path(), fake_modules(seen));
+  const config defaults;
+  ASSERT_EQ(cfg.listeners.size(), 1u);
+  EXPECT_EQ(cfg.listeners[0].host, defaults.listeners[0].host);
+  EXPECT_EQ(cfg.listeners[0].port, defaults.listeners[0].port);
+  EXPECT_EQ(cfg.workers, defaults.workers);
+  EXPECT_EQ(cfg.root, defaults.root);
+  EXPECT_EQ(cfg.server_header, defaults.server_header);
+  EXPECT_EQ(cfg.index_files, defaults.index_files);
+  EXPECT_EQ(cfg.directory_listing, defaults.directory_listing);
+  EXPECT_EQ(cfg.dotfiles, defaults.dotfiles);
+  EXPECT_EQ(cfg.symlinks, defaults.symlinks);
+  EXPECT_EQ(cfg.spa_fallback, defaults.spa_fallback);
+  EXPECT_EQ(cfg.precompressed.enabled, defaults.precompressed.enabled);
+  EXPECT_EQ(cfg.precompressed.encodings, defaults.precompressed.encodings);
+  EXPECT_EQ(cfg.mime_types, defaults.mime_types);
+  EXPECT_EQ(cfg.error_pages, defaults.error_pages);
+  EXPECT_TRUE(cfg.headers.empty());
+  EXPECT_EQ(cfg.limits.max_request_head, defaults.limits.max_request_head);
+  EXPECT_EQ(cfg.limits.max_header_count, defaults.limits.max_header_count);
+  EXPECT_EQ(cfg.limits.max_uri_length, defaults.limits.max_uri_length);
+  EXPECT_EQ(cfg.limits.max_body_size, defaults.limits.max_body_size);
+  EXPECT_EQ(cfg.limits.max_ranges, defaults.limits.max_ranges);
+  EXPECT_EQ(cfg.limits.max_connections, defaults.limits.max_connections);
+  EXPECT_EQ(cfg.limits.max_keepalive_requests, defaults.limits.max_keepalive_requests);
+  EXPECT_EQ(cfg.timeouts.request_head, defaults.timeouts.request_head);
+  EXPECT_EQ(cfg.timeouts.idle, defaults.timeouts.idle);
+  EXPECT_EQ(cfg.timeouts.body, defaults.timeouts.body);
+  EXPECT_EQ(cfg.timeouts.send, defaults.timeouts.send);
+  EXPECT_EQ(cfg.timeouts.shutdown_grace, defaults.timeouts.shutdown_grace);
+  EXPECT_EQ(cfg.logging.level, defaults.logging.level);
+  EXPECT_EQ(cfg.logging.error_log, defaults.logging.error_log);
+  EXPECT_EQ(cfg.logging.error_format, defaults.logging.error_format);
+  EXPECT_EQ(cfg.logging.access_log, defaults.logging.access_log);
+  EXPECT_EQ(cfg.logging.access_format, defaults.logging.access_format);
+  // The compression defaults agreed with the module.
+  EXPECT_TRUE(seen.enabled);
+  EXPECT_EQ(seen.min_size, 1024u);
+  EXPECT_TRUE(seen.types.empty());  // left to the module's built-in list
+  EXPECT_EQ(seen.gzip_level, 6);
+  EXPECT_EQ(seen.brotli_level, 4);
+}
+
+TEST(ExampleConfig, ExampleLinesLoad) {
+  const std::string text = uncomment_examples(read_text(example_path()));
+  compression_settings seen;
+  const config cfg = load_config_string(text, "ferry.toml (examples)", fake_modules(seen));
+  EXPECT_EQ(cfg.mime_types.size(), 2u);
+  EXPECT_EQ(cfg.error_pages.size(), 2u);
+  ASSERT_EQ(cfg.headers.size(), 3u);
+  EXPECT_TRUE(cfg.headers[2].has_cors);
+  EXPECT_FALSE(seen.types.empty());
+}
+
+TEST(ExampleConfig, MentionsEveryKey) {
+  const toml::table document = toml::parse(uncomment_examples(read_text(example_path())));
+  for (const auto& key : all_keys()) {
+    EXPECT_TRUE(document.at_path(key)) << key << " is missing from config/ferry.toml";
+  }
+}
+
+TEST(ExampleConfig, ReferenceDocumentsEveryKey) {
+  const std::string docs = read_text(source_dir() / "docs" / "configuration.md");
+  ASSERT_FALSE(docs.empty());
+  for (const auto& key : all_keys()) {
+    const auto dot = key.rfind('.');
+    const std::string leaf = dot == std::string::npos ? key : key.substr(dot + 1);
+    const bool documented = docs.find("`" + leaf + "`") != std::string::npos ||  // a key
+                            docs.find("`[" + key + "]`") != std::string::npos;   // a table heading
+    EXPECT_TRUE(documented) << key << " is missing from docs/configuration.md";
+  }
+  for (const char* flag : {"--config", "--root", "--listen", "--workers", "--log-level", "--access-log",
+                           "--check-config", "--version"}) {
+    EXPECT_NE(docs.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(ExampleConfig, LoadsWithTheCompiledModules) {
+  module_registry registry;
+  register_compiled_modules(registry);
+  const auto& modules = registry.modules();
+  const bool has_compression = std::any_of(
+      modules.begin(), modules.end(), [](const module_descriptor& m) { return m.table == "compression"; });
+  if (has_compression) {
+    EXPECT_NO_THROW(load_config_file(example_path(), registry));
+    EXPECT_NO_THROW(load_config_string(uncomment_examples(read_text(example_path())), "examples", registry));
+    return;
+  }
+  try {
+    load_config_file(example_path(), registry);
+    FAIL() << "a [compression] table loaded without the compression module";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("module 'compression' is not compiled into this binary"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ConfigFile, MissingFileIsAConfigError) {
+  try {
+    load_config_file("/nonexistent/ferry.toml", module_registry{});
+    FAIL() << "no exception";
+  } catch (const config_error& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/ferry.toml: cannot open the config file: No such file or directory");
+  }
+}
+
+TEST(ConfigFile, DirectoryIsAConfigError) {
+  EXPECT_THROW(load_config_file(source_dir().string(), module_registry{}), config_error);
+}
+
+TEST(ConfigFile, ErrorsNameTheFile) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ferry_config_file_test_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "root = \".\"\n\n[limits]\nmax_ranges = 0\n";
+  try {
+    load_config_file(path.string(), module_registry{});
+    FAIL() << "no exception";
+  } catch (const config_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path.string() + ":4: 'limits.max_ranges' must be between 1 and 1000 (got 0)");
+  }
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace ferry

@@ -19,22 +19,61 @@ constexpr bool is_tchar(unsigned char c) {
   return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
 }
 
-// Extends `view` with [at, at+length) when contiguous, else starts it there.
-void append_span(std::string_view& view, const char* at, std::size_t length) {
-  if (!view.empty() && view.data() + view.size() == at) {
-    view = std::string_view(view.data(), view.size() + length);
-  } else if (view.empty()) {
-    view = std::string_view(at, length);
-  } else {
-    // Never happens while the caller keeps the head contiguous; treat as the start of a span.
-    view = std::string_view(at, length);
-  }
-}
-
 std::string_view trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
   return v;
+}
+
+// Extends `view` with [at, at+length). The caller keeps the head in one buffer, so the pieces
+// of one element are adjacent; a gap means llhttp skipped bytes inside it (an obs-fold line
+// break), which the caller refuses. Returns false on a gap.
+bool append_span(std::string_view& view, const char* at, std::size_t length) {
+  if (view.data() == nullptr) {
+    view = std::string_view(at, length);
+    return true;
+  }
+  if (view.data() + view.size() != at) return false;
+  view = std::string_view(view.data(), view.size() + length);
+  return true;
+}
+
+bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!is_tchar(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Transfer-Encoding: only "chunked", once, last (RFC 9112 §6.1). 400 when chunked is not the
+// final coding (the length cannot be known), 501 for codings we do not implement.
+int check_transfer_encoding(std::string_view value) {
+  bool chunked_seen = false;
+  bool other_seen = false;
+  bool last_is_chunked = false;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    const std::size_t comma = value.find(',', start);
+    const std::size_t end = comma == std::string_view::npos ? value.size() : comma;
+    std::string_view coding = trim(value.substr(start, end - start));
+    const std::size_t params = coding.find(';');
+    if (params != std::string_view::npos) coding = trim(coding.substr(0, params));
+    if (!coding.empty()) {
+      if (iequals(coding, "chunked")) {
+        if (chunked_seen) return 400;
+        chunked_seen = true;
+        last_is_chunked = true;
+      } else {
+        other_seen = true;
+        last_is_chunked = false;
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  if (!last_is_chunked) return 400;
+  return other_seen ? 501 : 0;
 }
 
 }  // namespace
@@ -88,7 +127,7 @@ struct http1_parser::state {
   static int on_method(llhttp_t* p, const char* at, std::size_t length) {
     auto& s = of(p);
     s.mark(at, length);
-    append_span(s.req.method_name, at, length);
+    if (!append_span(s.req.method_name, at, length)) return s.fail(400, "split method");
     return 0;
   }
 
@@ -107,7 +146,7 @@ struct http1_parser::state {
   static int on_url(llhttp_t* p, const char* at, std::size_t length) {
     auto& s = of(p);
     s.mark(at, length);
-    append_span(s.req.target, at, length);
+    if (!append_span(s.req.target, at, length)) return s.fail(400, "split target");
     if (s.req.target.size() > s.limits.max_uri_length) return s.fail(414, "request target too long");
     return 0;
   }
@@ -123,34 +162,52 @@ struct http1_parser::state {
   static int on_header_field(llhttp_t* p, const char* at, std::size_t length) {
     auto& s = of(p);
     s.mark(at, length);
+    if (s.head_done) return 0;  // trailer fields of a chunked body are read and ignored
     if (!s.in_field) {
       s.in_field = true;
       s.field = {};
       if (s.req.headers.size() >= s.limits.max_header_count) return s.fail(431, "too many header fields");
     }
-    append_span(s.field.name, at, length);
+    if (!append_span(s.field.name, at, length)) return s.fail(400, "split field name");
     return 0;
   }
 
   static int on_header_field_complete(llhttp_t* p) {
-    of(p).in_field = false;
+    auto& s = of(p);
+    s.in_field = false;
+    if (s.head_done) return 0;
+    // The name must be a token immediately followed by ':' (no whitespace before the colon:
+    // RFC 9112 §5.1 requires a 400, since proxies disagree on what such a name means).
+    const auto& name = s.field.name;
+    if (!is_token(name)) return s.fail(400, "invalid field name");
+    if (name.data()[name.size()] != ':') return s.fail(400, "whitespace before colon");
     return 0;
   }
 
   static int on_header_value(llhttp_t* p, const char* at, std::size_t length) {
     auto& s = of(p);
     s.mark(at, length);
+    if (s.head_done) return 0;
     for (std::size_t i = 0; i < length; ++i) {
       const auto c = static_cast<unsigned char>(at[i]);
       // CR/LF here means obs-fold; other controls and NUL are never valid in a field value.
       if ((c < 0x20 && c != '\t') || c == 0x7f) return s.fail(400, "control byte in field value");
     }
-    append_span(s.field.value, at, length);
+    if (s.field.value.data() == nullptr && length > 0) {
+      // Only whitespace may stand between the colon and the value; a line break there is an
+      // obs-fold that llhttp would join (e.g. "Transfer-Encoding:\r\n chunked").
+      for (const char* c = s.field.name.data() + s.field.name.size() + 1; c < at; ++c) {
+        if (*c == '\r' || *c == '\n') return s.fail(400, "obs-fold in field value");
+      }
+    }
+    if (!append_span(s.field.value, at, length)) return s.fail(400, "obs-fold in field value");
     return 0;
   }
 
   static int on_header_value_complete(llhttp_t* p) {
     auto& s = of(p);
+    if (s.head_done) return 0;
+    if (s.field.value.data() == nullptr) s.field.value = std::string_view(s.field.name.data(), 0);
     s.field.value = trim(s.field.value);
     if (iequals(s.field.name, "host")) ++s.host_count;
     s.req.headers.push_back(s.field);
@@ -175,6 +232,12 @@ struct http1_parser::state {
       if (!is_valid_authority(host)) return s.fail(400, "invalid Host");
       if (!r.absolute_form) r.authority = host;
     }
+    bool has_te = false;
+    const auto te = r.header("transfer-encoding", &has_te);
+    if (has_te) {
+      const int te_status = check_transfer_encoding(te);
+      if (te_status != 0) return s.fail(te_status, "unsupported Transfer-Encoding");
+    }
     r.keep_alive = llhttp_should_keep_alive(p) != 0;
     r.chunked = (p->flags & F_CHUNKED) != 0;
     if ((p->flags & F_CONTENT_LENGTH) != 0) {
@@ -188,6 +251,15 @@ struct http1_parser::state {
     auto& s = of(p);
     s.body_bytes += length;
     if (s.body_bytes > s.limits.max_body) return s.fail(413, "body over limit");
+    return 0;
+  }
+
+  // A chunk-size line announcing more than the body limit is refused before its data arrives.
+  static int on_chunk_header(llhttp_t* p) {
+    auto& s = of(p);
+    if (p->content_length > s.limits.max_body - std::min(s.limits.max_body, s.body_bytes)) {
+      return s.fail(413, "chunk over body limit");
+    }
     return 0;
   }
 
@@ -251,6 +323,7 @@ http1_parser::http1_parser(const http1_limits& limits) : state_(std::make_unique
   s.settings.on_header_value_complete = &state::on_header_value_complete;
   s.settings.on_headers_complete = &state::on_headers_complete;
   s.settings.on_body = &state::on_body;
+  s.settings.on_chunk_header = &state::on_chunk_header;
   s.settings.on_message_complete = &state::on_message_complete;
   s.req.headers.reserve(16);
   s.reset();
@@ -289,7 +362,10 @@ bool names_other_http_version(const char* start, const char* end) {
   const auto at = line.rfind(" HTTP/");
   if (at == std::string_view::npos || at + 6 >= line.size()) return false;
   const char major = line[at + 6];
-  return major >= '2' && major <= '9';
+  if (major >= '2' && major <= '9') return true;
+  // HTTP/1.2 … 1.9: llhttp refuses minor versions above 1, so they cannot be served as 1.1.
+  return major == '1' && at + 8 < line.size() + 1 && line.size() > at + 8 && line[at + 7] == '.' &&
+         line[at + 8] >= '2' && line[at + 8] <= '9';
 }
 
 }  // namespace

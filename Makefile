@@ -14,7 +14,7 @@ release: deps
 	cmake --build --preset release -j $(JOBS)
 
 run: release
-	./build/release/ferry --root examples/www --listen 127.0.0.1:8080
+	./build/release/ferry --config examples/ferry.toml
 
 # g++ build with every module and all tests; then clang with every module off, with the
 # fuzz targets (each runs briefly). Both builds treat warnings as errors.

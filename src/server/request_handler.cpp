@@ -63,6 +63,24 @@ conditional_headers conditionals_of(const request& req) {
   return c;
 }
 
+// Percent-encodes a decoded path for a Location header: everything but unreserved
+// characters, sub-delims, ':', '@' and '/' (RFC 3986 path characters).
+void append_uri_path(std::string& out, std::string_view path) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       std::string_view("-._~!$&'()*+,;=:@/").find(ch) != std::string_view::npos;
+    if (plain) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+}
+
 std::string random_boundary() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string b;
@@ -151,7 +169,8 @@ void request_handler::serve_directory(const request& req, const request_context&
   if (path_.back() != '/') {
     // The normalised path never starts with "//", so Location cannot be protocol-relative.
     out.status = 301;
-    scratch_.assign(path_);
+    scratch_.clear();
+    append_uri_path(scratch_, path_);
     scratch_.push_back('/');
     if (req.has_query) {
       scratch_.push_back('?');
@@ -260,8 +279,17 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
       candidates = kept;
     }
   }
-  if (!coding.empty() || !compressible_on_the_fly) {
-    vary = vary || !coding.empty();
+  // A file with any sidecar is negotiable even when this client gets identity: caches must
+  // not hand this response to a client that would have been sent the sidecar.
+  if (!vary) {
+    for (auto c : s.sidecar_codings) {
+      scratch_.assign(name);
+      scratch_.append(sidecar_suffix(c));
+      if (s.resolver.is_file(scratch_)) {
+        vary = true;
+        break;
+      }
+    }
   }
 
   // On-the-fly compression: no sidecar chosen, worth it, the protocol can stream, no Range.

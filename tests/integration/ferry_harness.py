@@ -97,6 +97,7 @@ class Server:
                 self.proc.wait()
                 raise AssertionError("ferry did not stop within %.0fs" % timeout)
         self._reader.join(5)
+        self.proc.stdout.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
         return self.proc.returncode
 

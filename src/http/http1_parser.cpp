@@ -89,6 +89,7 @@ struct http1_parser::state {
   bool started = false;
   bool head_done = false;
   bool upgrade_pause = false;
+  bool method_pending = false;  // llhttp refused the method; deciding 400 or 501
   bool in_field = false;
   std::size_t host_count = 0;
   std::uint64_t body_bytes = 0;
@@ -109,7 +110,7 @@ struct http1_parser::state {
     message_start = nullptr;
     last_byte = nullptr;
     head_bytes = 0;
-    started = head_done = upgrade_pause = in_field = false;
+    started = head_done = upgrade_pause = in_field = method_pending = false;
     host_count = 0;
     body_bytes = 0;
     field = {};
@@ -340,41 +341,58 @@ std::size_t http1_parser::head_size() const { return state_->head_bytes; }
 
 void http1_parser::next_message() { state_->reset(); }
 
+
 namespace {
 
 // llhttp rejects an unknown method without telling whether it was a well-formed token: a
-// token followed by a space is a method we do not implement (501), anything else is garbage.
+// token followed by a space is a method we do not implement (501), anything else is garbage
+// (400). 0 while the bytes so far are all token characters: the answer needs more input.
 int status_for_invalid_method(const char* start, const char* end) {
   const char* p = start;
   while (p < end && (*p == '\r' || *p == '\n')) ++p;
   const char* token = p;
   while (p < end && is_tchar(static_cast<unsigned char>(*p))) ++p;
-  if (p > token && p < end && *p == ' ') return 501;
-  if (p > token && p == end) return 501;  // cut short but so far a token
-  return 400;
+  if (p == end) return 0;
+  return (p > token && *p == ' ') ? 501 : 400;
 }
 
-// "HTTP/2.0", "HTTP/3" … in the request line: a version we do not speak (505), not garbage.
-bool names_other_http_version(const char* start, const char* end) {
-  std::string_view line(start, static_cast<std::size_t>(end - start));
-  const auto eol = line.find('\n');
-  line = line.substr(0, eol);
-  const auto at = line.rfind(" HTTP/");
-  if (at == std::string_view::npos || at + 6 >= line.size()) return false;
-  const char major = line[at + 6];
+// "HTTP/3", "HTTP/1.2" … in the request line: a version we do not speak (505), not garbage.
+// Only the bytes up to where llhttp stopped are considered, so the answer does not depend on
+// how the input was split.
+bool names_other_http_version(const char* start, const char* error_at) {
+  const std::string_view seen(start, static_cast<std::size_t>(error_at - start));
+  const auto at = seen.rfind(" HTTP/");
+  if (at == std::string_view::npos) return false;
+  const std::string_view version = seen.substr(at + 6);
+  if (version.empty() || version.find_first_of("\r\n ") != std::string_view::npos) return false;
+  const char major = version[0];
   if (major >= '2' && major <= '9') return true;
-  // HTTP/1.2 … 1.9: llhttp refuses minor versions above 1, so they cannot be served as 1.1.
-  return major == '1' && at + 8 < line.size() + 1 && line.size() > at + 8 && line[at + 7] == '.' &&
-         line[at + 8] >= '2' && line[at + 8] <= '9';
+  return major == '1' && version.size() >= 3 && version[1] == '.' && version[2] >= '2' && version[2] <= '9';
 }
 
 }  // namespace
 
+parse_result http1_parser::decide_invalid_method(const char* data, std::size_t length) {
+  auto& s = *state_;
+  parse_result result;
+  result.consumed = length;
+  result.error_status = status_for_invalid_method(s.message_start, data + length);
+  if (result.error_status == 0) {
+    // Still a token: wait for the byte after it, within the head limit.
+    if (static_cast<std::size_t>(data + length - s.message_start) <= s.limits.max_head) return result;
+    result.error_status = 431;
+  }
+  result.state = parse_state::error;
+  result.error_reason = "unknown method";
+  return result;
+}
+
 parse_result http1_parser::execute(const char* data, std::size_t length) {
   auto& s = *state_;
   if (!s.started && s.message_start == nullptr) s.message_start = data;
-  const llhttp_errno_t err = llhttp_execute(&s.parser, data, length);
   parse_result result;
+  if (s.method_pending) return decide_invalid_method(data, length);
+  const llhttp_errno_t err = llhttp_execute(&s.parser, data, length);
   if (err == HPE_OK) {
     result.consumed = length;
     if (!s.head_done && s.started &&
@@ -403,9 +421,11 @@ parse_result http1_parser::execute(const char* data, std::size_t length) {
   result.error_reason = llhttp_get_error_reason(&s.parser);
   result.error_status = 400;
   if (err == HPE_INVALID_METHOD && s.message_start != nullptr) {
-    result.error_status = status_for_invalid_method(s.message_start, data + length);
-  } else if (err == HPE_INVALID_VERSION && s.message_start != nullptr &&
-             names_other_http_version(s.message_start, data + length)) {
+    s.method_pending = true;
+    return decide_invalid_method(data, length);
+  }
+  if (err == HPE_INVALID_VERSION && s.message_start != nullptr &&
+      names_other_http_version(s.message_start, llhttp_get_error_pos(&s.parser))) {
     result.error_status = 505;
   }
   return result;

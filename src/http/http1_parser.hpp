@@ -58,6 +58,8 @@ class http1_parser {
   void next_message();
 
  private:
+  parse_result decide_invalid_method(const char* data, std::size_t length);
+
   struct state;
   std::unique_ptr<state> state_;
 };

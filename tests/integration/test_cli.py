@@ -9,7 +9,7 @@ import socket
 import tempfile
 import unittest
 
-from ferry_harness import (LISTEN_RE, SOURCE_DIR, Server, get, make_root, run_ferry)
+from ferry_harness import (LISTEN_RE, SOURCE_DIR, Server, get, has_module, make_root, run_ferry)
 
 MODULE_NAMES = ("tls", "http2", "compression", "auth", "rate_limit", "metrics")
 LOG_LINE_RE = re.compile(r"^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\] \[info\] "
@@ -156,6 +156,12 @@ class CliTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(shipped), "config/ferry.toml is missing")
         # --root: the shipped root (a deployment path) need not exist on this machine.
         proc = run_ferry(["--config", shipped, "--root", self.root, "--check-config"])
+        if not has_module("compression"):
+            # The example documents [compression]; a binary without the module must refuse
+            # the table rather than ignore it.
+            self.assertEqual(proc.returncode, 2, proc)
+            self.assertRegex(proc.stderr, r"ferry\.toml:\d+: module 'compression' is not compiled into this binary")
+            return
         self.assertEqual(proc.returncode, 0, proc)
         self.assertIn("configuration ok", proc.stdout)
 

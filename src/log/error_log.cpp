@@ -1,9 +1,38 @@
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "log/logging.hpp"
 
 namespace ferry::log {
+
+namespace {
+
+// %* in the JSON pattern: the message as the contents of a JSON string. Messages can carry
+// request paths, so quotes, backslashes and control bytes must not break the line.
+class json_escaped_message : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (char ch : std::string_view(msg.payload.data(), msg.payload.size())) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        dest.push_back('\\');
+        dest.push_back(ch);
+      } else if (c < 0x20 || c >= 0x7f) {
+        const char escaped[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        dest.append(escaped, escaped + 6);
+      } else {
+        dest.push_back(ch);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<json_escaped_message>();
+  }
+};
+
+}  // namespace
 
 void set_level(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level == "warn" ? "warning" : level));
@@ -19,8 +48,10 @@ void configure(const logging_config& cfg) {
     logger = spdlog::basic_logger_mt("ferry", cfg.error_log);
   }
   if (cfg.error_format == log_format::json) {
-    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%v"})",
-                        spdlog::pattern_time_type::utc);
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<json_escaped_message>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%*"})");
+    logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   }

@@ -21,6 +21,7 @@ namespace {
 // larger ones go with sendfile() after the head.
 constexpr std::uint64_t copy_threshold = 16 * 1024;
 constexpr std::size_t encode_chunk = 64 * 1024;
+constexpr std::size_t gather_limit = 64 * 1024;
 constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
 constexpr std::size_t linger_limit = 1 << 20;
 constexpr std::chrono::milliseconds linger_time{2000};
@@ -189,9 +190,21 @@ void http1_connection::respond(const request& req, int parse_error) {
   write_more();
 }
 
+bool http1_connection::next_piece_is_copied() const {
+  if (body_finished_ || response_.encoder || segment_ >= response_.segments.size()) return false;
+  const auto& seg = response_.segments[segment_];
+  return !seg.from_file || seg.length - segment_done_ <= copy_threshold;
+}
+
 void http1_connection::write_more() {
   while (true) {
+    // Gather small pieces behind what is pending, so a small response leaves in one send().
+    while (next_piece_is_copied() && out_.size() - out_sent_ < gather_limit) {
+      if (!fill_output()) return;
+    }
     if (out_sent_ < out_.size()) {
+      // MSG_MORE only while more bytes follow at once; on the last piece it would hold the
+      // data back in the kernel (up to 200 ms).
       const bool more = !body_finished_;
       const auto n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_,
                             MSG_NOSIGNAL | (more ? MSG_MORE : 0));
@@ -251,6 +264,7 @@ bool http1_connection::fill_output() {
   if (!seg.from_file) {
     out_.append(r.text, static_cast<std::size_t>(seg.offset), static_cast<std::size_t>(seg.length));
     ++segment_;
+    mark_finished_if_done();
     return true;
   }
   const std::uint64_t remaining = seg.length - segment_done_;
@@ -312,7 +326,16 @@ bool http1_connection::fill_output() {
     ++segment_;
     segment_done_ = 0;
   }
+  mark_finished_if_done();
   return true;
+}
+
+// Without an encoder the body is complete as soon as its last segment has been handed over;
+// knowing it early lets the last send() go out without MSG_MORE.
+void http1_connection::mark_finished_if_done() {
+  if (response_.encoder || segment_ < response_.segments.size()) return;
+  if (chunked_) out_.append(last_chunk);
+  body_finished_ = true;
 }
 
 void http1_connection::finish_response() {

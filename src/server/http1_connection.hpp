@@ -45,7 +45,9 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   void process_input();
   void respond(const request& req, int parse_error);
   void write_more();
-  bool fill_output();  // moves the next body piece into out_; false when the body is done
+  bool fill_output();  // moves the next body piece on; false when write_more must stop
+  bool next_piece_is_copied() const;
+  void mark_finished_if_done();
   void finish_response();
   void begin_lingering_close();
   void linger_read();

@@ -29,7 +29,9 @@ class Server:
     def __init__(self, root, config=None, args=(), expect_errors=(), env=None):
         self.root = root
         self.workdir = tempfile.mkdtemp(prefix="ferry-test-")
-        cmd = [FERRY_BIN, "--listen", "127.0.0.1:0", "--workers", "1", "--log-level", "info"]
+        cmd = [FERRY_BIN, "--listen", "127.0.0.1:0", "--workers", "1"]
+        if "--log-level" not in args:
+            cmd += ["--log-level", "info"]
         if root is not None:
             cmd += ["--root", root]
         if config is not None:

@@ -120,6 +120,8 @@ lookup_result file_resolver::open(std::string_view path) const {
   if (!S_ISREG(st.st_mode)) return result;  // devices, sockets, FIFOs: not found
   file.size = static_cast<std::uint64_t>(st.st_size);
   file.mtime = st.st_mtim.tv_sec;
+  file.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  file.inode = static_cast<std::uint64_t>(st.st_ino);
   result.file = std::move(file);
   result.kind = lookup_kind::file;
   return result;

@@ -20,13 +20,16 @@ class open_file {
   open_file(const open_file&) = delete;
   open_file& operator=(const open_file&) = delete;
   open_file(open_file&& other) noexcept
-      : size(other.size), mtime(other.mtime), fd_(std::exchange(other.fd_, -1)) {}
+      : size(other.size), mtime(other.mtime), mtime_ns(other.mtime_ns), inode(other.inode),
+        fd_(std::exchange(other.fd_, -1)) {}
   open_file& operator=(open_file&& other) noexcept {
     if (this != &other) {
       if (fd_ >= 0) ::close(fd_);
       fd_ = std::exchange(other.fd_, -1);
       size = other.size;
       mtime = other.mtime;
+      mtime_ns = other.mtime_ns;
+      inode = other.inode;
     }
     return *this;
   }
@@ -35,6 +38,8 @@ class open_file {
 
   std::uint64_t size = 0;
   std::time_t mtime = 0;
+  std::int64_t mtime_ns = 0;  // full precision, to notice a rewrite within the same second
+  std::uint64_t inode = 0;
 
  private:
   int fd_ = -1;

@@ -134,7 +134,7 @@ void request_handler::options(const request& req, const site& s, response& out) 
 }
 
 void request_handler::serve_path(const request& req, const request_context& ctx, const site& s, response& out) {
-  auto found = s.resolver.open(path_);
+  auto found = files_.open(s.resolver, path_);
   switch (found.kind) {
     case lookup_kind::file:
       if (path_.size() > 1 && path_.back() == '/') break;  // "/file.txt/" is not the file
@@ -155,7 +155,7 @@ void request_handler::serve_path(const request& req, const request_context& ctx,
   }
   const auto& spa = s.cfg->spa_fallback;
   if (!spa.empty() && !file_resolver::has_dot_segment(path_)) {
-    auto fallback = s.resolver.open(spa);
+    auto fallback = files_.open(s.resolver, spa);
     if (fallback.kind == lookup_kind::file) {
       serve_file(req, ctx, s, std::move(fallback.file), spa, out);
       return;
@@ -185,10 +185,11 @@ void request_handler::serve_directory(const request& req, const request_context&
   for (const auto& index : s.cfg->index_files) {
     scratch_.assign(path_);
     scratch_.append(index);
-    auto found = s.resolver.open(scratch_);
+    auto found = files_.open(s.resolver, scratch_);
     if (found.kind == lookup_kind::file) {
-      const std::string name = scratch_;
-      serve_file(req, ctx, s, std::move(found.file), name, out);
+      // The index file's name picks the type and the sidecars; scratch_ is reused below.
+      index_path_.assign(scratch_);
+      serve_file(req, ctx, s, std::move(found.file), index_path_, out);
       return;
     }
   }
@@ -234,22 +235,20 @@ void request_handler::serve_listing(const request& req, const site& s, response&
   apply_header_rules(req, s, out);
 }
 
-bool request_handler::open_sidecar(const site& s, std::string_view name, std::string_view coding,
-                                   open_file& file) {
+std::shared_ptr<const open_file> request_handler::open_sidecar(const site& s, std::string_view name,
+                                                               std::string_view coding) {
   scratch_.assign(name);
   scratch_.append(sidecar_suffix(coding));
-  auto found = s.resolver.open(scratch_);
-  if (found.kind != lookup_kind::file) return false;
-  file = std::move(found.file);
-  return true;
+  auto found = files_.open(s.resolver, scratch_);
+  return found.kind == lookup_kind::file ? std::move(found.file) : nullptr;
 }
 
 void request_handler::serve_file(const request& req, const request_context& ctx, const site& s,
-                                 open_file file, std::string_view name, response& out) {
+                                 std::shared_ptr<const open_file> file, std::string_view name, response& out) {
   const std::string_view content_type = s.mime.content_type(name);
   const std::string_view media = media_type_of(content_type);
   const auto& encoders = s.cfg->extensions.encoders;
-  const bool compressible_on_the_fly = encoders && encoders->should_compress(media, file.size);
+  const bool compressible_on_the_fly = encoders && encoders->should_compress(media, file->size);
   bool has_accept_encoding = false;
   const auto accept_encoding = req.header("accept-encoding", &has_accept_encoding);
   bool has_range = false;
@@ -265,8 +264,7 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
     while (candidates > 0) {
       const auto chosen = choose_encoding(accept_encoding, {candidates_storage, candidates});
       if (chosen.empty()) break;
-      open_file sidecar;
-      if (open_sidecar(s, name, chosen, sidecar)) {
+      if (auto sidecar = open_sidecar(s, name, chosen)) {
         coding = chosen;
         file = std::move(sidecar);
         vary = true;
@@ -285,7 +283,7 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
     for (auto c : s.sidecar_codings) {
       scratch_.assign(name);
       scratch_.append(sidecar_suffix(c));
-      if (s.resolver.is_file(scratch_)) {
+      if (files_.is_file(s.resolver, scratch_)) {
         vary = true;
         break;
       }
@@ -302,10 +300,10 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
     }
   }
 
-  make_etag(etag_, file, coding, on_the_fly);
-  const validators current{etag_, file.mtime};
+  make_etag(etag_, *file, coding, on_the_fly);
+  const validators current{etag_, file->mtime};
   char last_modified[http_date_length];
-  format_http_date(file.mtime, last_modified);
+  format_http_date(file->mtime, last_modified);
   const std::string_view last_modified_text(last_modified, http_date_length);
 
   auto common_headers = [&](response& r) {
@@ -330,9 +328,8 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
   out.add("Content-Type", content_type);
   common_headers(out);
   if (!coding.empty()) out.add("Content-Encoding", coding);
-  const std::uint64_t size = file.size;
-  auto shared = std::make_shared<const open_file>(std::move(file));
-  out.file = shared;
+  const std::uint64_t size = file->size;
+  out.file = std::move(file);
 
   if (on_the_fly) {
     out.status = 200;
@@ -418,11 +415,11 @@ void request_handler::error(int status, const request* req, const site& s, respo
   if (status == 405) out.add("Allow", allowed_methods);
   const auto page = s.cfg->error_pages.find(status);
   if (page != s.cfg->error_pages.end()) {
-    auto found = s.resolver.open(page->second);
+    auto found = files_.open(s.resolver, page->second);
     if (found.kind == lookup_kind::file) {
       out.add("Content-Type", s.mime.content_type(page->second));
-      const auto size = found.file.size;
-      out.file = std::make_shared<const open_file>(std::move(found.file));
+      const auto size = found.file->size;
+      out.file = std::move(found.file);
       if (size > 0) out.add_file_segment(0, size);
       if (req != nullptr) apply_header_rules(*req, s, out);
       return;

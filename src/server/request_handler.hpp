@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "http/request.hpp"
+#include "files/open_file_cache.hpp"
 #include "http/response.hpp"
 #include "server/site.hpp"
 
@@ -20,6 +21,9 @@ struct request_context {
 
 class request_handler {
  public:
+  // Lookups go through `files`, the worker's open-file cache.
+  explicit request_handler(open_file_cache& files) : files_(files) {}
+
   void handle(const request& req, const request_context& ctx, const site& s, response& out);
 
   // A short error response (or the configured error page) for a status decided outside the
@@ -29,15 +33,17 @@ class request_handler {
  private:
   void serve_path(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_directory(const request& req, const request_context& ctx, const site& s, response& out);
-  void serve_file(const request& req, const request_context& ctx, const site& s, open_file file,
-                  std::string_view name, response& out);
+  void serve_file(const request& req, const request_context& ctx, const site& s,
+                  std::shared_ptr<const open_file> file, std::string_view name, response& out);
   void serve_listing(const request& req, const site& s, response& out);
   void options(const request& req, const site& s, response& out);
   void apply_header_rules(const request& req, const site& s, response& out);
-  bool open_sidecar(const site& s, std::string_view name, std::string_view coding, open_file& file);
+  std::shared_ptr<const open_file> open_sidecar(const site& s, std::string_view name, std::string_view coding);
 
+  open_file_cache& files_;
   std::string path_;     // normalised request path
   std::string scratch_;  // candidate paths (index files, sidecars)
+  std::string index_path_;
   std::string etag_;
   std::vector<response_header> rule_headers_;
 };

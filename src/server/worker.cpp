@@ -15,6 +15,10 @@ namespace {
 constexpr std::chrono::milliseconds tick_interval{100};
 constexpr std::chrono::milliseconds flush_interval{500};
 constexpr std::chrono::milliseconds accept_backoff{100};
+// Open-file cache: entries (and so descriptors) per worker, and how long an entry is trusted
+// before the path is looked up again.
+constexpr std::size_t open_file_cache_entries = 1024;
+constexpr std::chrono::milliseconds open_file_cache_revalidate{1000};
 constexpr std::string_view over_capacity_response =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
     "Content-Length: 24\r\nRetry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable\n";
@@ -23,7 +27,9 @@ constexpr std::string_view over_capacity_response =
 
 worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
                std::shared_ptr<access_log_target> access_log)
-    : index_(index), site_(std::move(initial_site)) {
+    : index_(index),
+      site_(std::move(initial_site)),
+      files_(open_file_cache_entries, open_file_cache_revalidate) {
   access_log_.set_target(std::move(access_log));
 }
 
@@ -130,6 +136,7 @@ void worker::close_all() {
 void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<access_log_target> access_log) {
   asio::post(io_, [this, next_site = std::move(next_site), access_log = std::move(access_log)]() mutable {
     site_ = std::move(next_site);
+    files_.clear();  // the new configuration may have another root or other policies
     access_log_.set_target(std::move(access_log));
   });
 }

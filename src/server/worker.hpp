@@ -66,7 +66,8 @@ class worker {
   asio::steady_timer accept_backoff_{io_};
   std::shared_ptr<const site> site_;
   access_log_buffer access_log_;
-  request_handler handler_;
+  open_file_cache files_;
+  request_handler handler_{files_};
   date_cache dates_;
   buffer_pool buffers_;
   std::string file_chunk_;  // reused for pread (on-the-fly compression, copy path)

@@ -1,0 +1,47 @@
+#include "files/open_file_cache.hpp"
+
+namespace ferry {
+
+open_file_cache::open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after)
+    : max_entries_(max_entries), revalidate_after_(revalidate_after) {
+  entries_.reserve(max_entries_);
+}
+
+file_entry open_file_cache::open(const file_resolver& resolver, std::string_view path) {
+  const auto now = clock::now();
+  const auto found = entries_.find(path);
+  if (found != entries_.end() && now - found->second.checked < revalidate_after_) {
+    ++stats_.hits;
+    return found->second.entry;
+  }
+  ++stats_.misses;
+  auto result = resolver.open(path);
+  file_entry entry;
+  entry.kind = result.kind;
+  entry.error = result.error;
+  if (result.kind == lookup_kind::file) {
+    // Still the same file (same inode, size and mtime)? Keep the descriptor already shared
+    // with in-flight responses instead of holding two.
+    const auto& old = found != entries_.end() ? found->second.entry.file : nullptr;
+    if (old && old->inode == result.file.inode && old->size == result.file.size &&
+        old->mtime_ns == result.file.mtime_ns) {
+      entry.file = old;
+    } else {
+      entry.file = std::make_shared<const open_file>(std::move(result.file));
+    }
+  }
+  if (entry.kind == lookup_kind::error) return entry;  // transient: never cached
+  if (found != entries_.end()) {
+    found->second = {entry, now};
+    return entry;
+  }
+  if (entries_.size() >= max_entries_) {
+    // Bounded: drop an arbitrary entry. Hot paths come back on their next request.
+    entries_.erase(entries_.begin());
+    ++stats_.evictions;
+  }
+  entries_.emplace(std::string(path), cached{entry, now});
+  return entry;
+}
+
+}  // namespace ferry

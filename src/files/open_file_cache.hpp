@@ -1,0 +1,66 @@
+// Per-worker cache of path lookups beneath the root: open descriptors with their stat data,
+// directories, and misses. Entries are revalidated (looked up afresh) once they are older
+// than the revalidation interval, so a replaced or deleted file is noticed within that time;
+// the cache holds at most `max_entries` entries (and so at most that many descriptors).
+// Single-threaded: each worker owns one.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "files/file_resolver.hpp"
+
+namespace ferry {
+
+struct file_entry {
+  lookup_kind kind = lookup_kind::not_found;
+  std::shared_ptr<const open_file> file;  // when kind == file
+  int error = 0;                          // when kind == error
+};
+
+struct open_file_cache_stats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t evictions = 0;
+};
+
+class open_file_cache {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after);
+
+  // The lookup result for a normalised path, from the cache when fresh. Errors other than
+  // "not found"/"forbidden" are never cached.
+  file_entry open(const file_resolver& resolver, std::string_view path);
+  // Whether `path` is a regular file (cached like open()).
+  bool is_file(const file_resolver& resolver, std::string_view path) {
+    return open(resolver, path).kind == lookup_kind::file;
+  }
+
+  // Drops every entry (after a reload: another root or other policies).
+  void clear() { entries_.clear(); }
+  std::size_t size() const { return entries_.size(); }
+  const open_file_cache_stats& stats() const { return stats_; }
+
+ private:
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct cached {
+    file_entry entry;
+    clock::time_point checked;
+  };
+
+  std::size_t max_entries_;
+  std::chrono::milliseconds revalidate_after_;
+  std::unordered_map<std::string, cached, string_hash, std::equal_to<>> entries_;
+  open_file_cache_stats stats_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,93 @@
+#include "files/open_file_cache.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace ferry {
+namespace {
+
+namespace fs = std::filesystem;
+
+class OpenFileCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ferry-cache-XXXXXX";
+    root_ = ::mkdtemp(tmpl);
+    write("a.txt", "alpha");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void write(const std::string& name, const std::string& content) {
+    std::ofstream(root_ + "/" + name) << content;
+  }
+  std::string root_;
+};
+
+TEST_F(OpenFileCacheTest, HitSharesTheDescriptor) {
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(16, std::chrono::hours(1));
+  const auto first = cache.open(resolver, "/a.txt");
+  ASSERT_EQ(first.kind, lookup_kind::file);
+  EXPECT_EQ(first.file->size, 5u);
+  const auto second = cache.open(resolver, "/a.txt");
+  EXPECT_EQ(first.file.get(), second.file.get());
+  EXPECT_EQ(cache.stats().hits, 1u);
+  EXPECT_EQ(cache.stats().misses, 1u);
+}
+
+TEST_F(OpenFileCacheTest, MissesAreCachedUntilRevalidation) {
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache trusting(16, std::chrono::hours(1));
+  EXPECT_EQ(trusting.open(resolver, "/b.txt").kind, lookup_kind::not_found);
+  write("b.txt", "bravo");
+  EXPECT_EQ(trusting.open(resolver, "/b.txt").kind, lookup_kind::not_found);  // still trusted
+  trusting.clear();
+  EXPECT_EQ(trusting.open(resolver, "/b.txt").kind, lookup_kind::file);
+
+  open_file_cache checking(16, std::chrono::milliseconds(0));
+  EXPECT_EQ(checking.open(resolver, "/c.txt").kind, lookup_kind::not_found);
+  write("c.txt", "charlie");
+  EXPECT_EQ(checking.open(resolver, "/c.txt").kind, lookup_kind::file);
+}
+
+TEST_F(OpenFileCacheTest, RevalidationNoticesAReplacedFileAndKeepsAnUnchangedOne) {
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(16, std::chrono::milliseconds(0));
+  const auto before = cache.open(resolver, "/a.txt");
+  const auto same = cache.open(resolver, "/a.txt");
+  EXPECT_EQ(before.file.get(), same.file.get()) << "an unchanged file keeps its descriptor";
+  write("new.txt", "a longer alpha");
+  fs::rename(root_ + "/new.txt", root_ + "/a.txt");  // the usual atomic deploy
+  const auto after = cache.open(resolver, "/a.txt");
+  ASSERT_EQ(after.kind, lookup_kind::file);
+  EXPECT_NE(before.file.get(), after.file.get());
+  EXPECT_EQ(after.file->size, 14u);
+  EXPECT_EQ(before.file->size, 5u) << "in-flight responses keep the old file";
+}
+
+TEST_F(OpenFileCacheTest, BoundedInEntries) {
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(4, std::chrono::hours(1));
+  for (int i = 0; i < 50; ++i) {
+    write("f" + std::to_string(i), "x");
+    EXPECT_EQ(cache.open(resolver, "/f" + std::to_string(i)).kind, lookup_kind::file);
+    EXPECT_LE(cache.size(), 4u);
+  }
+  EXPECT_EQ(cache.stats().evictions, 46u);
+}
+
+TEST_F(OpenFileCacheTest, PoliciesStillApply) {
+  write(".secret", "s");
+  fs::create_symlink("/etc/hostname", root_ + "/out");
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(16, std::chrono::hours(1));
+  EXPECT_EQ(cache.open(resolver, "/.secret").kind, lookup_kind::not_found);
+  EXPECT_EQ(cache.open(resolver, "/out").kind, lookup_kind::not_found);
+  EXPECT_FALSE(cache.is_file(resolver, "/out"));
+}
+
+}  // namespace
+}  // namespace ferry

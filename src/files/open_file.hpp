@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <string>
 #include <utility>
 
 namespace ferry {
@@ -21,7 +22,7 @@ class open_file {
   open_file& operator=(const open_file&) = delete;
   open_file(open_file&& other) noexcept
       : size(other.size), mtime(other.mtime), mtime_ns(other.mtime_ns), inode(other.inode),
-        fd_(std::exchange(other.fd_, -1)) {}
+        content(std::move(other.content)), fd_(std::exchange(other.fd_, -1)) {}
   open_file& operator=(open_file&& other) noexcept {
     if (this != &other) {
       if (fd_ >= 0) ::close(fd_);
@@ -30,6 +31,7 @@ class open_file {
       mtime = other.mtime;
       mtime_ns = other.mtime_ns;
       inode = other.inode;
+      content = std::move(other.content);
     }
     return *this;
   }
@@ -40,6 +42,10 @@ class open_file {
   std::time_t mtime = 0;
   std::int64_t mtime_ns = 0;  // full precision, to notice a rewrite within the same second
   std::uint64_t inode = 0;
+  // The whole file, for small files the open-file cache keeps in memory (else empty): their
+  // bodies are copied from here instead of read with pread per response.
+  std::string content;
+  bool in_memory() const { return size > 0 && content.size() == size; }
 
  private:
   int fd_ = -1;

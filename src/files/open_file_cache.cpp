@@ -1,9 +1,32 @@
 #include "files/open_file_cache.hpp"
 
+#include <unistd.h>
+
 namespace ferry {
 
-open_file_cache::open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after)
-    : max_entries_(max_entries), revalidate_after_(revalidate_after) {
+namespace {
+
+// Reads a small file whole; leaves `content` empty when the read comes up short (the file is
+// being rewritten: it is then sent from its descriptor, and revalidation picks up the change).
+void load_content(open_file& file) {
+  file.content.resize(static_cast<std::size_t>(file.size));
+  std::size_t done = 0;
+  while (done < file.content.size()) {
+    const auto n = ::pread(file.fd(), file.content.data() + done, file.content.size() - done,
+                           static_cast<off_t>(done));
+    if (n <= 0) {
+      file.content.clear();
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+open_file_cache::open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after,
+                                 std::size_t in_memory_limit)
+    : max_entries_(max_entries), revalidate_after_(revalidate_after), in_memory_limit_(in_memory_limit) {
   entries_.reserve(max_entries_);
 }
 
@@ -27,6 +50,7 @@ file_entry open_file_cache::open(const file_resolver& resolver, std::string_view
         old->mtime_ns == result.file.mtime_ns) {
       entry.file = old;
     } else {
+      if (result.file.size > 0 && result.file.size <= in_memory_limit_) load_content(result.file);
       entry.file = std::make_shared<const open_file>(std::move(result.file));
     }
   }

@@ -32,7 +32,9 @@ class open_file_cache {
  public:
   using clock = std::chrono::steady_clock;
 
-  open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after);
+  // Files up to `in_memory_limit` bytes are also read into memory once (0: never).
+  open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after,
+                  std::size_t in_memory_limit = 0);
 
   // The lookup result for a normalised path, from the cache when fresh. Errors other than
   // "not found"/"forbidden" are never cached.
@@ -59,6 +61,7 @@ class open_file_cache {
 
   std::size_t max_entries_;
   std::chrono::milliseconds revalidate_after_;
+  std::size_t in_memory_limit_;
   std::unordered_map<std::string, cached, string_hash, std::equal_to<>> entries_;
   open_file_cache_stats stats_;
 };

@@ -193,7 +193,7 @@ void http1_connection::respond(const request& req, int parse_error) {
 bool http1_connection::next_piece_is_copied() const {
   if (body_finished_ || response_.encoder || segment_ >= response_.segments.size()) return false;
   const auto& seg = response_.segments[segment_];
-  return !seg.from_file || seg.length - segment_done_ <= copy_threshold;
+  return !seg.from_file || response_.file->in_memory() || seg.length - segment_done_ <= copy_threshold;
 }
 
 void http1_connection::write_more() {
@@ -269,7 +269,11 @@ bool http1_connection::fill_output() {
   }
   const std::uint64_t remaining = seg.length - segment_done_;
   const auto offset = static_cast<off_t>(seg.offset + segment_done_);
-  if (r.encoder || remaining <= copy_threshold) {
+  if (!r.encoder && r.file->in_memory()) {
+    // Small files live in the cache: no read at all.
+    out_.append(r.file->content, static_cast<std::size_t>(offset), static_cast<std::size_t>(remaining));
+    segment_done_ = seg.length;
+  } else if (r.encoder || remaining <= copy_threshold) {
     // Copy path: pread into a buffer (and through the encoder when compressing).
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, encode_chunk));
     std::string& chunk = r.encoder ? worker_.file_chunk() : out_;

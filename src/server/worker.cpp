@@ -19,6 +19,8 @@ constexpr std::chrono::milliseconds accept_backoff{100};
 // before the path is looked up again.
 constexpr std::size_t open_file_cache_entries = 1024;
 constexpr std::chrono::milliseconds open_file_cache_revalidate{1000};
+// Files up to this size are kept in memory by the cache: at most entries × this per worker.
+constexpr std::size_t open_file_cache_in_memory = 8 * 1024;
 constexpr std::string_view over_capacity_response =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
     "Content-Length: 24\r\nRetry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable\n";
@@ -29,7 +31,7 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
                std::shared_ptr<access_log_target> access_log)
     : index_(index),
       site_(std::move(initial_site)),
-      files_(open_file_cache_entries, open_file_cache_revalidate) {
+      files_(open_file_cache_entries, open_file_cache_revalidate, open_file_cache_in_memory) {
   access_log_.set_target(std::move(access_log));
 }
 

@@ -91,3 +91,25 @@ TEST_F(OpenFileCacheTest, PoliciesStillApply) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+TEST(OpenFileCacheMemory, SmallFilesAreKeptInMemoryLargeOnesAreNot) {
+  char tmpl[] = "/tmp/ferry-cache-XXXXXX";
+  const std::string root = ::mkdtemp(tmpl);
+  std::ofstream(root + "/small.txt") << std::string(100, 's');
+  std::ofstream(root + "/large.txt") << std::string(5000, 'l');
+  std::ofstream(root + "/empty.txt");
+  file_resolver resolver(root, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(16, std::chrono::hours(1), 4096);
+  const auto small = cache.open(resolver, "/small.txt");
+  ASSERT_TRUE(small.file->in_memory());
+  EXPECT_EQ(small.file->content, std::string(100, 's'));
+  EXPECT_FALSE(cache.open(resolver, "/large.txt").file->in_memory());
+  EXPECT_FALSE(cache.open(resolver, "/empty.txt").file->in_memory());
+  std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace ferry

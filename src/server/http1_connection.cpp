@@ -25,6 +25,9 @@ constexpr std::size_t gather_limit = 64 * 1024;
 constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
 constexpr std::size_t linger_limit = 1 << 20;
 constexpr std::chrono::milliseconds linger_time{2000};
+// A keep-alive connection keeps its read buffer this long after a response, receiving into it
+// directly; then the buffer goes back to the pool.
+constexpr std::chrono::milliseconds hot_idle{100};
 
 enum class fill_result { produced, done, wait, failed };
 
@@ -56,6 +59,16 @@ void http1_connection::set_deadline(std::chrono::milliseconds timeout) {
 }
 
 void http1_connection::wait_readable() {
+  if (buffer_ && length_ < buffer_size_ && phase_ != phase::lingering) {
+    // Hot wait: receive straight into the buffer. Asio then needs no epoll_ctl per request
+    // (async_wait re-arms the descriptor every time); the worker's tick takes the buffer back
+    // from connections that stay idle (demote_idle_buffer), so idle ones still hold none.
+    socket_.async_receive(asio::buffer(buffer_.get() + length_, buffer_size_ - length_),
+                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                            self->on_received(ec, n);
+                          });
+    return;
+  }
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](const asio::error_code& ec) {
                        if (ec || self->phase_ == phase::closed) return;
@@ -65,6 +78,38 @@ void http1_connection::wait_readable() {
                          self->on_readable();
                        }
                      });
+}
+
+void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {
+  const bool demoting = std::exchange(demoting_, false);
+  if (phase_ == phase::closed) return;
+  if (ec == asio::error::operation_aborted && demoting) {
+    if (length_ == 0) release_buffer();
+    wait_readable();
+    return;
+  }
+  if (ec || n == 0) {
+    close();  // EOF or a socket error
+    return;
+  }
+  note_bytes_arrived();
+  length_ += n;
+  process_input();
+}
+
+void http1_connection::note_bytes_arrived() {
+  if (phase_ != phase::idle) return;
+  phase_ = phase::reading;
+  started_ = clock::now();
+  if (!first_request_) set_deadline(site_->cfg->timeouts.request_head);
+}
+
+void http1_connection::demote_idle_buffer(clock::time_point now) {
+  if (phase_ == phase::idle && buffer_ && length_ == 0 && !demoting_ && now - idle_since_ >= hot_idle) {
+    demoting_ = true;
+    asio::error_code ignored;
+    socket_.cancel(ignored);
+  }
 }
 
 void http1_connection::release_buffer() {
@@ -85,11 +130,7 @@ void http1_connection::on_readable() {
   }
   const auto n = ::recv(fd_, buffer_.get() + length_, buffer_size_ - length_, 0);
   if (n > 0) {
-    if (phase_ == phase::idle) {
-      phase_ = phase::reading;
-      started_ = clock::now();
-      if (!first_request_) set_deadline(site_->cfg->timeouts.request_head);
-    }
+    note_bytes_arrived();
     length_ += static_cast<std::size_t>(n);
     process_input();
     return;
@@ -118,11 +159,9 @@ void http1_connection::process_input() {
         // Body bytes the parser has consumed are discarded to make room; the head stays.
         length_ = parsed_ = body_anchor_;
       }
-      if (length_ == 0) {
-        release_buffer();
-        if (phase_ == phase::idle) {
-          set_deadline(first_request_ ? site_->cfg->timeouts.request_head : site_->cfg->timeouts.idle);
-        }
+      if (length_ == 0 && phase_ == phase::idle) {
+        set_deadline(first_request_ ? site_->cfg->timeouts.request_head : site_->cfg->timeouts.idle);
+        idle_since_ = clock::now();
       }
       wait_readable();
       return;
@@ -416,7 +455,9 @@ void http1_connection::linger_read() {
 }
 
 void http1_connection::check_deadline(clock::time_point now) {
-  if (phase_ == phase::closed || now < deadline_) return;
+  if (phase_ == phase::closed) return;
+  demote_idle_buffer(now);
+  if (now < deadline_) return;
   switch (phase_) {
     case phase::reading:
       if (parser_->message_started() || length_ > 0) {

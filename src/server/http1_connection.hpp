@@ -42,6 +42,9 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
 
   void wait_readable();
   void on_readable();
+  void on_received(const asio::error_code& ec, std::size_t n);
+  void note_bytes_arrived();
+  void demote_idle_buffer(clock::time_point now);
   void process_input();
   void respond(const request& req, int parse_error);
   void write_more();
@@ -63,6 +66,8 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   bool first_request_ = true;
   bool draining_ = false;
   bool in_process_input_ = false;
+  bool demoting_ = false;  // the hot receive was cancelled to give the buffer back
+  clock::time_point idle_since_;
   unsigned requests_served_ = 0;
 
   // Reading.

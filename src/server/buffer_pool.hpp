@@ -12,6 +12,8 @@ class buffer_pool {
  public:
   using buffer = std::unique_ptr<char[]>;
 
+  buffer_pool() { free_.reserve(max_free_); }  // releasing never allocates
+
   // A buffer of exactly `size` bytes (contents unspecified).
   buffer acquire(std::size_t size) {
     if (size != size_) {

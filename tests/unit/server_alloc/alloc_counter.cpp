@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <new>
 #include <string>
@@ -110,12 +111,14 @@ std::map<void*, std::string> symbolise(const std::vector<void*>& addresses) {
   std::map<const void*, module_addresses> modules;
   Dl_info self{};
   ::dladdr(reinterpret_cast<void*>(&print_traces), &self);
+  // dladdr names the main program as it was started, which need not open from here.
+  std::error_code ec;
+  const auto self_path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   for (void* address : addresses) {
     Dl_info info{};
     if (::dladdr(address, &info) == 0 || info.dli_fbase == nullptr) continue;
     auto& m = modules[info.dli_fbase];
-    // dladdr names the main program as it was started; /proc/self/exe always opens.
-    m.path = info.dli_fbase == self.dli_fbase ? "/proc/self/exe" : info.dli_fname;
+    m.path = info.dli_fbase == self.dli_fbase && !ec ? self_path : info.dli_fname;
     // A return address points after the call; one byte back is the call's line.
     const auto offset = reinterpret_cast<std::uintptr_t>(address) - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
     m.entries.emplace_back(address, offset - 1);

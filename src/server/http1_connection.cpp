@@ -39,6 +39,7 @@ http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket)
 http1_connection::~http1_connection() {
   if (phase_ != phase::closed) worker_.detach(this);
   release_buffer();
+  worker_.exchanges().release(std::move(ex_));
 }
 
 void http1_connection::start() {
@@ -48,7 +49,6 @@ void http1_connection::start() {
   const auto peer = socket_.remote_endpoint(ec);
   remote_ = ec ? std::string("-") : peer.address().to_string();
   site_ = worker_.current_site();
-  parser_ = std::make_unique<http1_parser>(site_->limits);
   worker_.attach(this);
   set_deadline(site_->cfg->timeouts.request_head);
   wait_readable();
@@ -99,6 +99,7 @@ void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {
 
 void http1_connection::note_bytes_arrived() {
   if (phase_ != phase::idle) return;
+  if (!ex_) ex_ = worker_.exchanges().acquire(site_->limits);
   phase_ = phase::reading;
   started_ = clock::now();
   if (!first_request_) set_deadline(site_->cfg->timeouts.request_head);
@@ -152,8 +153,8 @@ void http1_connection::process_input() {
   while (phase_ == phase::reading || phase_ == phase::idle) {
     if (parsed_ == length_) {
       if (length_ == buffer_size_) {
-        if (!parser_->head_complete()) {
-          respond(parser_->current(), 431);
+        if (!ex_->parser.head_complete()) {
+          respond(ex_->parser.current(), 431);
           return;
         }
         // Body bytes the parser has consumed are discarded to make room; the head stays.
@@ -162,17 +163,18 @@ void http1_connection::process_input() {
       if (length_ == 0 && phase_ == phase::idle) {
         set_deadline(first_request_ ? site_->cfg->timeouts.request_head : site_->cfg->timeouts.idle);
         idle_since_ = clock::now();
+        worker_.exchanges().release(std::move(ex_));
       }
       wait_readable();
       return;
     }
-    const bool head_was_complete = parser_->head_complete();
-    const auto result = parser_->execute(buffer_.get() + parsed_, length_ - parsed_);
-    if (!head_was_complete && parser_->head_complete()) {
+    const bool head_was_complete = ex_->parser.head_complete();
+    const auto result = ex_->parser.execute(buffer_.get() + parsed_, length_ - parsed_);
+    if (!head_was_complete && ex_->parser.head_complete()) {
       // Everything up to the end of the head must stay; bytes after it may be reused.
       // The message starts at offset 0 (the buffer is compacted between messages), and
       // head_size() never exceeds the real end of the head.
-      body_anchor_ = std::min(parsed_ + result.consumed, parser_->head_size());
+      body_anchor_ = std::min(parsed_ + result.consumed, ex_->parser.head_size());
       set_deadline(site_->cfg->timeouts.body);
     }
     parsed_ += result.consumed;
@@ -180,10 +182,10 @@ void http1_connection::process_input() {
     if (result.state == parse_state::incomplete) continue;
     if (result.state == parse_state::error) {
       log::debug("{}: bad request ({}): {}", remote_, result.error_status, result.error_reason);
-      respond(parser_->current(), result.error_status);
+      respond(ex_->parser.current(), result.error_status);
       return;
     }
-    respond(parser_->current(), 0);
+    respond(ex_->parser.current(), 0);
     if (phase_ != phase::reading && phase_ != phase::idle) return;
   }
 }
@@ -194,58 +196,58 @@ void http1_connection::respond(const request& req, int parse_error) {
   site_ = worker_.current_site();
   auto& handler = worker_.handler();
   if (parse_error != 0) {
-    response_.clear();
-    response_.close = true;
-    response_.head_only = req.method == http_method::head && parser_->head_complete();
-    handler.error(parse_error, nullptr, *site_, response_);
-    response_.close = true;
+    ex_->reply.clear();
+    ex_->reply.close = true;
+    ex_->reply.head_only = req.method == http_method::head && ex_->parser.head_complete();
+    handler.error(parse_error, nullptr, *site_, ex_->reply);
+    ex_->reply.close = true;
   } else {
     const request_context ctx{req.version_minor >= 1};
-    handler.handle(req, ctx, *site_, response_);
+    handler.handle(req, ctx, *site_, ex_->reply);
   }
   ++requests_served_;
   const auto max_requests = site_->cfg->limits.max_keepalive_requests;
-  keep_alive_ = parse_error == 0 && req.keep_alive && !response_.close && !draining_ && !worker_.draining() &&
+  keep_alive_ = parse_error == 0 && req.keep_alive && !ex_->reply.close && !draining_ && !worker_.draining() &&
                 (max_requests == 0 || requests_served_ < max_requests);
   request_version_minor_ = req.version_minor;
-  chunked_ = response_.encoder != nullptr;
+  chunked_ = ex_->reply.encoder != nullptr;
   h1_head_options options;
   options.version_minor = req.version_minor;
   options.keep_alive = keep_alive_;
   options.chunked = chunked_;
   options.date = worker_.date();
   options.server = site_->cfg->server_header;
-  out_.clear();
+  ex_->out.clear();
   out_sent_ = 0;
-  serialize_h1_head(response_, options, out_);
-  head_length_ = out_.size();
+  serialize_h1_head(ex_->reply, options, ex_->out);
+  head_length_ = ex_->out.size();
   segment_ = 0;
   segment_done_ = 0;
   body_bytes_sent_ = 0;
-  body_finished_ = response_.head_only || status_has_no_content(response_.status) ||
-                   (!response_.has_body() && !chunked_);
-  if (body_finished_) response_.encoder.reset();
+  body_finished_ = ex_->reply.head_only || status_has_no_content(ex_->reply.status) ||
+                   (!ex_->reply.has_body() && !chunked_);
+  if (body_finished_) ex_->reply.encoder.reset();
   set_deadline(site_->cfg->timeouts.send);
   write_more();
 }
 
 bool http1_connection::next_piece_is_copied() const {
-  if (body_finished_ || response_.encoder || segment_ >= response_.segments.size()) return false;
-  const auto& seg = response_.segments[segment_];
-  return !seg.from_file || response_.file->in_memory() || seg.length - segment_done_ <= copy_threshold;
+  if (body_finished_ || ex_->reply.encoder || segment_ >= ex_->reply.segments.size()) return false;
+  const auto& seg = ex_->reply.segments[segment_];
+  return !seg.from_file || ex_->reply.file->in_memory() || seg.length - segment_done_ <= copy_threshold;
 }
 
 void http1_connection::write_more() {
   while (true) {
     // Gather small pieces behind what is pending, so a small response leaves in one send().
-    while (next_piece_is_copied() && out_.size() - out_sent_ < gather_limit) {
+    while (next_piece_is_copied() && ex_->out.size() - out_sent_ < gather_limit) {
       if (!fill_output()) return;
     }
-    if (out_sent_ < out_.size()) {
+    if (out_sent_ < ex_->out.size()) {
       // MSG_MORE only while more bytes follow at once; on the last piece it would hold the
       // data back in the kernel (up to 200 ms).
       const bool more = !body_finished_;
-      const auto n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_,
+      const auto n = ::send(fd_, ex_->out.data() + out_sent_, ex_->out.size() - out_sent_,
                             MSG_NOSIGNAL | (more ? MSG_MORE : 0));
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -265,7 +267,7 @@ void http1_connection::write_more() {
     }
     if (out_sent_ > head_length_) body_bytes_sent_ += out_sent_ - head_length_;
     head_length_ = 0;
-    out_.clear();
+    ex_->out.clear();
     out_sent_ = 0;
     if (body_finished_) {
       finish_response();
@@ -275,11 +277,11 @@ void http1_connection::write_more() {
   }
 }
 
-// Moves the next piece of the body towards the socket: text and small file ranges into out_,
+// Moves the next piece of the body towards the socket: text and small file ranges into ex_->out,
 // large file ranges straight to the socket with sendfile, encoded ranges chunk by chunk.
 // Returns false when write_more must stop (waiting for the socket, or the connection closed).
 bool http1_connection::fill_output() {
-  auto& r = response_;
+  auto& r = ex_->reply;
   if (segment_ >= r.segments.size()) {
     if (r.encoder) {
       std::string& encoded = worker_.file_chunk();
@@ -290,18 +292,18 @@ bool http1_connection::fill_output() {
       }
       r.encoder.reset();
       if (!encoded.empty()) {
-        append_chunk_header(out_, encoded.size());
-        out_.append(encoded);
-        out_.append("\r\n");
+        append_chunk_header(ex_->out, encoded.size());
+        ex_->out.append(encoded);
+        ex_->out.append("\r\n");
       }
     }
-    if (chunked_) out_.append(last_chunk);
+    if (chunked_) ex_->out.append(last_chunk);
     body_finished_ = true;
     return true;
   }
   const auto& seg = r.segments[segment_];
   if (!seg.from_file) {
-    out_.append(r.text, static_cast<std::size_t>(seg.offset), static_cast<std::size_t>(seg.length));
+    ex_->out.append(r.text, static_cast<std::size_t>(seg.offset), static_cast<std::size_t>(seg.length));
     ++segment_;
     mark_finished_if_done();
     return true;
@@ -310,13 +312,13 @@ bool http1_connection::fill_output() {
   const auto offset = static_cast<off_t>(seg.offset + segment_done_);
   if (!r.encoder && r.file->in_memory()) {
     // Small files live in the cache: no read at all.
-    out_.append(r.file->content, static_cast<std::size_t>(offset), static_cast<std::size_t>(remaining));
+    ex_->out.append(r.file->content, static_cast<std::size_t>(offset), static_cast<std::size_t>(remaining));
     segment_done_ = seg.length;
   } else if (r.encoder || remaining <= copy_threshold) {
     // Copy path: pread into a buffer (and through the encoder when compressing).
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, encode_chunk));
-    std::string& chunk = r.encoder ? worker_.file_chunk() : out_;
-    const std::size_t base = r.encoder ? 0 : out_.size();
+    std::string& chunk = r.encoder ? worker_.file_chunk() : ex_->out;
+    const std::size_t base = r.encoder ? 0 : ex_->out.size();
     chunk.resize(base + want);
     const auto n = ::pread(r.file->fd(), chunk.data() + base, want, offset);
     if (n <= 0) {
@@ -336,9 +338,9 @@ bool http1_connection::fill_output() {
         return false;
       }
       if (!encoded.empty()) {
-        append_chunk_header(out_, encoded.size());
-        out_.append(encoded);
-        out_.append("\r\n");
+        append_chunk_header(ex_->out, encoded.size());
+        ex_->out.append(encoded);
+        ex_->out.append("\r\n");
       }
     }
   } else {
@@ -376,33 +378,33 @@ bool http1_connection::fill_output() {
 // Without an encoder the body is complete as soon as its last segment has been handed over;
 // knowing it early lets the last send() go out without MSG_MORE.
 void http1_connection::mark_finished_if_done() {
-  if (response_.encoder || segment_ < response_.segments.size()) return;
-  if (chunked_) out_.append(last_chunk);
+  if (ex_->reply.encoder || segment_ < ex_->reply.segments.size()) return;
+  if (chunked_) ex_->out.append(last_chunk);
   body_finished_ = true;
 }
 
 void http1_connection::finish_response() {
   auto& log = worker_.access_log();
   if (log.enabled()) {
-    const auto& req = parser_->current();
+    const auto& req = ex_->parser.current();
     access_record record;
     record.remote_address = remote_;
     record.method = req.method_name;
     record.target = req.target;
     record.protocol = request_version_minor_ == 0 ? "HTTP/1.0" : "HTTP/1.1";
-    record.status = response_.status;
+    record.status = ex_->reply.status;
     record.bytes = body_bytes_sent_;
     record.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
     record.user_agent = req.header("user-agent");
     record.referer = req.header("referer");
     log.append(record);
   }
-  response_.clear();
+  ex_->reply.clear();
   if (!keep_alive_) {
     begin_lingering_close();
     return;
   }
-  parser_->next_message();
+  ex_->parser.next_message();
   if (parsed_ < length_) {
     std::memmove(buffer_.get(), buffer_.get() + parsed_, length_ - parsed_);
   }
@@ -430,6 +432,7 @@ void http1_connection::begin_lingering_close() {
   // before the client reads it. Shut down our side, then read and discard for a short while.
   ::shutdown(fd_, SHUT_WR);
   release_buffer();
+  worker_.exchanges().release(std::move(ex_));
   phase_ = phase::lingering;
   set_deadline(linger_time);
   linger_read();
@@ -460,8 +463,8 @@ void http1_connection::check_deadline(clock::time_point now) {
   if (now < deadline_) return;
   switch (phase_) {
     case phase::reading:
-      if (parser_->message_started() || length_ > 0) {
-        respond(parser_->current(), 408);
+      if (ex_->parser.message_started() || length_ > 0) {
+        respond(ex_->parser.current(), 408);
         return;
       }
       close();
@@ -484,7 +487,7 @@ void http1_connection::close() {
   socket_.close(ec);
   worker_.detach(this);
   release_buffer();
-  response_.clear();
+  worker_.exchanges().release(std::move(ex_));
 }
 
 }  // namespace ferry

@@ -9,9 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "http/http1_parser.hpp"
-#include "http/response.hpp"
 #include "server/buffer_pool.hpp"
+#include "server/exchange_pool.hpp"
 #include "server/site.hpp"
 
 namespace ferry {
@@ -76,12 +75,11 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   std::size_t length_ = 0;        // bytes in buffer_
   std::size_t parsed_ = 0;        // bytes handed to the parser
   std::size_t body_anchor_ = 0;   // start of discardable body bytes, 0 = none yet
-  std::unique_ptr<http1_parser> parser_;
   std::shared_ptr<const site> site_;
+  // Parser, response and output buffer: held only while a request is in flight.
+  std::unique_ptr<http1_exchange> ex_;
 
   // Writing.
-  response response_;
-  std::string out_;
   std::size_t out_sent_ = 0;
   std::size_t segment_ = 0;
   std::uint64_t segment_done_ = 0;

@@ -13,6 +13,7 @@
 #include "http/http_date.hpp"
 #include "log/access_log.hpp"
 #include "server/buffer_pool.hpp"
+#include "server/exchange_pool.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
 
@@ -47,6 +48,7 @@ class worker {
   request_handler& handler() { return handler_; }
   access_log_buffer& access_log() { return access_log_; }
   buffer_pool& buffers() { return buffers_; }
+  exchange_pool& exchanges() { return exchanges_; }
   std::string& file_chunk() { return file_chunk_; }
   bool draining() const { return draining_; }
   void attach(http1_connection* c);
@@ -60,6 +62,9 @@ class worker {
   void close_all();
 
   unsigned index_;
+  // The pools come before io_: pending handlers destroyed with io_ can still return buffers.
+  buffer_pool buffers_;
+  exchange_pool exchanges_;
   asio::io_context io_{1};
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::steady_timer tick_{io_};
@@ -69,7 +74,6 @@ class worker {
   open_file_cache files_;
   request_handler handler_{files_};
   date_cache dates_;
-  buffer_pool buffers_;
   std::string file_chunk_;  // reused for pread (on-the-fly compression, copy path)
   std::vector<http1_connection*> connections_;
   bool draining_ = false;

@@ -1,0 +1,52 @@
+// What a connection needs only while a request is in flight: the parser, the response and the
+// output buffer. Connections take one from the worker's pool when a request starts and give
+// it back when they go idle, so an idle keep-alive connection holds none of this memory and a
+// busy worker allocates nothing per request.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/http1_parser.hpp"
+#include "http/response.hpp"
+
+namespace ferry {
+
+struct http1_exchange {
+  explicit http1_exchange(const http1_limits& limits) : parser(limits) {}
+  http1_parser parser;
+  response reply;
+  std::string out;  // head and copied body pieces waiting for send()
+};
+
+class exchange_pool {
+ public:
+  exchange_pool() { free_.reserve(max_free_); }
+
+  std::unique_ptr<http1_exchange> acquire(const http1_limits& limits) {
+    if (free_.empty()) return std::make_unique<http1_exchange>(limits);
+    auto ex = std::move(free_.back());
+    free_.pop_back();
+    ex->parser.set_limits(limits);
+    return ex;
+  }
+
+  void release(std::unique_ptr<http1_exchange> ex) {
+    if (!ex) return;
+    ex->parser.next_message();
+    ex->reply.clear();
+    ex->out.clear();
+    // Buffers grown by a rare large response are not kept around.
+    if (ex->out.capacity() > max_kept_capacity) std::string().swap(ex->out);
+    if (ex->reply.text.capacity() > max_kept_capacity) std::string().swap(ex->reply.text);
+    if (free_.size() < max_free_) free_.push_back(std::move(ex));
+  }
+
+ private:
+  static constexpr std::size_t max_free_ = 256;
+  static constexpr std::size_t max_kept_capacity = 128 * 1024;
+  std::vector<std::unique_ptr<http1_exchange>> free_;
+};
+
+}  // namespace ferry

@@ -168,6 +168,7 @@ void http1_connection::process_input() {
       wait_readable();
       return;
     }
+    if (!ex_) ex_ = worker_.exchanges().acquire(site_->limits);
     const bool head_was_complete = ex_->parser.head_complete();
     const auto result = ex_->parser.execute(buffer_.get() + parsed_, length_ - parsed_);
     if (!head_was_complete && ex_->parser.head_complete()) {

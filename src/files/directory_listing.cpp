@@ -1,5 +1,8 @@
 #include "files/directory_listing.hpp"
 
+#include "http/http_date.hpp"
+#include "http/text_escape.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -9,51 +12,13 @@ namespace ferry {
 
 namespace {
 
-constexpr std::string_view replacement_char = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
-// nothing above U+10FFFF), or 0 when the byte there does not start one.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return len;
-}
-
-void append_hex_byte(std::string& out, unsigned char b) {
-  constexpr std::string_view digits = "0123456789ABCDEF";
-  out += digits[b >> 4];
-  out += digits[b & 0x0F];
-}
-
 // Text for an HTML page: markup characters escaped, invalid UTF-8 and control characters shown
 // as U+FFFD (they would otherwise be parse errors or invisible).
 void append_html_text(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const std::size_t len = utf8_sequence_length(s, i);
     if (len == 0) {
-      out += replacement_char;
+      out += utf8_replacement;
       ++i;
       continue;
     }
@@ -71,7 +36,7 @@ void append_html_text(std::string& out, std::string_view s) {
       case '\'': out += "&#39;"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-          out += replacement_char;
+          out += utf8_replacement;
         } else {
           out += c;
         }
@@ -82,89 +47,16 @@ void append_html_text(std::string& out, std::string_view s) {
 // A relative link to one entry: every byte outside RFC 3986 "unreserved" percent-encoded —
 // '/' too, since a name is a single segment — so no name can add a scheme, query, fragment,
 // host or extra path segment, nor break out of the attribute.
-void append_href(std::string& out, std::string_view name) {
-  for (const char c : name) {
-    const auto b = static_cast<unsigned char>(c);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                            c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      out += '%';
-      append_hex_byte(out, b);
-    }
-  }
-}
+void append_href(std::string& out, std::string_view name) { append_percent_encoded(out, name); }
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = utf8_sequence_length(s, i);
-    if (len == 0) {
-      out += replacement_char;
-      ++i;
-      continue;
-    }
-    if (len > 1) {
-      out.append(s.substr(i, len));
-      i += len;
-      continue;
-    }
-    const char c = s[i++];
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          append_hex_byte(out, static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
+  append_json_escaped(out, s);
   out += '"';
 }
 
-// IMF-fixdate (RFC 9110 §5.6.7), written by hand so it cannot depend on the process locale.
-// Times outside years 1970..9999 are clamped: the format has exactly four year digits.
-std::string imf_fixdate(std::time_t t) {
-  constexpr std::time_t latest = 253402300799;  // 9999-12-31 23:59:59 UTC
-  t = std::clamp<std::time_t>(t, 0, latest);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return "Thu, 01 Jan 1970 00:00:00 GMT";
-  static constexpr std::array<std::string_view, 7> days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const auto two = [](std::string& out, int v) {
-    out += static_cast<char>('0' + v / 10);
-    out += static_cast<char>('0' + v % 10);
-  };
-  std::string out;
-  out.reserve(29);
-  out += days[static_cast<std::size_t>(tm.tm_wday)];
-  out += ", ";
-  two(out, tm.tm_mday);
-  out += ' ';
-  out += months[static_cast<std::size_t>(tm.tm_mon)];
-  out += ' ';
-  const int year = tm.tm_year + 1900;
-  two(out, year / 100);
-  two(out, year % 100);
-  out += ' ';
-  two(out, tm.tm_hour);
-  out += ':';
-  two(out, tm.tm_min);
-  out += ':';
-  two(out, tm.tm_sec);
-  out += " GMT";
-  return out;
-}
+// Listings show times from 1970 on (a file's mtime can be anything).
+std::string imf_fixdate(std::time_t t) { return format_http_date(std::max<std::time_t>(t, 0)); }
 
 // Entries a listing never shows: they would link to this directory or its parent under a
 // misleading name, and the caller should not pass them anyway.

@@ -1,5 +1,7 @@
 #include "log/access_log.hpp"
 
+#include "http/text_escape.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -46,19 +48,7 @@ void append_escaped_combined(std::string& out, std::string_view text) {
 
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20 || c >= 0x7f) {
-      // Bytes outside printable ASCII are escaped one by one: valid JSON whatever the input.
-      out.append("\\u00");
-      append_hex_byte(out, c);
-    } else {
-      out.push_back(ch);
-    }
-  }
+  append_json_escaped(out, text);
   out.push_back('"');
 }
 

@@ -2,6 +2,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "http/text_escape.hpp"
 #include "log/logging.hpp"
 
 namespace ferry::log {
@@ -13,19 +14,10 @@ namespace {
 class json_escaped_message : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (char ch : std::string_view(msg.payload.data(), msg.payload.size())) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c == '"' || c == '\\') {
-        dest.push_back('\\');
-        dest.push_back(ch);
-      } else if (c < 0x20 || c >= 0x7f) {
-        const char escaped[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        dest.append(escaped, escaped + 6);
-      } else {
-        dest.push_back(ch);
-      }
-    }
+    thread_local std::string escaped;
+    escaped.clear();
+    append_json_escaped(escaped, std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<json_escaped_message>();

@@ -14,6 +14,7 @@
 #include "http/conditional.hpp"
 #include "http/http_date.hpp"
 #include "http/status.hpp"
+#include "http/text_escape.hpp"
 #include "log/logging.hpp"
 
 namespace ferry {
@@ -61,24 +62,6 @@ conditional_headers conditionals_of(const request& req) {
   v = req.header("if-unmodified-since", &found);
   if (found) c.if_unmodified_since = v;
   return c;
-}
-
-// Percent-encodes a decoded path for a Location header: everything but unreserved
-// characters, sub-delims, ':', '@' and '/' (RFC 3986 path characters).
-void append_uri_path(std::string& out, std::string_view path) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (char ch : path) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       std::string_view("-._~!$&'()*+,;=:@/").find(ch) != std::string_view::npos;
-    if (plain) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
 }
 
 std::string random_boundary() {
@@ -170,7 +153,8 @@ void request_handler::serve_directory(const request& req, const request_context&
     // The normalised path never starts with "//", so Location cannot be protocol-relative.
     out.status = 301;
     scratch_.clear();
-    append_uri_path(scratch_, path_);
+    // Percent-encoded again: path characters (RFC 3986 pchar and '/') stay as they are.
+    append_percent_encoded(scratch_, path_, "!$&'()*+,;=:@/");
     scratch_.push_back('/');
     if (req.has_query) {
       scratch_.push_back('?');

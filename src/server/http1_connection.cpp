@@ -43,6 +43,7 @@ http1_connection::~http1_connection() {
 }
 
 void http1_connection::start() {
+  now_ = clock::now();
   asio::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -55,7 +56,7 @@ void http1_connection::start() {
 }
 
 void http1_connection::set_deadline(std::chrono::milliseconds timeout) {
-  deadline_ = clock::now() + timeout;
+  deadline_ = now_ + timeout;
 }
 
 void http1_connection::wait_readable() {
@@ -81,6 +82,7 @@ void http1_connection::wait_readable() {
 }
 
 void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {
+  now_ = clock::now();
   const bool demoting = std::exchange(demoting_, false);
   if (phase_ == phase::closed) return;
   if (ec == asio::error::operation_aborted && demoting) {
@@ -101,7 +103,7 @@ void http1_connection::note_bytes_arrived() {
   if (phase_ != phase::idle) return;
   if (!ex_) ex_ = worker_.exchanges().acquire(site_->limits);
   phase_ = phase::reading;
-  started_ = clock::now();
+  started_ = now_;
   if (!first_request_) set_deadline(site_->cfg->timeouts.request_head);
 }
 
@@ -119,6 +121,7 @@ void http1_connection::release_buffer() {
 }
 
 void http1_connection::on_readable() {
+  now_ = clock::now();
   if (!buffer_) {
     // One byte more than the head limit, so a head of exactly the limit still fits.
     buffer_size_ = site_->limits.max_head + 1;
@@ -162,7 +165,7 @@ void http1_connection::process_input() {
       }
       if (length_ == 0 && phase_ == phase::idle) {
         set_deadline(first_request_ ? site_->cfg->timeouts.request_head : site_->cfg->timeouts.idle);
-        idle_since_ = clock::now();
+        idle_since_ = now_;
         worker_.exchanges().release(std::move(ex_));
       }
       wait_readable();
@@ -232,6 +235,12 @@ void http1_connection::respond(const request& req, int parse_error) {
   write_more();
 }
 
+void http1_connection::on_writable(const asio::error_code& ec) {
+  if (ec || phase_ != phase::writing) return;
+  now_ = clock::now();
+  write_more();
+}
+
 bool http1_connection::next_piece_is_copied() const {
   if (body_finished_ || ex_->reply.encoder || segment_ >= ex_->reply.segments.size()) return false;
   const auto& seg = ex_->reply.segments[segment_];
@@ -254,9 +263,7 @@ void http1_connection::write_more() {
         if (errno == EINTR) continue;
         if (errno == EAGAIN) {
           socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                             [self = shared_from_this()](const asio::error_code& ec) {
-                               if (!ec && self->phase_ == phase::writing) self->write_more();
-                             });
+                             [self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); });
           return;
         }
         close();
@@ -351,9 +358,7 @@ bool http1_connection::fill_output() {
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) {
         socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                           [self = shared_from_this()](const asio::error_code& ec) {
-                             if (!ec && self->phase_ == phase::writing) self->write_more();
-                           });
+                           [self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); });
         return false;
       }
       close();
@@ -412,7 +417,7 @@ void http1_connection::finish_response() {
   length_ -= parsed_;
   parsed_ = 0;
   body_anchor_ = 0;
-  started_ = clock::now();
+  started_ = now_;
   if (length_ > 0) {
     // Pipelined bytes are already here: the next request's head deadline runs from now.
     phase_ = phase::reading;
@@ -440,6 +445,7 @@ void http1_connection::begin_lingering_close() {
 }
 
 void http1_connection::linger_read() {
+  now_ = clock::now();
   char discard[4096];
   std::size_t total = 0;
   while (true) {
@@ -460,6 +466,7 @@ void http1_connection::linger_read() {
 
 void http1_connection::check_deadline(clock::time_point now) {
   if (phase_ == phase::closed) return;
+  now_ = now;
   demote_idle_buffer(now);
   if (now < deadline_) return;
   switch (phase_) {

@@ -47,6 +47,7 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   void process_input();
   void respond(const request& req, int parse_error);
   void write_more();
+  void on_writable(const asio::error_code& ec);
   bool fill_output();  // moves the next body piece on; false when write_more must stop
   bool next_piece_is_copied() const;
   void mark_finished_if_done();
@@ -61,6 +62,8 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   int fd_;
   std::string remote_;
   phase phase_ = phase::idle;
+  // Read once per I/O event: deadlines need milliseconds, not a clock call per step.
+  clock::time_point now_;
   clock::time_point deadline_;
   bool first_request_ = true;
   bool draining_ = false;

@@ -58,6 +58,8 @@ file_resolver::~file_resolver() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
+void file_resolver::use_fallback_for_testing(bool on) { openat2_missing.store(on); }
+
 bool file_resolver::has_dot_segment(std::string_view path) {
   for (std::size_t i = 0; i + 1 < path.size(); ++i) {
     if (path[i] == '/' && path[i + 1] == '.') return true;

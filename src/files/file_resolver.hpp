@@ -46,6 +46,10 @@ class file_resolver {
   // Whether any segment of `path` starts with '.'.
   static bool has_dot_segment(std::string_view path);
 
+  // Makes every resolver use the component-wise fallback, as on a kernel without openat2
+  // (tests only: this machine has openat2, and the fallback must keep the same promises).
+  static void use_fallback_for_testing(bool on);
+
  private:
   int open_beneath(std::string_view relative, int flags) const;
 

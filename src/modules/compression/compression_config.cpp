@@ -6,42 +6,13 @@
 #include <string_view>
 
 #include "config/config_error.hpp"
+#include "config/toml_values.hpp"
 #include "modules/compression/brotli_encoder.hpp"
 #include "modules/compression/gzip_encoder.hpp"
 #include "modules/compression/media_type_set.hpp"
 
 namespace ferry {
 namespace {
-
-// "<digits><unit>" with unit B, KiB, MiB or GiB; values too large for 64 bits saturate (the
-// caller's range check rejects them). The module's own small parser until the shared size
-// parser in src/config/ is available.
-std::optional<std::uint64_t> parse_size(std::string_view text) {
-  constexpr std::uint64_t saturated = ~std::uint64_t{0};
-  constexpr std::uint64_t digit_limit = std::uint64_t{1} << 40;  // far past every size limit
-  std::size_t digits = 0;
-  std::uint64_t number = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
-    if (number < digit_limit) number = number * 10 + static_cast<std::uint64_t>(text[digits] - '0');
-    ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  const std::string_view unit = text.substr(digits);
-  int shift = 0;
-  if (unit == "B") {
-    shift = 0;
-  } else if (unit == "KiB") {
-    shift = 10;
-  } else if (unit == "MiB") {
-    shift = 20;
-  } else if (unit == "GiB") {
-    shift = 30;
-  } else {
-    return std::nullopt;
-  }
-  if (number >= digit_limit) return saturated;
-  return number << shift;  // < 2^40 · 2^30, no overflow
-}
 
 void read_enabled(const toml::node& node, config_error_sink& errors, compression_config& out) {
   if (const auto* value = node.as_boolean()) {
@@ -56,13 +27,12 @@ void read_min_size(const toml::node& node, config_error_sink& errors, compressio
   if (const auto* integer = node.as_integer()) {
     if (integer->get() >= 0) size = static_cast<std::uint64_t>(integer->get());
   } else if (const auto* text = node.as_string()) {
-    size = parse_size(text->get());
-    if (!size) {
-      errors.report(node,
-                    "compression.min_size: expected a size like \"1KiB\" "
-                    "(a number with unit B, KiB, MiB or GiB)");
+    const auto parsed_size = parse_size(text->get());
+    if (!parsed_size) {
+      errors.report(node, "compression.min_size: expected a size like \"1KiB\": " + parsed_size.error);
       return;
     }
+    size = parsed_size.value;
   } else {
     errors.report(node,
                   "compression.min_size: expected a number of bytes or a size string "

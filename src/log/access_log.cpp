@@ -54,16 +54,36 @@ void append_json_string(std::string& out, std::string_view text) {
 
 }  // namespace
 
+namespace {
+
+// The line's timestamp in both formats, formatted at most once per second per thread.
+struct timestamp_cache {
+  std::time_t second = -1;
+  char combined[40] = {};
+  std::size_t combined_length = 0;
+  char iso[40] = {};
+  std::size_t iso_length = 0;
+
+  void refresh() {
+    const std::time_t now = std::time(nullptr);
+    if (now == second) return;
+    second = now;
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    combined_length = std::strftime(combined, sizeof combined, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    iso_length = std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  }
+};
+
+}  // namespace
+
 void format_access_line(const access_record& r, access_log_format format, std::string& out) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char when[40];
+  thread_local timestamp_cache when;
+  when.refresh();
   if (format == access_log_format::combined) {
-    const auto n = std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
     out.append(r.remote_address);
     out.append(" - - [");
-    out.append(when, n);
+    out.append(when.combined, when.combined_length);
     out.append("] \"");
     append_escaped_combined(out, r.method);
     out.push_back(' ');
@@ -81,9 +101,8 @@ void format_access_line(const access_record& r, access_log_format format, std::s
     out.append("\"\n");
     return;
   }
-  const auto n = std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
   out.append("{\"time\":\"");
-  out.append(when, n);
+  out.append(when.iso, when.iso_length);
   out.append("\",\"remote\":");
   append_json_string(out, r.remote_address);
   out.append(",\"method\":");

@@ -92,6 +92,8 @@ struct config {
   std::map<std::string, std::string> mime_types;  // extension (no dot) → content type
   std::string server_header = "ferry";            // "" omits the Server header
   precompressed_config precompressed;
+  std::size_t open_file_cache = 1024;             // lookups cached per worker, 0 = off
+  milliseconds open_file_cache_valid{1000};       // how long a cached lookup is trusted
   std::vector<header_rule> headers;
   limits_config limits;
   timeouts_config timeouts;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace ferry {
 
 namespace {
@@ -27,7 +29,7 @@ void load_content(open_file& file) {
 open_file_cache::open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after,
                                  std::size_t in_memory_limit)
     : max_entries_(max_entries), revalidate_after_(revalidate_after), in_memory_limit_(in_memory_limit) {
-  entries_.reserve(max_entries_);
+  entries_.reserve(std::min<std::size_t>(max_entries_, 4096));
 }
 
 file_entry open_file_cache::open(const file_resolver& resolver, std::string_view path) {
@@ -54,7 +56,7 @@ file_entry open_file_cache::open(const file_resolver& resolver, std::string_view
       entry.file = std::make_shared<const open_file>(std::move(result.file));
     }
   }
-  if (entry.kind == lookup_kind::error) return entry;  // transient: never cached
+  if (entry.kind == lookup_kind::error || max_entries_ == 0) return entry;  // transient, or no cache
   if (found != entries_.end()) {
     found->second = {entry, now};
     return entry;

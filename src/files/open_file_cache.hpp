@@ -46,6 +46,12 @@ class open_file_cache {
 
   // Drops every entry (after a reload: another root or other policies).
   void clear() { entries_.clear(); }
+  // New bounds (after a reload); drops every entry.
+  void reconfigure(std::size_t max_entries, std::chrono::milliseconds revalidate_after) {
+    entries_.clear();
+    max_entries_ = max_entries;
+    revalidate_after_ = revalidate_after;
+  }
   std::size_t size() const { return entries_.size(); }
   const open_file_cache_stats& stats() const { return stats_; }
 

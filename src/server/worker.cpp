@@ -15,10 +15,6 @@ namespace {
 constexpr std::chrono::milliseconds tick_interval{100};
 constexpr std::chrono::milliseconds flush_interval{500};
 constexpr std::chrono::milliseconds accept_backoff{100};
-// Open-file cache: entries (and so descriptors) per worker, and how long an entry is trusted
-// before the path is looked up again.
-constexpr std::size_t open_file_cache_entries = 1024;
-constexpr std::chrono::milliseconds open_file_cache_revalidate{1000};
 // Files up to this size are kept in memory by the cache: at most entries × this per worker.
 constexpr std::size_t open_file_cache_in_memory = 8 * 1024;
 constexpr std::string_view over_capacity_response =
@@ -31,7 +27,7 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
                std::shared_ptr<access_log_target> access_log)
     : index_(index),
       site_(std::move(initial_site)),
-      files_(open_file_cache_entries, open_file_cache_revalidate, open_file_cache_in_memory) {
+      files_(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid, open_file_cache_in_memory) {
   access_log_.set_target(std::move(access_log));
 }
 
@@ -138,7 +134,8 @@ void worker::close_all() {
 void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<access_log_target> access_log) {
   asio::post(io_, [this, next_site = std::move(next_site), access_log = std::move(access_log)]() mutable {
     site_ = std::move(next_site);
-    files_.clear();  // the new configuration may have another root or other policies
+    // The new configuration may have another root, other policies or other cache bounds.
+    files_.reconfigure(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid);
     access_log_.set_target(std::move(access_log));
   });
 }

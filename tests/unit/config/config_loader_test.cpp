@@ -60,6 +60,8 @@ void expect_defaults(const config& cfg) {
   EXPECT_EQ(cfg.spa_fallback, "");
   EXPECT_TRUE(cfg.precompressed.enabled);
   EXPECT_EQ(cfg.precompressed.encodings, (std::vector<std::string>{"br", "zstd", "gzip"}));
+  EXPECT_EQ(cfg.open_file_cache, 1024u);
+  EXPECT_EQ(cfg.open_file_cache_valid, std::chrono::milliseconds(1000));
   EXPECT_TRUE(cfg.mime_types.empty());
   EXPECT_TRUE(cfg.error_pages.empty());
   EXPECT_TRUE(cfg.headers.empty());
@@ -227,6 +229,16 @@ TEST(ConfigLoad, EmptyPrecompressedListDisablesSidecars) {
   const config cfg = load("[files]\nprecompressed = []\n");
   EXPECT_FALSE(cfg.precompressed.enabled);
   EXPECT_TRUE(cfg.precompressed.encodings.empty());
+}
+
+TEST(ConfigLoader, OpenFileCacheKeys) {
+  const config cfg = load("[files]\nopen_file_cache = 0\nopen_file_cache_valid = \"250ms\"\n");
+  EXPECT_EQ(cfg.open_file_cache, 0u);
+  EXPECT_EQ(cfg.open_file_cache_valid, std::chrono::milliseconds(250));
+  EXPECT_NE(error_of("[files]\nopen_file_cache = -1\n").find("test.toml:2: 'files.open_file_cache'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[files]\nopen_file_cache_valid = \"2h\"\n").find("test.toml:2: 'files.open_file_cache_valid'"),
+            std::string::npos);
 }
 
 TEST(ConfigLoad, EmptyIndexListIsAllowed) {

@@ -113,3 +113,21 @@ TEST(OpenFileCacheMemory, SmallFilesAreKeptInMemoryLargeOnesAreNot) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+TEST(OpenFileCacheOff, ZeroEntriesLooksEveryPathUpOnDisk) {
+  char tmpl[] = "/tmp/ferry-cache-XXXXXX";
+  const std::string root = ::mkdtemp(tmpl);
+  file_resolver resolver(root, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(0, std::chrono::hours(1), 4096);
+  EXPECT_EQ(cache.open(resolver, "/late.txt").kind, lookup_kind::not_found);
+  std::ofstream(root + "/late.txt") << "here";
+  EXPECT_EQ(cache.open(resolver, "/late.txt").kind, lookup_kind::file);
+  EXPECT_EQ(cache.size(), 0u);
+  std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace ferry

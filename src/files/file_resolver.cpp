@@ -129,17 +129,6 @@ lookup_result file_resolver::open(std::string_view path) const {
   return result;
 }
 
-bool file_resolver::is_file(std::string_view path) const {
-  if (dotfiles_ == dotfile_policy::deny && has_dot_segment(path)) return false;
-  // O_PATH resolves the name without opening the file for reading.
-  const int fd = open_beneath(path, O_PATH | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st {};
-  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  ::close(fd);
-  return regular;
-}
-
 int file_resolver::open_directory(std::string_view path) const {
   if (dotfiles_ == dotfile_policy::deny && has_dot_segment(path)) return -1;
   return open_beneath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

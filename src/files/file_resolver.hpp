@@ -37,9 +37,6 @@ class file_resolver {
   // ignored for the lookup. Regular files are opened; directories are reported, not opened.
   lookup_result open(std::string_view path) const;
 
-  // Whether `path` names a regular file the policies would let open() serve (no fd is kept).
-  bool is_file(std::string_view path) const;
-
   // Opens a directory for listing; -1 when it cannot. The caller closes the fd.
   int open_directory(std::string_view path) const;
 

@@ -88,7 +88,6 @@ struct http1_parser::state {
   std::size_t head_bytes = 0;
   bool started = false;
   bool head_done = false;
-  bool upgrade_pause = false;
   bool method_pending = false;  // llhttp refused the method; deciding 400 or 501
   bool in_field = false;
   std::size_t host_count = 0;
@@ -110,7 +109,7 @@ struct http1_parser::state {
     message_start = nullptr;
     last_byte = nullptr;
     head_bytes = 0;
-    started = head_done = upgrade_pause = in_field = method_pending = false;
+    started = head_done = in_field = method_pending = false;
     host_count = 0;
     body_bytes = 0;
     field = {};

@@ -292,18 +292,8 @@ bool http1_connection::fill_output() {
   auto& r = ex_->reply;
   if (segment_ >= r.segments.size()) {
     if (r.encoder) {
-      std::string& encoded = worker_.file_chunk();
-      encoded.clear();
-      if (r.encoder->encode({}, true, encoded)) {
-        close();
-        return false;
-      }
+      if (!append_encoded({}, true)) return false;
       r.encoder.reset();
-      if (!encoded.empty()) {
-        append_chunk_header(ex_->out, encoded.size());
-        ex_->out.append(encoded);
-        ex_->out.append("\r\n");
-      }
     }
     if (chunked_) ex_->out.append(last_chunk);
     body_finished_ = true;
@@ -338,19 +328,7 @@ bool http1_connection::fill_output() {
     }
     chunk.resize(base + static_cast<std::size_t>(n));
     segment_done_ += static_cast<std::uint64_t>(n);
-    if (r.encoder) {
-      thread_local std::string encoded;
-      encoded.clear();
-      if (r.encoder->encode(chunk, false, encoded)) {
-        close();
-        return false;
-      }
-      if (!encoded.empty()) {
-        append_chunk_header(ex_->out, encoded.size());
-        ex_->out.append(encoded);
-        ex_->out.append("\r\n");
-      }
-    }
+    if (r.encoder && !append_encoded(chunk, false)) return false;
   } else {
     off_t file_offset = offset;
     const auto n = ::sendfile(fd_, r.file->fd(), &file_offset,
@@ -387,6 +365,23 @@ void http1_connection::mark_finished_if_done() {
   if (ex_->reply.encoder || segment_ < ex_->reply.segments.size()) return;
   if (chunked_) ex_->out.append(last_chunk);
   body_finished_ = true;
+}
+
+// Runs `input` through the response's encoder and appends what it produced as one chunk.
+// False (after closing) when the encoder fails.
+bool http1_connection::append_encoded(std::span<const char> input, bool finish) {
+  std::string& encoded = worker_.encoded_chunk();
+  encoded.clear();
+  if (ex_->reply.encoder->encode(input, finish, encoded)) {
+    close();
+    return false;
+  }
+  if (!encoded.empty()) {
+    append_chunk_header(ex_->out, encoded.size());
+    ex_->out.append(encoded);
+    ex_->out.append("\r\n");
+  }
+  return true;
 }
 
 void http1_connection::finish_response() {

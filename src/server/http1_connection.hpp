@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "server/buffer_pool.hpp"
@@ -50,6 +51,7 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   void on_writable(const asio::error_code& ec);
   bool fill_output();  // moves the next body piece on; false when write_more must stop
   bool next_piece_is_copied() const;
+  bool append_encoded(std::span<const char> input, bool finish);
   void mark_finished_if_done();
   void finish_response();
   void begin_lingering_close();

@@ -50,6 +50,7 @@ class worker {
   buffer_pool& buffers() { return buffers_; }
   exchange_pool& exchanges() { return exchanges_; }
   std::string& file_chunk() { return file_chunk_; }
+  std::string& encoded_chunk() { return encoded_chunk_; }
   bool draining() const { return draining_; }
   void attach(http1_connection* c);
   void detach(http1_connection* c);
@@ -74,7 +75,8 @@ class worker {
   open_file_cache files_;
   request_handler handler_{files_};
   date_cache dates_;
-  std::string file_chunk_;  // reused for pread (on-the-fly compression, copy path)
+  std::string file_chunk_;     // reused for pread before on-the-fly compression
+  std::string encoded_chunk_;  // reused for the encoder's output
   std::vector<http1_connection*> connections_;
   bool draining_ = false;
   bool accept_paused_ = false;

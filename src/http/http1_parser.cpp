@@ -238,6 +238,13 @@ struct http1_parser::state {
       const int te_status = check_transfer_encoding(te);
       if (te_status != 0) return s.fail(te_status, "unsupported Transfer-Encoding");
     }
+    bool has_expect = false;
+    const auto expect = r.header("expect", &has_expect);
+    if (has_expect && r.version_minor >= 1) {
+      // RFC 9110 §10.1.1: 100-continue is the only expectation; HTTP/1.0 ones are ignored.
+      if (!iequals(expect, "100-continue")) return s.fail(417, "unsupported expectation");
+      r.expect_continue = (p->flags & F_CHUNKED) != 0 || p->content_length > 0;
+    }
     r.keep_alive = llhttp_should_keep_alive(p) != 0;
     r.chunked = (p->flags & F_CHUNKED) != 0;
     if ((p->flags & F_CONTENT_LENGTH) != 0) {

@@ -33,6 +33,7 @@ struct request {
   bool keep_alive = true;
   std::uint64_t content_length = 0;
   bool chunked = false;
+  bool expect_continue = false;  // HTTP/1.1 "Expect: 100-continue" with a body to come
   std::vector<header_view> headers;
 
   // The first value of a header field, or an empty view with found=false.

@@ -180,6 +180,10 @@ void http1_connection::process_input() {
       // head_size() never exceeds the real end of the head.
       body_anchor_ = std::min(parsed_ + result.consumed, ex_->parser.head_size());
       set_deadline(site_->cfg->timeouts.body);
+      if (result.state == parse_state::incomplete && ex_->parser.current().expect_continue &&
+          !send_continue()) {
+        return;
+      }
     }
     parsed_ += result.consumed;
     if (phase_ == phase::idle) phase_ = phase::reading;
@@ -192,6 +196,17 @@ void http1_connection::process_input() {
     respond(ex_->parser.current(), 0);
     if (phase_ != phase::reading && phase_ != phase::idle) return;
   }
+}
+
+// "100 Continue" before the body a client is holding back. Nothing else is in flight on the
+// connection at this point, so the 25 bytes fit the socket buffer; a short write would corrupt
+// the stream, so the connection is closed then. False when closed.
+bool http1_connection::send_continue() {
+  static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  const auto n = ::send(fd_, interim.data(), interim.size(), MSG_NOSIGNAL);
+  if (n == static_cast<ssize_t>(interim.size())) return true;
+  close();
+  return false;
 }
 
 void http1_connection::respond(const request& req, int parse_error) {

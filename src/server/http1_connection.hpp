@@ -47,6 +47,7 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   void demote_idle_buffer(clock::time_point now);
   void process_input();
   void respond(const request& req, int parse_error);
+  bool send_continue();
   void write_more();
   void on_writable(const asio::error_code& ec);
   bool fill_output();  // moves the next body piece on; false when write_more must stop

@@ -200,3 +200,22 @@ TEST(http1_parser, UpgradeIsAnsweredAsPlainHttp) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+TEST(http1_parser, Expectations) {
+  http1_parser p({});
+  const std::string with_body = "GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n";
+  ASSERT_EQ(parse(p, with_body).state, parse_state::incomplete);
+  EXPECT_TRUE(p.current().expect_continue);
+  p.next_message();
+  const std::string no_body = "GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n";
+  ASSERT_EQ(parse(p, no_body).state, parse_state::complete);
+  EXPECT_FALSE(p.current().expect_continue) << "nothing to wait for";
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\n\r\n"), 417);
+  EXPECT_EQ(status_of("GET / HTTP/1.0\r\nExpect: something-else\r\n\r\n"), 0) << "ignored in HTTP/1.0";
+}
+
+}  // namespace
+}  // namespace ferry

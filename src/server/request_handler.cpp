@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <charconv>
 #include <random>
 
@@ -238,38 +239,27 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
   bool has_range = false;
   const auto range_header = req.header("range", &has_range);
 
-  // Precompressed sidecar: the client's best acceptable coding that exists on disk.
+  // Precompressed sidecars: which exist (through the cache), then the client's best among them.
+  // A file with any sidecar is negotiable even for a client that gets identity, so caches must
+  // see Vary; a compressible file varies anyway, so without Accept-Encoding it needs no probe.
   std::string_view coding;
   bool vary = compressible_on_the_fly;
-  if (has_accept_encoding && !s.sidecar_codings.empty()) {
-    std::string_view candidates_storage[3];
-    std::size_t candidates = 0;
-    for (auto c : s.sidecar_codings) candidates_storage[candidates++] = c;
-    while (candidates > 0) {
-      const auto chosen = choose_encoding(accept_encoding, {candidates_storage, candidates});
-      if (chosen.empty()) break;
-      if (auto sidecar = open_sidecar(s, name, chosen)) {
-        coding = chosen;
-        file = std::move(sidecar);
-        vary = true;
-        break;
-      }
-      std::size_t kept = 0;
-      for (std::size_t i = 0; i < candidates; ++i) {
-        if (candidates_storage[i] != chosen) candidates_storage[kept++] = candidates_storage[i];
-      }
-      candidates = kept;
-    }
-  }
-  // A file with any sidecar is negotiable even when this client gets identity: caches must
-  // not hand this response to a client that would have been sent the sidecar.
-  if (!vary) {
+  if (has_accept_encoding || !compressible_on_the_fly) {
+    std::array<std::string_view, 3> present_codings;
+    std::array<std::shared_ptr<const open_file>, 3> present_files;
+    std::size_t present = 0;
     for (auto c : s.sidecar_codings) {
-      scratch_.assign(name);
-      scratch_.append(sidecar_suffix(c));
-      if (files_.is_file(s.resolver, scratch_)) {
-        vary = true;
-        break;
+      if (present == present_codings.size()) break;
+      if (auto sidecar = open_sidecar(s, name, c)) {
+        present_codings[present] = c;
+        present_files[present++] = std::move(sidecar);
+      }
+    }
+    vary = vary || present > 0;
+    if (has_accept_encoding && present > 0) {
+      coding = choose_encoding(accept_encoding, {present_codings.data(), present});
+      for (std::size_t i = 0; i < present && !coding.empty(); ++i) {
+        if (present_codings[i] == coding) file = std::move(present_files[i]);
       }
     }
   }

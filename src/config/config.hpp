@@ -12,16 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "config/listener_config.hpp"
 #include "modules/pipeline_extensions.hpp"
 
 namespace ferry {
 
 using milliseconds = std::chrono::milliseconds;
-
-struct listener_config {
-  std::string host = "0.0.0.0";  // IPv4 or IPv6 literal (no brackets) or "localhost"
-  std::uint16_t port = 8080;     // 0 binds a free port; the log line shows the real one
-};
 
 enum class dotfile_policy { deny, allow };
 enum class symlink_policy { within_root, deny, follow };
@@ -54,6 +50,22 @@ struct limits_config {
   std::size_t max_ranges = 16;            // ranges in one Range header; more → whole file
   std::size_t max_connections = 10000;    // per worker; over it new connections are closed
   std::size_t max_keepalive_requests = 0; // 0: unlimited
+};
+
+// Admission control per worker: at most `limit` requests in flight (response not yet handed to
+// the kernel), a bounded FIFO of waiting requests, and 503 + Retry-After past it. With
+// `adaptive`, the limit moves between min_inflight and max_inflight: down when the worker's
+// event loop falls behind (its delay exceeds latency_target), up when the limit is what holds
+// requests back and the loop keeps up.
+struct admission_config {
+  bool enabled = true;
+  bool adaptive = true;
+  std::size_t max_inflight = 1024;  // the limit when not adaptive, its ceiling when adaptive
+  std::size_t min_inflight = 16;    // the adaptive limit's floor
+  milliseconds latency_target{20};  // event-loop delay the adaptive limit aims below
+  std::size_t queue_size = 256;     // waiting requests per worker; more → 503 at once
+  milliseconds queue_timeout{1000}; // longest wait for a slot; then 503
+  milliseconds retry_after{1000};   // Retry-After on those 503s (whole seconds, rounded up)
 };
 
 struct timeouts_config {
@@ -96,6 +108,7 @@ struct config {
   milliseconds open_file_cache_valid{1000};       // how long a cached lookup is trusted
   std::vector<header_rule> headers;
   limits_config limits;
+  admission_config admission;
   timeouts_config timeouts;
   logging_config logging;
 

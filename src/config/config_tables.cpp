@@ -295,6 +295,30 @@ void read_limits(toml_table_reader& root, config& cfg) {
   limits.report_unknown_keys();
 }
 
+void read_admission(toml_table_reader& root, config& cfg) {
+  const toml::table* table = take_table(root, "admission");
+  if (table == nullptr) return;
+  toml_table_reader admission(*table, "admission", root.errors());
+  admission_config& out = cfg.admission;
+  admission.read("enabled", out.enabled);
+  admission.read("adaptive", out.adaptive);
+  admission.read_integer("max_inflight", 1, 1'000'000, out.max_inflight);
+  admission.read_integer("min_inflight", 1, 1'000'000, out.min_inflight);
+  if (out.min_inflight > out.max_inflight && !admission.was_taken("min_inflight")) {
+    // Not given: the default floor must not exceed a smaller ceiling the user chose.
+    out.min_inflight = out.max_inflight;
+  } else if (out.min_inflight > out.max_inflight) {
+    root.errors().report(*table->get("min_inflight"), "'admission.min_inflight' (" + std::to_string(out.min_inflight) +
+                                   ") must not exceed 'admission.max_inflight' (" +
+                                   std::to_string(out.max_inflight) + ")");
+  }
+  admission.read_duration("latency_target", milliseconds(1), milliseconds(60'000), out.latency_target);
+  admission.read_integer("queue_size", 0, 1'000'000, out.queue_size);
+  admission.read_duration("queue_timeout", milliseconds(1), max_timeout, out.queue_timeout);
+  admission.read_duration("retry_after", milliseconds(1000), std::chrono::hours(24), out.retry_after);
+  admission.report_unknown_keys();
+}
+
 void read_timeouts(toml_table_reader& root, config& cfg) {
   const toml::table* table = take_table(root, "timeouts");
   if (table == nullptr) return;
@@ -332,6 +356,7 @@ void read_core_tables(toml_table_reader& root, config& cfg) {
   read_error_pages(root, cfg);
   read_headers(root, cfg);
   read_limits(root, cfg);
+  read_admission(root, cfg);
   read_timeouts(root, cfg);
   read_log(root, cfg);
 }

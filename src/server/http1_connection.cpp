@@ -38,6 +38,7 @@ http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket)
 
 http1_connection::~http1_connection() {
   if (phase_ != phase::closed) worker_.detach(this);
+  if (!worker_.tearing_down()) leave_admission();
   release_buffer();
   worker_.exchanges().release(std::move(ex_));
 }
@@ -72,7 +73,8 @@ void http1_connection::wait_readable() {
   }
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](const asio::error_code& ec) {
-                       if (ec || self->phase_ == phase::closed) return;
+                       if (ec) self->close();  // every way out goes through close()
+                       if (self->phase_ == phase::closed) return;
                        if (self->phase_ == phase::lingering) {
                          self->linger_read();
                        } else {
@@ -210,16 +212,69 @@ bool http1_connection::send_continue() {
 }
 
 void http1_connection::respond(const request& req, int parse_error) {
+  if (parse_error != 0) {
+    write_response(req, parse_error, true);
+    return;
+  }
+  switch (worker_.admission().enter(*this, now_)) {
+    case admission_verdict::admitted:
+      holds_slot_ = true;
+      write_response(req, 0, false);
+      return;
+    case admission_verdict::queued:
+      phase_ = phase::queued;
+      self_while_queued_ = shared_from_this();
+      return;
+    case admission_verdict::rejected:
+      write_response(req, 503, false);
+      return;
+  }
+}
+
+void http1_connection::admitted() {
+  holds_slot_ = true;
+  // Called from inside another request's completion: continue on a fresh stack.
+  asio::post(socket_.get_executor(), [self = std::move(self_while_queued_)] {
+    if (self->phase_ != phase::queued) return;  // closed meanwhile; close() gave the slot back
+    self->now_ = clock::now();
+    self->write_response(self->ex_->parser.current(), 0, false);
+  });
+}
+
+void http1_connection::timed_out() {
+  const auto self = std::move(self_while_queued_);
+  now_ = clock::now();
+  write_response(ex_->parser.current(), 503, false);
+}
+
+void http1_connection::leave_admission() {
+  if (holds_slot_) {
+    holds_slot_ = false;
+    worker_.admission().leave();
+  } else if (phase_ == phase::queued) {
+    worker_.admission().cancel(*this);
+  }
+}
+
+void http1_connection::write_response(const request& req, int error_status, bool close_after) {
   phase_ = phase::writing;
   first_request_ = false;
   site_ = worker_.current_site();
   auto& handler = worker_.handler();
-  if (parse_error != 0) {
+  const int parse_error = close_after ? error_status : 0;
+  if (close_after) {
     ex_->reply.clear();
     ex_->reply.close = true;
     ex_->reply.head_only = req.method == http_method::head && ex_->parser.head_complete();
-    handler.error(parse_error, nullptr, *site_, ex_->reply);
+    handler.error(error_status, nullptr, *site_, ex_->reply);
     ex_->reply.close = true;
+  } else if (error_status != 0) {
+    // Refused by admission: the request was complete, so the connection can carry on.
+    ex_->reply.clear();
+    ex_->reply.head_only = req.method == http_method::head;
+    handler.error(error_status, &req, *site_, ex_->reply);
+    const auto seconds = (worker_.admission().retry_after().count() + 999) / 1000;
+    ex_->reply.set("Retry-After", std::to_string(seconds));
   } else {
     const request_context ctx{req.version_minor >= 1};
     handler.handle(req, ctx, *site_, ex_->reply);
@@ -251,7 +306,8 @@ void http1_connection::respond(const request& req, int parse_error) {
 }
 
 void http1_connection::on_writable(const asio::error_code& ec) {
-  if (ec || phase_ != phase::writing) return;
+  if (ec) close();
+  if (phase_ != phase::writing) return;
   now_ = clock::now();
   write_more();
 }
@@ -400,6 +456,7 @@ bool http1_connection::append_encoded(std::span<const char> input, bool finish) 
 }
 
 void http1_connection::finish_response() {
+  leave_admission();
   auto& log = worker_.access_log();
   if (log.enabled()) {
     const auto& req = ex_->parser.current();
@@ -480,6 +537,8 @@ void http1_connection::check_deadline(clock::time_point now) {
   demote_idle_buffer(now);
   if (now < deadline_) return;
   switch (phase_) {
+    case phase::queued:
+      return;  // the admission queue's own timeout answers it
     case phase::reading:
       if (ex_->parser.message_started() || length_ > 0) {
         respond(ex_->parser.current(), 408);
@@ -500,6 +559,8 @@ void http1_connection::drain() {
 
 void http1_connection::close() {
   if (phase_ == phase::closed) return;
+  leave_admission();
+  self_while_queued_.reset();
   phase_ = phase::closed;
   asio::error_code ec;
   socket_.close(ec);

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include "server/admission_control.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/site.hpp"
@@ -18,7 +19,7 @@ namespace ferry {
 
 class worker;
 
-class http1_connection : public std::enable_shared_from_this<http1_connection> {
+class http1_connection : public std::enable_shared_from_this<http1_connection>, private admission_waiter {
  public:
   using clock = std::chrono::steady_clock;
 
@@ -38,7 +39,8 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   std::size_t slot = 0;  // index in the worker's connection list
 
  private:
-  enum class phase { idle, reading, writing, lingering, closed };
+  // queued: a complete request waits for an admission slot; nothing is read meanwhile.
+  enum class phase { idle, reading, queued, writing, lingering, closed };
 
   void wait_readable();
   void on_readable();
@@ -47,6 +49,12 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   void demote_idle_buffer(clock::time_point now);
   void process_input();
   void respond(const request& req, int parse_error);
+  // Builds and starts writing the response: the request path's answer when error_status is 0,
+  // else that error (`close_after`: the framing is in doubt, the connection ends).
+  void write_response(const request& req, int error_status, bool close_after);
+  void admitted() override;
+  void timed_out() override;
+  void leave_admission();
   bool send_continue();
   void write_more();
   void on_writable(const asio::error_code& ec);
@@ -74,6 +82,9 @@ class http1_connection : public std::enable_shared_from_this<http1_connection> {
   bool demoting_ = false;  // the hot receive was cancelled to give the buffer back
   clock::time_point idle_since_;
   unsigned requests_served_ = 0;
+  bool holds_slot_ = false;  // counted in flight by the worker's admission control
+  // While queued no I/O operation holds the connection alive; this reference does.
+  std::shared_ptr<http1_connection> self_while_queued_;
 
   // Reading.
   buffer_pool::buffer buffer_;

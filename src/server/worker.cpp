@@ -26,12 +26,16 @@ constexpr std::string_view over_capacity_response =
 worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
                std::shared_ptr<access_log_target> access_log)
     : index_(index),
+      admission_(initial_site->cfg->admission),
       site_(std::move(initial_site)),
       files_(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid, open_file_cache_in_memory) {
   access_log_.set_target(std::move(access_log));
 }
 
-worker::~worker() { access_log_.flush(); }
+worker::~worker() {
+  tearing_down_ = true;
+  access_log_.flush();
+}
 
 void worker::add_listener(int fd) {
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
@@ -109,6 +113,13 @@ void worker::schedule_tick() {
 
 void worker::on_tick() {
   const auto now = clock::now();
+  // How late this tick fired is how long any ready socket waits for the loop right now.
+  const auto loop_delay = std::chrono::duration_cast<std::chrono::microseconds>(now - tick_.expiry());
+  if (admission_.adapt(loop_delay)) {
+    log::debug("worker {}: admission limit {} (loop delay {} µs, {} in flight, {} queued)", index_,
+               admission_.limit(), loop_delay.count(), admission_.inflight(), admission_.queued());
+  }
+  admission_.expire(now);
   // Backwards, because a connection that closes swaps the last one into its slot.
   for (std::size_t i = connections_.size(); i-- > 0;) {
     if (i < connections_.size()) connections_[i]->check_deadline(now);
@@ -136,6 +147,7 @@ void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<acces
     site_ = std::move(next_site);
     // The new configuration may have another root, other policies or other cache bounds.
     files_.reconfigure(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid);
+    admission_.configure(site_->cfg->admission);
     access_log_.set_target(std::move(access_log));
   });
 }

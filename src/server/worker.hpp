@@ -12,6 +12,7 @@
 
 #include "http/http_date.hpp"
 #include "log/access_log.hpp"
+#include "server/admission_control.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/request_handler.hpp"
@@ -52,6 +53,10 @@ class worker {
   std::string& file_chunk() { return file_chunk_; }
   std::string& encoded_chunk() { return encoded_chunk_; }
   bool draining() const { return draining_; }
+  admission_control& admission() { return admission_; }
+  // True while the worker is being destroyed: connections torn down with the io_context must
+  // not hand their admission slots on.
+  bool tearing_down() const { return tearing_down_; }
   void attach(http1_connection* c);
   void detach(http1_connection* c);
   asio::io_context& io() { return io_; }
@@ -66,6 +71,8 @@ class worker {
   // The pools come before io_: pending handlers destroyed with io_ can still return buffers.
   buffer_pool buffers_;
   exchange_pool exchanges_;
+  admission_control admission_;
+  bool tearing_down_ = false;
   asio::io_context io_{1};
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::steady_timer tick_{io_};

@@ -503,6 +503,42 @@ TEST(ConfigErrors, LimitsAndSizes) {
             "test.toml:2: 'limits.max_keepalive_requests' must be at least 0 (got -5)");
 }
 
+TEST(ConfigErrors, Admission) {
+  EXPECT_EQ(error_of("[admission]\nmax_inflight = 0\n"),
+            "test.toml:2: 'admission.max_inflight' must be between 1 and 1000000 (got 0)");
+  EXPECT_EQ(error_of("[admission]\nmin_inflight = 64\nmax_inflight = 32\n"),
+            "test.toml:2: 'admission.min_inflight' (64) must not exceed 'admission.max_inflight' (32)");
+  EXPECT_EQ(error_of("[admission]\nqueue_size = -1\n"),
+            "test.toml:2: 'admission.queue_size' must be between 0 and 1000000 (got -1)");
+  EXPECT_EQ(error_of("[admission]\nlatency_target = \"0ms\"\n"),
+            "test.toml:2: 'admission.latency_target' must be between 1ms and 1m (got 0ms)");
+  EXPECT_EQ(error_of("[admission]\nretry_after = \"500ms\"\n"),
+            "test.toml:2: 'admission.retry_after' must be between 1s and 24h (got 500ms)");
+  EXPECT_EQ(error_of("[admission]\nadaptive = \"yes\"\n"),
+            "test.toml:2: 'admission.adaptive' must be a boolean (true or false) (got string)");
+  EXPECT_EQ(error_of("[admission]\nlimit = 5\n"), "test.toml:2: unknown key 'admission.limit'");
+}
+
+TEST(ConfigLoad, AdmissionTable) {
+  const config cfg = load(
+      "[admission]\nenabled = false\nadaptive = false\nmax_inflight = 8\nmin_inflight = 2\n"
+      "latency_target = \"5ms\"\nqueue_size = 0\nqueue_timeout = \"250ms\"\nretry_after = \"2s\"\n");
+  EXPECT_FALSE(cfg.admission.enabled);
+  EXPECT_FALSE(cfg.admission.adaptive);
+  EXPECT_EQ(cfg.admission.max_inflight, 8u);
+  EXPECT_EQ(cfg.admission.min_inflight, 2u);
+  EXPECT_EQ(cfg.admission.latency_target, std::chrono::milliseconds(5));
+  EXPECT_EQ(cfg.admission.queue_size, 0u);
+  EXPECT_EQ(cfg.admission.queue_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(cfg.admission.retry_after, std::chrono::milliseconds(2000));
+}
+
+TEST(ConfigLoad, AdmissionFloorFollowsASmallerCeiling) {
+  const config cfg = load("[admission]\nmax_inflight = 8\n");
+  EXPECT_EQ(cfg.admission.max_inflight, 8u);
+  EXPECT_EQ(cfg.admission.min_inflight, 8u);
+}
+
 TEST(ConfigLoad, SizesAcceptIntegersAndUnits) {
   EXPECT_EQ(load("[limits]\nmax_request_head = 2048\n").limits.max_request_head, 2048u);
   EXPECT_EQ(load("[limits]\nmax_request_head = \"1MiB\"\n").limits.max_request_head, 1u << 20);

@@ -108,6 +108,14 @@ const std::vector<std::string>& all_keys() {
                                              "limits.max_ranges",
                                              "limits.max_connections",
                                              "limits.max_keepalive_requests",
+                                             "admission.enabled",
+                                             "admission.adaptive",
+                                             "admission.max_inflight",
+                                             "admission.min_inflight",
+                                             "admission.latency_target",
+                                             "admission.queue_size",
+                                             "admission.queue_timeout",
+                                             "admission.retry_after",
                                              "timeouts.request_head",
                                              "timeouts.idle",
                                              "timeouts.body",
@@ -160,6 +168,14 @@ TEST(ExampleConfig, StatesTheDefaults) {
   EXPECT_EQ(cfg.limits.max_ranges, defaults.limits.max_ranges);
   EXPECT_EQ(cfg.limits.max_connections, defaults.limits.max_connections);
   EXPECT_EQ(cfg.limits.max_keepalive_requests, defaults.limits.max_keepalive_requests);
+  EXPECT_EQ(cfg.admission.enabled, defaults.admission.enabled);
+  EXPECT_EQ(cfg.admission.adaptive, defaults.admission.adaptive);
+  EXPECT_EQ(cfg.admission.max_inflight, defaults.admission.max_inflight);
+  EXPECT_EQ(cfg.admission.min_inflight, defaults.admission.min_inflight);
+  EXPECT_EQ(cfg.admission.latency_target, defaults.admission.latency_target);
+  EXPECT_EQ(cfg.admission.queue_size, defaults.admission.queue_size);
+  EXPECT_EQ(cfg.admission.queue_timeout, defaults.admission.queue_timeout);
+  EXPECT_EQ(cfg.admission.retry_after, defaults.admission.retry_after);
   EXPECT_EQ(cfg.timeouts.request_head, defaults.timeouts.request_head);
   EXPECT_EQ(cfg.timeouts.idle, defaults.timeouts.idle);
   EXPECT_EQ(cfg.timeouts.body, defaults.timeouts.body);

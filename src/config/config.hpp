@@ -62,7 +62,7 @@ struct admission_config {
   bool adaptive = true;
   std::size_t max_inflight = 1024;  // the limit when not adaptive, its ceiling when adaptive
   std::size_t min_inflight = 16;    // the adaptive limit's floor
-  milliseconds latency_target{20};  // event-loop delay the adaptive limit aims below
+  milliseconds latency_target{5};   // mean event-loop delay the adaptive limit aims below
   std::size_t queue_size = 256;     // waiting requests per worker; more → 503 at once
   milliseconds queue_timeout{1000}; // longest wait for a slot; then 503
   milliseconds retry_after{1000};   // Retry-After on those 503s (whole seconds, rounded up)

@@ -17,8 +17,13 @@ void admission_control::configure(const admission_config& cfg) {
   cfg_ = cfg;
   const auto low = static_cast<double>(cfg_.min_inflight);
   const auto high = static_cast<double>(cfg_.max_inflight);
-  // Start open: the limit only comes down once the loop shows it is falling behind.
-  limit_ = (!cfg_.adaptive || limit_ == 0) ? high : std::clamp(limit_, low, high);
+  // Adaptive: start at the floor and open up quickly while the loop keeps up (see adapt()), so
+  // a burst at start-up cannot get more requests in flight than the worker has shown it serves.
+  if (!cfg_.adaptive) {
+    limit_ = high;
+  } else {
+    limit_ = limit_ == 0 ? low : std::clamp(limit_, low, high);
+  }
   admit_waiters();  // the new limit may be higher, or admission off
 }
 
@@ -78,6 +83,8 @@ bool admission_control::adapt(std::chrono::microseconds loop_delay) {
     // requests in flight would otherwise take many ticks to start holding anything back.
     const double in_use = std::min(limit_, std::max(static_cast<double>(peak), low));
     limit_ = std::clamp(in_use * std::max(min_gradient, target / delay), low, high);
+  } else if (reached && delay <= target / 2) {
+    limit_ = std::clamp(limit_ * 2, low, high);  // far from the target: double, like slow start
   } else if (reached) {
     limit_ = std::clamp(limit_ + std::max(1.0, std::sqrt(limit_) / 2), low, high);
   }

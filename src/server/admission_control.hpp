@@ -8,8 +8,9 @@
 // is overloaded the symptom is the loop falling behind: every socket waits longer before it is
 // serviced. The worker measures that delay on each tick and hands it to adapt(), which works
 // like a gradient limiter (Netflix concurrency-limits): the limit shrinks in proportion to how
-// far the delay exceeds the target (at most halving per tick), and grows by about √limit per
-// tick while the limit is what holds requests back and the loop keeps up.
+// far the delay exceeds the target (at most halving per tick); while the limit is what holds
+// requests back it doubles per tick when the delay is under half the target and grows by about
+// √limit when it is closer. It starts at the floor.
 #pragma once
 
 #include <chrono>

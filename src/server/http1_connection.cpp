@@ -23,6 +23,12 @@ constexpr std::uint64_t copy_threshold = 16 * 1024;
 constexpr std::size_t encode_chunk = 64 * 1024;
 constexpr std::size_t gather_limit = 64 * 1024;
 constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
+// File bytes one response may move (read, encode or sendfile) before it lets the event loop
+// serve other connections. Without it one client on a fast link, or one highly compressible
+// file, could hold the worker for as long as the socket keeps absorbing data; with it, requests
+// in flight share the worker in turns, which is what makes the admission limit bound latency.
+// One encoder chunk (a few ms of gzip at most) or one sendfile() call per turn.
+constexpr std::uint64_t turn_budget = 64 * 1024;
 constexpr std::size_t linger_limit = 1 << 20;
 constexpr std::chrono::milliseconds linger_time{2000};
 // A keep-alive connection keeps its read buffer this long after a response, receiving into it
@@ -319,6 +325,7 @@ bool http1_connection::next_piece_is_copied() const {
 }
 
 void http1_connection::write_more() {
+  turn_bytes_ = 0;
   while (true) {
     // Gather small pieces behind what is pending, so a small response leaves in one send().
     while (next_piece_is_copied() && ex_->out.size() - out_sent_ < gather_limit) {
@@ -352,8 +359,20 @@ void http1_connection::write_more() {
       finish_response();
       return;
     }
+    if (turn_bytes_ >= turn_budget) {
+      yield_turn();
+      return;
+    }
     if (!fill_output()) return;  // waiting, or closed
   }
+}
+
+void http1_connection::yield_turn() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ != phase::writing) return;
+    self->now_ = clock::now();
+    self->write_more();
+  });
 }
 
 // Moves the next piece of the body towards the socket: text and small file ranges into ex_->out,
@@ -399,6 +418,7 @@ bool http1_connection::fill_output() {
     }
     chunk.resize(base + static_cast<std::size_t>(n));
     segment_done_ += static_cast<std::uint64_t>(n);
+    turn_bytes_ += static_cast<std::uint64_t>(n);
     if (r.encoder && !append_encoded(chunk, false)) return false;
   } else {
     off_t file_offset = offset;
@@ -420,6 +440,7 @@ bool http1_connection::fill_output() {
     }
     segment_done_ += static_cast<std::uint64_t>(n);
     body_bytes_sent_ += static_cast<std::uint64_t>(n);
+    turn_bytes_ += static_cast<std::uint64_t>(n);
     set_deadline(site_->cfg->timeouts.send);
   }
   if (segment_done_ == seg.length) {

@@ -58,6 +58,7 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
   bool send_continue();
   void write_more();
   void on_writable(const asio::error_code& ec);
+  void yield_turn();  // continue write_more after other ready connections had their turn
   bool fill_output();  // moves the next body piece on; false when write_more must stop
   bool next_piece_is_copied() const;
   bool append_encoded(std::span<const char> input, bool finish);
@@ -104,6 +105,7 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
   bool keep_alive_ = true;
   bool body_finished_ = false;
   std::uint64_t body_bytes_sent_ = 0;
+  std::uint64_t turn_bytes_ = 0;  // file bytes moved in this turn of write_more
   std::size_t head_length_ = 0;
   clock::time_point started_;
   int request_version_minor_ = 1;

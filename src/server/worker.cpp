@@ -13,6 +13,7 @@ namespace {
 // How often deadlines are checked and the access log flushed. Deadlines are therefore honoured
 // to within this much; a tick costs a pass over the worker's connections.
 constexpr std::chrono::milliseconds tick_interval{100};
+constexpr std::chrono::milliseconds delay_probe_interval{10};
 constexpr std::chrono::milliseconds flush_interval{500};
 constexpr std::chrono::milliseconds accept_backoff{100};
 // Files up to this size are kept in memory by the cache: at most entries × this per worker.
@@ -111,10 +112,30 @@ void worker::schedule_tick() {
   });
 }
 
+// How late a timer fired is how long any ready socket waits for the loop at that moment.
+void worker::record_loop_delay(asio::steady_timer& timer, clock::time_point now) {
+  delay_sum_ += std::chrono::duration_cast<std::chrono::microseconds>(now - timer.expiry());
+  ++delay_samples_;
+}
+
+void worker::schedule_delay_probe() {
+  probing_ = true;
+  delay_probe_.expires_after(delay_probe_interval);
+  delay_probe_.async_wait([this](const asio::error_code& ec) {
+    probing_ = false;
+    if (ec) return;
+    record_loop_delay(delay_probe_, clock::now());
+    if (admission_.inflight() > 0 || admission_.queued() > 0) schedule_delay_probe();
+  });
+}
+
 void worker::on_tick() {
   const auto now = clock::now();
-  // How late this tick fired is how long any ready socket waits for the loop right now.
-  const auto loop_delay = std::chrono::duration_cast<std::chrono::microseconds>(now - tick_.expiry());
+  record_loop_delay(tick_, now);
+  const auto loop_delay = delay_sum_ / delay_samples_;
+  delay_sum_ = {};
+  delay_samples_ = 0;
+  if (!probing_ && !draining_ && (admission_.inflight() > 0 || admission_.queued() > 0)) schedule_delay_probe();
   if (admission_.adapt(loop_delay)) {
     log::debug("worker {}: admission limit {} (loop delay {} µs, {} in flight, {} queued)", index_,
                admission_.limit(), loop_delay.count(), admission_.inflight(), admission_.queued());
@@ -160,6 +181,7 @@ void worker::drain(std::chrono::milliseconds grace) {
     asio::error_code ec;
     for (auto& a : acceptors_) a->close(ec);
     accept_backoff_.cancel();
+    delay_probe_.cancel();
     for (std::size_t i = connections_.size(); i-- > 0;) {
       if (i < connections_.size()) connections_[i]->drain();
     }

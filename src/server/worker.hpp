@@ -65,6 +65,8 @@ class worker {
   void accept_next(std::size_t listener);
   void on_tick();
   void schedule_tick();
+  void record_loop_delay(asio::steady_timer& timer, clock::time_point now);
+  void schedule_delay_probe();
   void close_all();
 
   unsigned index_;
@@ -76,6 +78,12 @@ class worker {
   asio::io_context io_{1};
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::steady_timer tick_{io_};
+  // While requests are in flight, a 10 ms timer samples how late the loop runs it; the tick
+  // feeds the mean of the samples to the adaptive admission limit.
+  asio::steady_timer delay_probe_{io_};
+  bool probing_ = false;
+  std::chrono::microseconds delay_sum_{0};
+  unsigned delay_samples_ = 0;
   asio::steady_timer accept_backoff_{io_};
   std::shared_ptr<const site> site_;
   access_log_buffer access_log_;

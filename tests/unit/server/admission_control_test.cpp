@@ -164,61 +164,96 @@ admission_config adaptive(std::size_t low, std::size_t high) {
   return cfg;
 }
 
-TEST(admission_control, adaptive_limit_starts_at_the_ceiling_and_ignores_a_fixed_config) {
+TEST(admission_control, adaptive_limit_starts_at_the_floor_and_a_fixed_one_never_moves) {
   admission_control control(adaptive(4, 100));
-  EXPECT_EQ(control.limit(), 100u);
+  EXPECT_EQ(control.limit(), 4u);
   admission_control not_adaptive(fixed(7, 1));
   EXPECT_FALSE(not_adaptive.adapt(500ms));
   EXPECT_EQ(not_adaptive.limit(), 7u);
 }
 
+// Fills the limit and puts one more in the queue, so that the limit is what holds it back.
+void saturate(admission_control& control, std::vector<recording_waiter>& running, recording_waiter& extra) {
+  const auto now = clock_type::now();
+  while (control.inflight() < control.limit()) {
+    running.emplace_back();
+    ASSERT_EQ(control.enter(running.back(), now), admission_verdict::admitted);
+  }
+  ASSERT_EQ(control.enter(extra, now), admission_verdict::queued);
+}
+
+TEST(admission_control, limit_doubles_while_held_back_and_the_loop_is_far_below_the_target) {
+  admission_control control(adaptive(4, 100));
+  std::vector<recording_waiter> running;
+  running.reserve(200);
+  recording_waiter extra;
+  saturate(control, running, extra);
+  EXPECT_TRUE(control.adapt(1ms));
+  EXPECT_EQ(control.limit(), 8u);
+  EXPECT_EQ(extra.admitted_calls, 1);  // the raised limit let the waiter in at once
+  // Not held back (nobody waited): unchanged even though the loop is idle.
+  EXPECT_FALSE(control.adapt(1ms));
+  EXPECT_EQ(control.limit(), 8u);
+  for (int step = 0; step < 10; ++step) {
+    recording_waiter more;
+    saturate(control, running, more);
+    control.adapt(1ms);
+    control.cancel(more);
+  }
+  EXPECT_EQ(control.limit(), 100u);  // capped at the ceiling
+}
+
+TEST(admission_control, limit_grows_by_about_its_square_root_close_to_the_target) {
+  admission_control control(adaptive(16, 1000));
+  std::vector<recording_waiter> running;
+  running.reserve(200);
+  recording_waiter extra;
+  saturate(control, running, extra);
+  control.adapt(15ms);  // between half the target and the target
+  EXPECT_EQ(control.limit(), 18u);  // 16 + √16 / 2
+}
+
 TEST(admission_control, loop_delay_above_the_target_shrinks_the_limit_from_what_is_in_use) {
   admission_control control(adaptive(4, 1000));
-  const auto now = clock_type::now();
-  std::vector<recording_waiter> w(40);
-  for (auto& waiter : w) control.enter(waiter, now);
-  // 40 in flight under a ceiling of 1000; the loop is 40 ms behind a 20 ms target.
+  std::vector<recording_waiter> running;
+  running.reserve(2000);
+  recording_waiter extra;
+  while (control.limit() < 64) {
+    recording_waiter more;
+    saturate(control, running, more);
+    control.adapt(1ms);
+    control.cancel(more);
+  }
+  ASSERT_EQ(control.limit(), 64u);
+  saturate(control, running, extra);
+  control.cancel(extra);
+  ASSERT_EQ(control.inflight(), 64u);
+  // 40 of the 64 stay; then the loop is 40 ms behind a 20 ms target.
+  for (int i = 0; i < 24; ++i) control.leave();
+  const auto in_use = control.inflight();
+  control.adapt(0ms);  // a quiet tick resets the peak to what is in flight now
+  EXPECT_EQ(in_use, 40u);
   EXPECT_TRUE(control.adapt(40ms));
-  EXPECT_EQ(control.limit(), 20u);  // 40 × 20/40
+  EXPECT_EQ(control.limit(), 20u);  // 40 × 20/40, not 64 × 20/40
   // Far over the target: at most halved per step.
   control.adapt(10s);
   EXPECT_EQ(control.limit(), 10u);
   for (int i = 0; i < 10; ++i) control.adapt(10s);
   EXPECT_EQ(control.limit(), 4u);  // never below the floor
+  EXPECT_EQ(control.inflight(), 40u);  // shrinking never takes a slot from a running request
   // Under the target with nobody held back: unchanged.
   EXPECT_FALSE(control.adapt(1ms));
   EXPECT_EQ(control.limit(), 4u);
 }
 
-TEST(admission_control, limit_grows_while_it_holds_requests_back_and_the_loop_keeps_up) {
-  admission_control control(adaptive(4, 64));
-  const auto now = clock_type::now();
-  std::vector<recording_waiter> w(64);
-  for (auto& waiter : w) control.enter(waiter, now);
-  control.adapt(10s);
-  control.adapt(10s);
-  control.adapt(10s);
-  control.adapt(10s);
-  ASSERT_EQ(control.limit(), 4u);
-  std::size_t previous = control.limit();
-  recording_waiter extra;
-  for (int step = 0; step < 40; ++step) {
-    control.enter(extra, now);  // held back (queued)
-    control.cancel(extra);
-    control.adapt(2ms);
-    EXPECT_GE(control.limit(), previous);
-    previous = control.limit();
-  }
-  EXPECT_EQ(control.limit(), 64u);  // capped at the ceiling
-  EXPECT_EQ(control.inflight(), 64u);  // shrinking never takes a slot from a running request
-}
-
 TEST(admission_control, reload_clamps_the_adaptive_limit_into_new_bounds) {
   admission_control control(adaptive(4, 100));
-  control.configure(adaptive(4, 50));
-  EXPECT_EQ(control.limit(), 50u);
   control.configure(adaptive(60, 200));
   EXPECT_EQ(control.limit(), 60u);
+  control.configure(adaptive(4, 50));
+  EXPECT_EQ(control.limit(), 50u);
+  control.configure(fixed(7, 1));
+  EXPECT_EQ(control.limit(), 7u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // errors to exit codes: 0 clean stop, 1 runtime failure (e.g. cannot bind), 2 bad
 // configuration or command line.
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -26,6 +27,7 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_runtime = 1;
 constexpr int exit_config = 2;
+constexpr long certificate_poll_seconds = 2;
 
 struct options {
   std::string config_file;
@@ -34,16 +36,42 @@ struct options {
   std::optional<unsigned> workers;
   std::optional<std::string> log_level;
   std::optional<std::string> access_log;
+  std::vector<std::string> tls_listen;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
   bool check_config = false;
   bool version = false;
 };
 
+// Flags that belong to a module's table, as TOML laid over the file's: --tls-listen replaces
+// tls.listen, --tls-cert with --tls-key replaces tls.certificates.
+toml::table module_overrides(const options& opts, ferry::config_error_sink& flag_errors) {
+  toml::table overrides;
+  toml::table tls;
+  if (!opts.tls_listen.empty()) {
+    toml::array listen;
+    for (const auto& address : opts.tls_listen) listen.push_back(address);
+    tls.insert_or_assign("listen", std::move(listen));
+  }
+  if (opts.tls_cert.has_value() != opts.tls_key.has_value()) {
+    flag_errors.report("--tls-cert and --tls-key go together");
+  } else if (opts.tls_cert) {
+    toml::array certificates;
+    certificates.push_back(toml::table{{"cert", *opts.tls_cert}, {"key", *opts.tls_key}});
+    tls.insert_or_assign("certificates", std::move(certificates));
+  }
+  if (!tls.empty()) overrides.insert_or_assign("tls", std::move(tls));
+  return overrides;
+}
+
 // Loads the file (or defaults) and applies the command-line overrides, then validates.
 std::shared_ptr<const ferry::config> build_config(const options& opts) {
   const auto& modules = ferry::compiled_modules();
-  ferry::config cfg = opts.config_file.empty() ? ferry::default_config(modules)
-                                               : ferry::load_config_file(opts.config_file, modules);
   ferry::config_error_sink flag_errors("command line");
+  const toml::table overrides = module_overrides(opts, flag_errors);
+  flag_errors.throw_if_any();
+  ferry::config cfg = opts.config_file.empty() ? ferry::default_config(modules, overrides)
+                                               : ferry::load_config_file(opts.config_file, modules, overrides);
   if (opts.root) cfg.root = *opts.root;
   if (!opts.listen.empty()) {
     cfg.listeners.clear();
@@ -80,9 +108,21 @@ int serve(const options& opts, std::shared_ptr<const ferry::config> cfg) {
 
   ferry::server srv(cfg);
   srv.start();
+  std::vector<std::string> certificate_problems;
   while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    // Between signals, every few seconds: certificates whose files changed are reloaded.
+    const timespec poll{.tv_sec = certificate_poll_seconds, .tv_nsec = 0};
+    const int sig = sigtimedwait(&signals, nullptr, &poll);
+    if (sig < 0) {
+      if (errno != EAGAIN) continue;
+      auto problems = srv.reload_changed_certificates();
+      // A broken file is retried on every poll; say so once, not every few seconds.
+      if (problems != certificate_problems) {
+        for (const auto& problem : problems) ferry::log::error("certificate reload: {}", problem);
+      }
+      certificate_problems = std::move(problems);
+      continue;
+    }
     if (sig == SIGHUP) {
       try {
         auto next = build_config(opts);
@@ -117,6 +157,9 @@ int main(int argc, char** argv) {
   app.add_option("--workers", opts.workers, "Worker threads, 0 = one per CPU");
   app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error, critical or off");
   app.add_option("--access-log", opts.access_log, "off, stdout, stderr or a file path");
+  app.add_option("--tls-listen", opts.tls_listen, "HOST:PORT to serve TLS on; repeatable (replaces tls.listen)");
+  app.add_option("--tls-cert", opts.tls_cert, "PEM certificate chain (with --tls-key: replaces tls.certificates)");
+  app.add_option("--tls-key", opts.tls_key, "PEM private key for --tls-cert");
   app.add_flag("--check-config", opts.check_config, "Validate the configuration and exit");
   app.add_flag("--version", opts.version, "Print the version and the compiled-in modules");
   try {

@@ -68,9 +68,27 @@ void report_unclaimed_keys(const toml_table_reader& root) {
   }
 }
 
+void merge_overrides(toml::table& into, const toml::table& overrides) {
+  for (const auto& entry : overrides) {
+    const std::string_view key = entry.first.str();
+    const toml::node& value = entry.second;
+    auto* existing = into.get(key);
+    if (existing != nullptr && existing->is_table() && value.is_table()) {
+      merge_overrides(*existing->as_table(), *value.as_table());
+    } else {
+      value.visit([&into, key](const auto& node) { into.insert_or_assign(key, node); });
+    }
+  }
+}
+
 }  // namespace
 
-config default_config(const module_registry& modules) {
+config default_config(const module_registry& modules, const toml::table& overrides) {
+  if (!overrides.empty()) {
+    config cfg = load_config_string("", "command line", modules, overrides);
+    cfg.source.clear();
+    return cfg;
+  }
   config cfg;
   config_error_sink errors("<defaults>");
   for (const auto& module : modules.modules()) configure_module(module, nullptr, errors, cfg.extensions);
@@ -79,7 +97,7 @@ config default_config(const module_registry& modules) {
 }
 
 config load_config_string(std::string_view text, const std::string& source_name,
-                          const module_registry& modules) {
+                          const module_registry& modules, const toml::table& overrides) {
   config_error_sink errors(source_name);
   toml::table document;
   try {
@@ -88,6 +106,7 @@ config load_config_string(std::string_view text, const std::string& source_name,
     errors.report(e.source(), e.description());
     errors.throw_if_any();
   }
+  merge_overrides(document, overrides);
   config cfg;
   cfg.source = source_name;
   toml_table_reader root(document, "", errors);
@@ -98,7 +117,7 @@ config load_config_string(std::string_view text, const std::string& source_name,
   return cfg;
 }
 
-config load_config_file(const std::string& path, const module_registry& modules) {
+config load_config_file(const std::string& path, const module_registry& modules, const toml::table& overrides) {
   config_error_sink errors(path);
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -124,7 +143,7 @@ config load_config_file(const std::string& path, const module_registry& modules)
     errors.report(std::string("cannot read the config file: ") + std::strerror(errno));
     errors.throw_if_any();
   }
-  return load_config_string(text, path, modules);
+  return load_config_string(text, path, modules, overrides);
 }
 
 }  // namespace ferry

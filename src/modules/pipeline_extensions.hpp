@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "modules/content_encoder.hpp"
+#include "modules/secure_transport.hpp"
 
 namespace ferry {
 
@@ -12,6 +13,8 @@ struct pipeline_extensions {
   // On-the-fly compression (FERRY_WITH_COMPRESSION). Null: responses are never compressed on
   // the fly (precompressed sidecars are core and still served).
   std::shared_ptr<const content_encoder_factory> encoders;
+  // TLS listeners and sessions (FERRY_WITH_TLS). Null: no [tls] table, or the module is absent.
+  std::shared_ptr<secure_transport> tls;
 };
 
 }  // namespace ferry

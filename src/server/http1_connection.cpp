@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "http/authority.hpp"
 #include "http/h1_serializer.hpp"
 #include "http/status.hpp"
 #include "log/logging.hpp"
@@ -39,8 +40,8 @@ enum class fill_result { produced, done, wait, failed };
 
 }  // namespace
 
-http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket)
-    : worker_(owner), socket_(std::move(socket)), fd_(socket_.native_handle()) {}
+http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls)
+    : worker_(owner), socket_(std::move(socket)), fd_(socket_.native_handle()), io_(fd_), tls_(tls) {}
 
 http1_connection::~http1_connection() {
   if (phase_ != phase::closed) worker_.detach(this);
@@ -58,8 +59,61 @@ void http1_connection::start() {
   remote_ = ec ? std::string("-") : peer.address().to_string();
   site_ = worker_.current_site();
   worker_.attach(this);
+  if (auto* tls = std::exchange(tls_, nullptr)) {
+    io_.set_session(tls->open(fd_));
+    if (!io_.secure()) {
+      close();
+      return;
+    }
+    phase_ = phase::handshake;
+    set_deadline(tls->handshake_timeout());
+    continue_handshake();
+    return;
+  }
   set_deadline(site_->cfg->timeouts.request_head);
   wait_readable();
+}
+
+void http1_connection::continue_handshake() {
+  now_ = clock::now();
+  const auto result = io_.session()->handshake();
+  switch (result.status) {
+    case transport_status::done:
+      phase_ = phase::idle;
+      set_deadline(site_->cfg->timeouts.request_head);
+      log::debug("{}: TLS {} {} alpn={} sni={} send path {}", remote_, io_.session()->peer().version,
+                 io_.session()->peer().cipher, io_.session()->peer().alpn, io_.session()->peer().server_name,
+                 io_.session()->send_path());
+      wait_readable();
+      return;
+    case transport_status::want_read:
+    case transport_status::want_write:
+      socket_.async_wait(result.status == transport_status::want_read ? asio::ip::tcp::socket::wait_read
+                                                                       : asio::ip::tcp::socket::wait_write,
+                         [self = shared_from_this()](const asio::error_code& ec) {
+                           if (ec) self->close();
+                           if (self->phase_ == phase::handshake) self->continue_handshake();
+                         });
+      return;
+    case transport_status::closed:
+    case transport_status::failed:
+      break;
+  }
+  if (io_.session()->plaintext_http()) {
+    // Like nginx: say in plain text what went wrong, then close. The request stays unread.
+    static constexpr std::string_view body = "This port speaks HTTPS: plain HTTP was received\n";
+    static constexpr std::string_view answer =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 48\r\n"
+        "Connection: close\r\n\r\nThis port speaks HTTPS: plain HTTP was received\n";
+    static_assert(body.size() == 48 && answer.ends_with(body));
+    log::debug("{}: plain HTTP on a TLS port", remote_);
+    (void)::send(fd_, answer.data(), answer.size(), MSG_NOSIGNAL);
+    io_.set_session(nullptr);
+    begin_lingering_close();
+    return;
+  }
+  log::debug("{}: TLS handshake failed", remote_);
+  close();
 }
 
 void http1_connection::set_deadline(std::chrono::milliseconds timeout) {
@@ -67,7 +121,14 @@ void http1_connection::set_deadline(std::chrono::milliseconds timeout) {
 }
 
 void http1_connection::wait_readable() {
-  if (buffer_ && length_ < buffer_size_ && phase_ != phase::lingering) {
+  if (io_.has_buffered_input() && phase_ != phase::lingering) {
+    // TLS already decrypted more than the last read took: the socket may never signal it.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == phase::idle || self->phase_ == phase::reading) self->on_readable();
+    });
+    return;
+  }
+  if (buffer_ && length_ < buffer_size_ && phase_ != phase::lingering && !io_.secure()) {
     // Hot wait: receive straight into the buffer. Asio then needs no epoll_ctl per request
     // (async_wait re-arms the descriptor every time); the worker's tick takes the buffer back
     // from connections that stay idle (demote_idle_buffer), so idle ones still hold none.
@@ -140,16 +201,24 @@ void http1_connection::on_readable() {
     process_input();
     return;
   }
-  const auto n = ::recv(fd_, buffer_.get() + length_, buffer_size_ - length_, 0);
-  if (n > 0) {
+  const auto result = io_.read({buffer_.get() + length_, buffer_size_ - length_});
+  if (result.status == transport_status::done && result.bytes > 0) {
     note_bytes_arrived();
-    length_ += static_cast<std::size_t>(n);
+    length_ += result.bytes;
     process_input();
     return;
   }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+  if (result.status == transport_status::want_read) {
     if (length_ == 0) release_buffer();
     wait_readable();
+    return;
+  }
+  if (result.status == transport_status::want_write) {
+    // TLS may need to write while reading (e.g. a key update): wait until it can.
+    socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](const asio::error_code& ec) {
+      if (ec) self->close();
+      if (self->phase_ == phase::idle || self->phase_ == phase::reading) self->on_readable();
+    });
     return;
   }
   close();  // EOF or a socket error
@@ -211,8 +280,8 @@ void http1_connection::process_input() {
 // the stream, so the connection is closed then. False when closed.
 bool http1_connection::send_continue() {
   static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
-  const auto n = ::send(fd_, interim.data(), interim.size(), MSG_NOSIGNAL);
-  if (n == static_cast<ssize_t>(interim.size())) return true;
+  const auto result = io_.write(interim, false);
+  if (result.status == transport_status::done && result.bytes == interim.size()) return true;
   close();
   return false;
 }
@@ -220,6 +289,10 @@ bool http1_connection::send_continue() {
 void http1_connection::respond(const request& req, int parse_error) {
   if (parse_error != 0) {
     write_response(req, parse_error, true);
+    return;
+  }
+  if (misdirected(req)) {
+    write_response(req, 421, false);
     return;
   }
   switch (worker_.admission().enter(*this, now_)) {
@@ -235,6 +308,16 @@ void http1_connection::respond(const request& req, int parse_error) {
       write_response(req, 503, false);
       return;
   }
+}
+
+// TLS: the client named one server in SNI and another in Host, and the certificate it was given
+// does not cover the second (RFC 9110 §15.5.20: 421, so it retries on a fitting connection).
+bool http1_connection::misdirected(const request& req) const {
+  if (!io_.secure()) return false;
+  const auto& sni = io_.session()->peer().server_name;
+  const auto host = authority_host(req.authority);
+  if (sni.empty() || host.empty() || iequals(host, sni)) return false;
+  return !io_.session()->certificate_covers(host);
 }
 
 void http1_connection::admitted() {
@@ -334,20 +417,16 @@ void http1_connection::write_more() {
     if (out_sent_ < ex_->out.size()) {
       // MSG_MORE only while more bytes follow at once; on the last piece it would hold the
       // data back in the kernel (up to 200 ms).
-      const bool more = !body_finished_;
-      const auto n = ::send(fd_, ex_->out.data() + out_sent_, ex_->out.size() - out_sent_,
-                            MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN) {
-          socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                             [self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); });
-          return;
-        }
+      const auto result = io_.write({ex_->out.data() + out_sent_, ex_->out.size() - out_sent_}, !body_finished_);
+      if (result.status == transport_status::want_read || result.status == transport_status::want_write) {
+        wait_writable(result.status);
+        return;
+      }
+      if (result.status != transport_status::done) {
         close();
         return;
       }
-      out_sent_ += static_cast<std::size_t>(n);
+      out_sent_ += result.bytes;
       set_deadline(site_->cfg->timeouts.send);
       continue;
     }
@@ -365,6 +444,13 @@ void http1_connection::write_more() {
     }
     if (!fill_output()) return;  // waiting, or closed
   }
+}
+
+// Resumes write_more when the socket allows; TLS may also need to read first.
+void http1_connection::wait_writable(transport_status status) {
+  socket_.async_wait(status == transport_status::want_read ? asio::ip::tcp::socket::wait_read
+                                                           : asio::ip::tcp::socket::wait_write,
+                     [self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); });
 }
 
 void http1_connection::yield_turn() {
@@ -421,27 +507,27 @@ bool http1_connection::fill_output() {
     turn_bytes_ += static_cast<std::uint64_t>(n);
     if (r.encoder && !append_encoded(chunk, false)) return false;
   } else {
-    off_t file_offset = offset;
-    const auto n = ::sendfile(fd_, r.file->fd(), &file_offset,
-                              static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sendfile_chunk)));
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) {
-        socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                           [self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); });
-        return false;
+    // sendfile in the clear; through TLS, pread + SSL_write (or SSL_sendfile with kTLS).
+    const auto result = io_.write_file(r.file->fd(), static_cast<std::uint64_t>(offset),
+                                       static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sendfile_chunk)));
+    // A want_* result may still have taken bytes over (TLS), so count them first.
+    segment_done_ += result.bytes;
+    body_bytes_sent_ += result.bytes;
+    turn_bytes_ += result.bytes;
+    if (result.bytes > 0) set_deadline(site_->cfg->timeouts.send);
+    if (result.status == transport_status::want_read || result.status == transport_status::want_write) {
+      if (segment_done_ == seg.length) {
+        ++segment_;
+        segment_done_ = 0;
       }
+      wait_writable(result.status);
+      return false;
+    }
+    if (result.status != transport_status::done || result.bytes == 0) {
+      if (result.status == transport_status::closed) log::warn("{}: file truncated while sending", remote_);
       close();
       return false;
     }
-    if (n == 0) {
-      log::warn("{}: file truncated while sending", remote_);
-      close();
-      return false;
-    }
-    segment_done_ += static_cast<std::uint64_t>(n);
-    body_bytes_sent_ += static_cast<std::uint64_t>(n);
-    turn_bytes_ += static_cast<std::uint64_t>(n);
-    set_deadline(site_->cfg->timeouts.send);
   }
   if (segment_done_ == seg.length) {
     ++segment_;
@@ -524,7 +610,7 @@ void http1_connection::finish_response() {
 void http1_connection::begin_lingering_close() {
   // Closing with unread input would make the kernel send RST, which can destroy the response
   // before the client reads it. Shut down our side, then read and discard for a short while.
-  ::shutdown(fd_, SHUT_WR);
+  io_.shutdown_write();
   release_buffer();
   worker_.exchanges().release(std::move(ex_));
   phase_ = phase::lingering;

@@ -14,6 +14,7 @@
 #include "server/buffer_pool.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/site.hpp"
+#include "server/socket_io.hpp"
 
 namespace ferry {
 
@@ -23,7 +24,9 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
  public:
   using clock = std::chrono::steady_clock;
 
-  http1_connection(worker& owner, asio::ip::tcp::socket socket);
+  // `tls`: the transport of the TLS listener that accepted the socket, null for plaintext. Used
+  // only by start(); the session it opens keeps what it needs.
+  http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls = nullptr);
   ~http1_connection();
   http1_connection(const http1_connection&) = delete;
   http1_connection& operator=(const http1_connection&) = delete;
@@ -40,8 +43,9 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
 
  private:
   // queued: a complete request waits for an admission slot; nothing is read meanwhile.
-  enum class phase { idle, reading, queued, writing, lingering, closed };
+  enum class phase { handshake, idle, reading, queued, writing, lingering, closed };
 
+  void continue_handshake();
   void wait_readable();
   void on_readable();
   void on_received(const asio::error_code& ec, std::size_t n);
@@ -52,13 +56,15 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
   // Builds and starts writing the response: the request path's answer when error_status is 0,
   // else that error (`close_after`: the framing is in doubt, the connection ends).
   void write_response(const request& req, int error_status, bool close_after);
+  bool misdirected(const request& req) const;
   void admitted() override;
   void timed_out() override;
   void leave_admission();
   bool send_continue();
   void write_more();
   void on_writable(const asio::error_code& ec);
-  void yield_turn();  // continue write_more after other ready connections had their turn
+  void yield_turn();
+  void wait_writable(transport_status status);  // continue write_more after other ready connections had their turn
   bool fill_output();  // moves the next body piece on; false when write_more must stop
   bool next_piece_is_copied() const;
   bool append_encoded(std::span<const char> input, bool finish);
@@ -72,6 +78,8 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
   worker& worker_;
   asio::ip::tcp::socket socket_;
   int fd_;
+  socket_io io_;
+  secure_transport* tls_;
   std::string remote_;
   phase phase_ = phase::idle;
   // Read once per I/O event: deadlines need milliseconds, not a clock call per step.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <system_error>
 
@@ -87,17 +88,27 @@ server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
   }
   // The first socket of each listener resolves port 0 to a real port; every other worker
   // binds its own socket to that same address (SO_REUSEPORT: the kernel spreads connections).
-  for (const auto& l : cfg_->listeners) {
-    std::string address;
-    const int first = bind_listener(l.host, l.port, &address);
-    workers_[0]->add_listener(first);
-    const auto colon = address.rfind(':');
-    const auto real_port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
-    for (std::size_t i = 1; i < workers_.size(); ++i) {
-      workers_[i]->add_listener(bind_listener(l.host, real_port, nullptr));
-    }
-    addresses_.push_back(address);
+  for (const auto& l : cfg_->listeners) add_listener(l, false);
+  if (cfg_->extensions.tls) {
+    for (const auto& l : cfg_->extensions.tls->listeners()) add_listener(l, true);
   }
+}
+
+void server::add_listener(const listener_config& l, bool secure) {
+  std::string address;
+  const int first = bind_listener(l.host, l.port, &address);
+  workers_[0]->add_listener(first, secure);
+  const auto colon = address.rfind(':');
+  const auto real_port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    workers_[i]->add_listener(bind_listener(l.host, real_port, nullptr), secure);
+  }
+  addresses_.push_back((secure ? "https://" : "http://") + address);
+}
+
+// The addresses of the TLS listeners a configuration asks for.
+std::vector<listener_config> server::tls_listeners(const config& cfg) {
+  return cfg.extensions.tls ? cfg.extensions.tls->listeners() : std::vector<listener_config>{};
 }
 
 server::~server() {
@@ -109,23 +120,30 @@ void server::start() {
   for (auto& w : workers_) {
     threads_.emplace_back([&w] { w->run(); });
   }
-  for (const auto& a : addresses_) log::info("listening on http://{}", a);
+  for (const auto& a : addresses_) log::info("listening on {}", a);
   log::info("serving {} with {} worker(s)", cfg_->root, workers_.size());
 }
 
 void server::reload(std::shared_ptr<const config> next) {
   auto next_site = std::make_shared<const site>(next);
   auto access_log = access_log_target::open(next->logging);
-  bool listeners_changed = next->listeners.size() != cfg_->listeners.size();
-  for (std::size_t i = 0; !listeners_changed && i < next->listeners.size(); ++i) {
-    listeners_changed = next->listeners[i].host != cfg_->listeners[i].host ||
-                        next->listeners[i].port != cfg_->listeners[i].port;
-  }
+  const auto same = [](const std::vector<listener_config>& a, const std::vector<listener_config>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+      return x.host == y.host && x.port == y.port;
+    });
+  };
+  const bool listeners_changed =
+      !same(next->listeners, cfg_->listeners) || !same(tls_listeners(*next), tls_listeners(*cfg_));
   if (listeners_changed || next->workers != cfg_->workers) {
     log::warn("reload: listen and workers changes take effect on restart; keeping the current ones");
   }
   for (auto& w : workers_) w->update(next_site, access_log);
   cfg_ = std::move(next);
+}
+
+std::vector<std::string> server::reload_changed_certificates() {
+  if (!cfg_->extensions.tls) return {};
+  return cfg_->extensions.tls->reload_changed_certificates();
 }
 
 void server::drain() {

@@ -28,12 +28,17 @@ class server {
   void start();
   // Applies a new, validated configuration. Listener and worker changes need a restart.
   void reload(std::shared_ptr<const config> next);
+  // Reloads TLS certificates whose files changed (see secure_transport); returns problems.
+  std::vector<std::string> reload_changed_certificates();
   // Graceful stop: stop accepting, finish in-flight responses within the grace period.
   void drain();
   // Waits for the workers to finish.
   void join();
 
  private:
+  void add_listener(const listener_config& l, bool secure);
+  static std::vector<listener_config> tls_listeners(const config& cfg);
+
   std::shared_ptr<const config> cfg_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;

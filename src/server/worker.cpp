@@ -38,7 +38,7 @@ worker::~worker() {
   access_log_.flush();
 }
 
-void worker::add_listener(int fd) {
+void worker::add_listener(int fd, bool secure) {
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
   asio::error_code ec;
   sockaddr_storage addr{};
@@ -48,6 +48,7 @@ void worker::add_listener(int fd) {
   if (ec) throw std::system_error(ec, "assign listener");
   acceptor->non_blocking(true, ec);
   acceptors_.push_back(std::move(acceptor));
+  secure_listener_.push_back(secure);
 }
 
 void worker::run() {
@@ -85,9 +86,11 @@ void worker::accept_next(std::size_t listener) {
       (void)::send(socket.native_handle(), over_capacity_response.data(), over_capacity_response.size(),
                    MSG_NOSIGNAL);
       socket.close(ignored);
-    } else {
+    } else if (!secure_listener_[listener]) {
       std::make_shared<http1_connection>(*this, std::move(socket))->start();
-    }
+    } else if (auto* tls = site_->cfg->extensions.tls.get()) {
+      std::make_shared<http1_connection>(*this, std::move(socket), tls)->start();
+    }  // else: a reload removed [tls]; its listeners stay until restart but serve nothing
     accept_next(listener);
   });
 }

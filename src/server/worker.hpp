@@ -32,8 +32,9 @@ class worker {
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
 
-  // Takes ownership of a bound, listening socket (native handle).
-  void add_listener(int fd);
+  // Takes ownership of a bound, listening socket (native handle). `secure`: its connections
+  // speak TLS through the current configuration's transport.
+  void add_listener(int fd, bool secure = false);
   // Runs the event loop until the worker has stopped. Called on the worker's thread.
   void run();
 
@@ -77,6 +78,7 @@ class worker {
   bool tearing_down_ = false;
   asio::io_context io_{1};
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<bool> secure_listener_;  // per acceptor
   asio::steady_timer tick_{io_};
   // While requests are in flight, a 10 ms timer samples how late the loop runs it; the tick
   // feeds the mean of the samples to the adaptive admission limit.

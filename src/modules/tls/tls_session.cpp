@@ -1,0 +1,237 @@
+#include "modules/tls/tls_session.hpp"
+
+#include <openssl/err.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "modules/tls/certificate_names.hpp"
+#include "modules/tls/peer_certificate.hpp"
+
+namespace ferry {
+namespace {
+
+// A TLS connection starts with a handshake record (0x16) or an SSLv2 hello (high bit set);
+// an upper-case ASCII letter is the first byte of an HTTP method.
+bool http_method_byte(char c) { return c >= 'A' && c <= 'Z'; }
+
+bool http_request_error(unsigned long code) {
+  return ERR_GET_LIB(code) == ERR_LIB_SSL &&
+         (ERR_GET_REASON(code) == SSL_R_HTTP_REQUEST || ERR_GET_REASON(code) == SSL_R_HTTPS_PROXY_REQUEST);
+}
+
+}  // namespace
+
+std::unique_ptr<tls_session> tls_session::open(std::shared_ptr<const certificate_set> certificates, int fd) {
+  if (!certificates || certificates->certificates.empty()) return nullptr;
+  std::unique_ptr<tls_session> session(new (std::nothrow) tls_session(std::move(certificates), fd));
+  if (!session || session->ssl_ == nullptr) return nullptr;
+  return session;
+}
+
+tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, int fd) : fd_(fd) {
+  binding_.certificates = std::move(certificates);
+  ERR_clear_error();
+  SSL* ssl = SSL_new(binding_.certificates->certificates.front()->ctx.get());
+  if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1 || SSL_set_ex_data(ssl, tls_binding_index(), &binding_) != 1) {
+    SSL_free(ssl);
+    ERR_clear_error();
+    return;
+  }
+  SSL_set_accept_state(ssl);
+  ssl_ = ssl;
+}
+
+tls_session::~tls_session() { SSL_free(ssl_); }
+
+transport_status tls_session::failure(int result, bool eof_is_close) {
+  const int error = SSL_get_error(ssl_, result);
+  transport_status status = transport_status::failed;
+  switch (error) {
+    case SSL_ERROR_WANT_READ: status = transport_status::want_read; break;
+    case SSL_ERROR_WANT_WRITE: status = transport_status::want_write; break;
+    case SSL_ERROR_ZERO_RETURN: status = transport_status::closed; break;
+    case SSL_ERROR_SYSCALL:
+      // No OpenSSL error and errno 0 is an EOF without close_notify.
+      status = (eof_is_close && ERR_peek_error() == 0 && errno == 0) ? transport_status::closed
+                                                                      : transport_status::failed;
+      break;
+    case SSL_ERROR_SSL:
+      if (eof_is_close && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        status = transport_status::closed;
+      } else if (!established_ && http_request_error(ERR_peek_error())) {
+        plaintext_http_ = true;
+      }
+      break;
+    default: break;
+  }
+  if (status == transport_status::failed || error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL) broken_ = true;
+  ERR_clear_error();
+  return status;
+}
+
+transport_result tls_session::handshake() {
+  if (established_) return {transport_status::done, 0};
+  if (broken_) return {transport_status::failed, 0};
+  if (!saw_first_byte_) {
+    // Peek before OpenSSL consumes anything: a plain HTTP request stays in the socket for
+    // the core to answer. Costs one recv until the client's first byte has arrived.
+    char first = 0;
+    const ssize_t got = ::recv(fd_, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (got == 0) return {transport_status::closed, 0};
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {transport_status::want_read, 0};
+      if (errno != EINTR) return {transport_status::failed, 0};
+    } else {
+      saw_first_byte_ = true;
+      if (http_method_byte(first)) {
+        plaintext_http_ = true;
+        broken_ = true;
+        return {transport_status::failed, 0};
+      }
+    }
+  }
+  ERR_clear_error();
+  errno = 0;
+  const int result = SSL_do_handshake(ssl_);
+  if (result == 1) {
+    established_ = true;
+    record_peer();
+    return {transport_status::done, 0};
+  }
+  transport_status status = failure(result, false);
+  if (status == transport_status::closed) status = transport_status::failed;  // no close during a handshake
+  return {status, 0};
+}
+
+void tls_session::record_peer() {
+  peer_.version = SSL_get_version(ssl_);
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_)) peer_.cipher = SSL_CIPHER_get_name(cipher);
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_length = 0;
+  SSL_get0_alpn_selected(ssl_, &alpn, &alpn_length);
+  if (alpn != nullptr) peer_.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
+  if (const char* name = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name)) peer_.server_name = lower_ascii(name);
+  if (X509* certificate = SSL_get0_peer_certificate(ssl_)) {
+    describe_client_certificate(certificate, peer_);
+    peer_.client_verified = SSL_get_verify_result(ssl_) == X509_V_OK;
+  }
+  ktls_send_ = BIO_get_ktls_send(SSL_get_wbio(ssl_));
+  ERR_clear_error();
+}
+
+transport_result tls_session::read(std::span<char> into) {
+  if (!established_ || broken_) return {transport_status::failed, 0};
+  if (into.empty()) return {transport_status::done, 0};
+  ERR_clear_error();
+  errno = 0;
+  std::size_t got = 0;
+  const int result = SSL_read_ex(ssl_, into.data(), into.size(), &got);
+  if (result == 1) return {transport_status::done, got};
+  return {failure(result, true), 0};
+}
+
+transport_result tls_session::write(std::span<const char> bytes) {
+  // A file record waiting for its retry must go first (OpenSSL retries the same bytes).
+  if (!established_ || broken_ || pending_begin_ != pending_end_) return {transport_status::failed, 0};
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    ERR_clear_error();
+    errno = 0;
+    std::size_t written = 0;
+    const int result = SSL_write_ex(ssl_, bytes.data() + sent, bytes.size() - sent, &written);
+    if (result != 1) return {failure(result, false), sent};
+    sent += written;
+  }
+  return {transport_status::done, sent};
+}
+
+transport_result tls_session::send_file_ktls(int fd, std::uint64_t offset, std::size_t length) {
+  std::size_t sent = 0;
+  while (sent < length) {
+    ERR_clear_error();
+    errno = 0;
+    const ossl_ssize_t result =
+        SSL_sendfile(ssl_, fd, static_cast<off_t>(offset + sent), length - sent, 0);
+    if (result <= 0) return {failure(static_cast<int>(result), false), sent};
+    sent += static_cast<std::size_t>(result);
+  }
+  return {transport_status::done, sent};
+}
+
+transport_result tls_session::write_file(int fd, std::uint64_t offset, std::size_t length) {
+  if (!established_ || broken_) return {transport_status::failed, 0};
+  const bool pending = pending_begin_ != pending_end_;
+  if (pending && (fd != pending_fd_ || offset != pending_offset_ || length < pending_end_ - pending_begin_)) {
+    return {transport_status::failed, 0};  // the caller did not resume where it left off
+  }
+  if (ktls_send_ && !pending) return send_file_ktls(fd, offset, length);
+
+  std::size_t sent = 0;
+  while (sent < length) {
+    if (pending_begin_ == pending_end_) {
+      if (!file_buffer_) {
+        file_buffer_.reset(new (std::nothrow) char[file_chunk]);
+        if (!file_buffer_) return {transport_status::failed, sent};
+      }
+      const std::size_t want = std::min(file_chunk, length - sent);
+      ssize_t got = 0;
+      do {
+        got = ::pread(fd, file_buffer_.get(), want, static_cast<off_t>(offset + sent));
+      } while (got < 0 && errno == EINTR);
+      if (got <= 0) {  // an error, or the file is shorter than the response promised
+        release_file_buffer();
+        return {transport_status::failed, sent};
+      }
+      pending_begin_ = 0;
+      pending_end_ = static_cast<std::size_t>(got);
+      pending_fd_ = fd;
+      pending_offset_ = offset + sent;
+    }
+    ERR_clear_error();
+    errno = 0;
+    std::size_t written = 0;
+    const int result =
+        SSL_write_ex(ssl_, file_buffer_.get() + pending_begin_, pending_end_ - pending_begin_, &written);
+    if (result != 1) {
+      const transport_status status = failure(result, false);
+      if (status == transport_status::failed) release_file_buffer();
+      return {status, sent};  // want_*: the record stays pending for the retry
+    }
+    pending_begin_ += written;
+    pending_offset_ += written;
+    sent += written;
+  }
+  release_file_buffer();  // idle connections keep no file buffer
+  return {transport_status::done, sent};
+}
+
+void tls_session::release_file_buffer() {
+  file_buffer_.reset();
+  pending_begin_ = pending_end_ = 0;
+  pending_fd_ = -1;
+}
+
+bool tls_session::has_buffered_input() const {
+  return established_ && !broken_ && (SSL_pending(ssl_) > 0 || SSL_has_pending(ssl_) == 1);
+}
+
+void tls_session::shutdown() {
+  if (!established_ || broken_) return;
+  ERR_clear_error();
+  SSL_shutdown(ssl_);  // sends close_notify; never waits for the peer's
+  ERR_clear_error();
+}
+
+bool tls_session::certificate_covers(std::string_view host) const {
+  const auto& certificates = binding_.certificates->certificates;
+  if (binding_.selected >= certificates.size()) return false;
+  return certificate_names_cover(certificates[binding_.selected]->names, host);
+}
+
+std::string_view tls_session::send_path() const { return ktls_send_ ? "kTLS" : "pread+SSL_write"; }
+
+}  // namespace ferry

@@ -1,0 +1,70 @@
+// One server-side TLS connection over the core's non-blocking socket (SSL_set_fd): the
+// handshake, record I/O, file bodies (SSL_sendfile under kTLS, else pread into a lazily
+// allocated one-record buffer + SSL_write), and what the handshake established.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "modules/secure_transport.hpp"
+#include "modules/tls/certificate_set.hpp"
+
+namespace ferry {
+
+class tls_session final : public secure_session {
+ public:
+  // Null when OpenSSL cannot allocate. `certificates` must hold at least one certificate.
+  static std::unique_ptr<tls_session> open(std::shared_ptr<const certificate_set> certificates, int fd);
+  ~tls_session() override;
+  tls_session(const tls_session&) = delete;
+  tls_session& operator=(const tls_session&) = delete;
+
+  transport_result handshake() override;
+  transport_result read(std::span<char> into) override;
+  transport_result write(std::span<const char> bytes) override;
+  // After a want_write, the next call must name the same fd and the offset just past the bytes
+  // reported so far: the record that could not be sent is retried from the session's buffer.
+  transport_result write_file(int fd, std::uint64_t offset, std::size_t length) override;
+  bool has_buffered_input() const override;
+  void shutdown() override;
+
+  const tls_peer_info& peer() const override { return peer_; }
+  bool plaintext_http() const override { return plaintext_http_; }
+  bool certificate_covers(std::string_view host) const override;
+  std::string_view send_path() const override;
+
+  // One TLS record of plaintext: the most a file read takes per SSL_write.
+  static constexpr std::size_t file_chunk = 16 * 1024;
+
+ private:
+  tls_session(std::shared_ptr<const certificate_set> certificates, int fd);
+
+  // Maps a failed SSL_* call (its return value) to a status, then empties the error queue.
+  transport_status failure(int result, bool eof_is_close);
+  void record_peer();
+  transport_result send_file_ktls(int fd, std::uint64_t offset, std::size_t length);
+  void release_file_buffer();
+
+  tls_binding binding_;  // ex_data of ssl_: must outlive it (declared first, destroyed last)
+  SSL* ssl_ = nullptr;
+  int fd_;
+  tls_peer_info peer_;
+  bool established_ = false;
+  bool broken_ = false;  // a fatal error: no close_notify
+  bool saw_first_byte_ = false;
+  bool plaintext_http_ = false;
+  bool ktls_send_ = false;
+
+  // File bytes read but not yet accepted by SSL_write: [pending_begin_, pending_end_) of
+  // file_buffer_, starting at file offset pending_offset_ of pending_fd_.
+  std::unique_ptr<char[]> file_buffer_;
+  std::size_t pending_begin_ = 0;
+  std::size_t pending_end_ = 0;
+  int pending_fd_ = -1;
+  std::uint64_t pending_offset_ = 0;
+};
+
+}  // namespace ferry

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "modules/content_encoder.hpp"
+#include "modules/http2_protocol.hpp"
 #include "modules/secure_transport.hpp"
 
 namespace ferry {
@@ -15,6 +16,9 @@ struct pipeline_extensions {
   std::shared_ptr<const content_encoder_factory> encoders;
   // TLS listeners and sessions (FERRY_WITH_TLS). Null: no [tls] table, or the module is absent.
   std::shared_ptr<secure_transport> tls;
+  // HTTP/2 sessions (FERRY_WITH_HTTP2). Null: HTTP/1.1 only ([http2] enabled = false, or the
+  // module is absent). With TLS, ALPN then offers "h2" first.
+  std::shared_ptr<const http2_protocol> http2;
 };
 
 }  // namespace ferry

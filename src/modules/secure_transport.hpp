@@ -76,6 +76,10 @@ class secure_transport {
   virtual ~secure_transport() = default;
 
   virtual const std::vector<listener_config>& listeners() const = 0;
+  // Plaintext listeners whose every request is redirected (308) to https.
+  virtual const std::vector<listener_config>& redirect_listeners() const = 0;
+  // Strict-Transport-Security for responses over TLS; "" for none.
+  virtual const std::string& hsts() const = 0;
   virtual std::chrono::milliseconds handshake_timeout() const = 0;
   // A session for an accepted socket. Null only when out of memory.
   virtual std::unique_ptr<secure_session> open(int fd) const = 0;

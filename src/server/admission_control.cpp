@@ -15,6 +15,7 @@ constexpr double min_gradient = 0.5;
 
 void admission_control::configure(const admission_config& cfg) {
   cfg_ = cfg;
+  retry_after_ = std::to_string((cfg_.retry_after.count() + 999) / 1000);
   const auto low = static_cast<double>(cfg_.min_inflight);
   const auto high = static_cast<double>(cfg_.max_inflight);
   // Adaptive: start at the floor and open up quickly while the loop keeps up (see adapt()), so

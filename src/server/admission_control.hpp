@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 #include "config/config.hpp"
 
@@ -71,7 +72,8 @@ class admission_control {
   std::size_t limit() const { return static_cast<std::size_t>(limit_); }
   std::size_t inflight() const { return inflight_; }
   std::size_t queued() const { return queued_; }
-  std::chrono::milliseconds retry_after() const { return cfg_.retry_after; }
+  // The Retry-After value for refused requests: whole seconds, rounded up.
+  const std::string& retry_after() const { return retry_after_; }
 
  private:
   void push_back(admission_waiter& waiter, clock::time_point now);
@@ -79,6 +81,7 @@ class admission_control {
   void admit_waiters();
 
   admission_config cfg_;
+  std::string retry_after_;
   double limit_ = 0;
   std::size_t inflight_ = 0;
   std::size_t queued_ = 0;

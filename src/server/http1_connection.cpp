@@ -12,6 +12,8 @@
 #include "http/h1_serializer.hpp"
 #include "http/status.hpp"
 #include "log/logging.hpp"
+#include "server/hsts.hpp"
+#include "server/http2_connection.hpp"
 #include "server/worker.hpp"
 
 namespace ferry {
@@ -35,13 +37,20 @@ constexpr std::chrono::milliseconds linger_time{2000};
 // A keep-alive connection keeps its read buffer this long after a response, receiving into it
 // directly; then the buffer goes back to the pool.
 constexpr std::chrono::milliseconds hot_idle{100};
+constexpr std::string_view http2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 enum class fill_result { produced, done, wait, failed };
 
 }  // namespace
 
-http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls)
-    : worker_(owner), socket_(std::move(socket)), fd_(socket_.native_handle()), io_(fd_), tls_(tls) {}
+http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls,
+                                   std::uint16_t redirect_to_port)
+    : worker_(owner),
+      socket_(std::move(socket)),
+      fd_(socket_.native_handle()),
+      io_(fd_),
+      tls_(tls),
+      redirect_to_port_(redirect_to_port) {}
 
 http1_connection::~http1_connection() {
   if (phase_ != phase::closed) worker_.detach(this);
@@ -79,6 +88,10 @@ void http1_connection::continue_handshake() {
   const auto result = io_.session()->handshake();
   switch (result.status) {
     case transport_status::done:
+      if (io_.session()->peer().alpn == "h2" && site_->cfg->extensions.http2) {
+        hand_over_to_http2({});
+        return;
+      }
       phase_ = phase::idle;
       set_deadline(site_->cfg->timeouts.request_head);
       log::debug("{}: TLS {} {} alpn={} sni={} send path {}", remote_, io_.session()->peer().version,
@@ -248,6 +261,15 @@ void http1_connection::process_input() {
       wait_readable();
       return;
     }
+    if (first_request_ && parsed_ == 0 && starts_http2()) {
+      const std::string_view received(buffer_.get(), length_);
+      if (received.size() < http2_preface.size()) {
+        wait_readable();  // a prefix of the preface so far
+      } else {
+        hand_over_to_http2(received);
+      }
+      return;
+    }
     if (!ex_) ex_ = worker_.exchanges().acquire(site_->limits);
     const bool head_was_complete = ex_->parser.head_complete();
     const auto result = ex_->parser.execute(buffer_.get() + parsed_, length_ - parsed_);
@@ -275,6 +297,29 @@ void http1_connection::process_input() {
   }
 }
 
+// h2c with prior knowledge: the first bytes of a plaintext connection are (a prefix of) the
+// HTTP/2 client preface, and the configuration serves HTTP/2 in the clear.
+bool http1_connection::starts_http2() const {
+  if (io_.secure() || redirect_to_port_ != 0 || !site_->cfg->extensions.http2 ||
+      !site_->cfg->extensions.http2->cleartext()) {
+    return false;
+  }
+  const std::string_view received(buffer_.get(), std::min(length_, http2_preface.size()));
+  return http2_preface.starts_with(received);
+}
+
+// The connection becomes HTTP/2: the socket, its TLS session and what was already read move to
+// an http2_connection; this object steps aside (detached, no buffers, socket no longer its own).
+void http1_connection::hand_over_to_http2(std::string_view received) {
+  auto next = std::make_shared<http2_connection>(worker_, std::move(socket_), std::move(io_), remote_);
+  const std::string initial(received);
+  phase_ = phase::closed;
+  worker_.detach(this);
+  release_buffer();
+  worker_.exchanges().release(std::move(ex_));
+  next->start(initial);
+}
+
 // "100 Continue" before the body a client is holding back. Nothing else is in flight on the
 // connection at this point, so the 25 bytes fit the socket buffer; a short write would corrupt
 // the stream, so the connection is closed then. False when closed.
@@ -293,6 +338,10 @@ void http1_connection::respond(const request& req, int parse_error) {
   }
   if (misdirected(req)) {
     write_response(req, 421, false);
+    return;
+  }
+  if (redirect_to_port_ != 0) {
+    redirect_to_https(req);
     return;
   }
   switch (worker_.admission().enter(*this, now_)) {
@@ -318,6 +367,30 @@ bool http1_connection::misdirected(const request& req) const {
   const auto host = authority_host(req.authority);
   if (sni.empty() || host.empty() || iequals(host, sni)) return false;
   return !io_.session()->certificate_covers(host);
+}
+
+// A redirect listener's answer: 308 to the same target on the https port. Without a host to
+// redirect to, 400.
+void http1_connection::redirect_to_https(const request& req) {
+  const auto host = authority_host(req.authority);
+  if (host.empty()) {
+    write_response(req, 400, false);
+    return;
+  }
+  redirect_location_ = "https://";
+  if (host.find(':') != std::string_view::npos) {
+    redirect_location_.append("[").append(host).append("]");  // an IPv6 literal
+  } else {
+    redirect_location_.append(host);
+  }
+  if (redirect_to_port_ != 443) redirect_location_.append(":").append(std::to_string(redirect_to_port_));
+  if (req.absolute_form) {
+    redirect_location_.append(req.path);
+    if (req.has_query) redirect_location_.append("?").append(req.query);
+  } else {
+    redirect_location_.append(req.target);
+  }
+  write_response(req, 308, false);
 }
 
 void http1_connection::admitted() {
@@ -358,16 +431,18 @@ void http1_connection::write_response(const request& req, int error_status, bool
     handler.error(error_status, nullptr, *site_, ex_->reply);
     ex_->reply.close = true;
   } else if (error_status != 0) {
-    // Refused by admission: the request was complete, so the connection can carry on.
+    // Decided before the request path (admission, 421, redirect): the request was complete,
+    // so the connection can carry on.
     ex_->reply.clear();
     ex_->reply.head_only = req.method == http_method::head;
     handler.error(error_status, &req, *site_, ex_->reply);
-    const auto seconds = (worker_.admission().retry_after().count() + 999) / 1000;
-    ex_->reply.set("Retry-After", std::to_string(seconds));
+    if (error_status == 503) ex_->reply.set("Retry-After", worker_.admission().retry_after());
+    if (error_status == 308) ex_->reply.set("Location", redirect_location_);
   } else {
-    const request_context ctx{req.version_minor >= 1};
+    const request_context ctx{req.version_minor >= 1, io_.secure() ? &io_.session()->peer() : nullptr};
     handler.handle(req, ctx, *site_, ex_->reply);
   }
+  if (io_.secure()) add_hsts(*site_, ex_->reply);
   ++requests_served_;
   const auto max_requests = site_->cfg->limits.max_keepalive_requests;
   keep_alive_ = parse_error == 0 && req.keep_alive && !ex_->reply.close && !draining_ && !worker_.draining() &&

@@ -12,6 +12,7 @@
 
 #include "server/admission_control.hpp"
 #include "server/buffer_pool.hpp"
+#include "server/connection.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/site.hpp"
 #include "server/socket_io.hpp"
@@ -20,32 +21,32 @@ namespace ferry {
 
 class worker;
 
-class http1_connection : public std::enable_shared_from_this<http1_connection>, private admission_waiter {
+class http1_connection : public connection,
+                         public std::enable_shared_from_this<http1_connection>,
+                         private admission_waiter {
  public:
-  using clock = std::chrono::steady_clock;
-
   // `tls`: the transport of the TLS listener that accepted the socket, null for plaintext. Used
   // only by start(); the session it opens keeps what it needs.
-  http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls = nullptr);
+  // `redirect_to_port`: non-zero on a redirect listener: every request is answered with 308 to
+  // https://HOST:that-port/target.
+  http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls = nullptr,
+                   std::uint16_t redirect_to_port = 0);
   ~http1_connection();
   http1_connection(const http1_connection&) = delete;
   http1_connection& operator=(const http1_connection&) = delete;
 
   void start();
-  // Called by the worker's tick.
-  void check_deadline(clock::time_point now);
-  // Drain: close now when idle, else after the current response.
-  void drain();
-  // Immediate close (end of the grace period).
-  void close();
-
-  std::size_t slot = 0;  // index in the worker's connection list
+  void check_deadline(clock::time_point now) override;
+  void drain() override;
+  void close() override;
 
  private:
   // queued: a complete request waits for an admission slot; nothing is read meanwhile.
   enum class phase { handshake, idle, reading, queued, writing, lingering, closed };
 
   void continue_handshake();
+  bool starts_http2() const;
+  void hand_over_to_http2(std::string_view received);
   void wait_readable();
   void on_readable();
   void on_received(const asio::error_code& ec, std::size_t n);
@@ -57,6 +58,7 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
   // else that error (`close_after`: the framing is in doubt, the connection ends).
   void write_response(const request& req, int error_status, bool close_after);
   bool misdirected(const request& req) const;
+  void redirect_to_https(const request& req);
   void admitted() override;
   void timed_out() override;
   void leave_admission();
@@ -80,6 +82,8 @@ class http1_connection : public std::enable_shared_from_this<http1_connection>, 
   int fd_;
   socket_io io_;
   secure_transport* tls_;
+  std::uint16_t redirect_to_port_;
+  std::string redirect_location_;
   std::string remote_;
   phase phase_ = phase::idle;
   // Read once per I/O event: deadlines need milliseconds, not a clock call per step.

@@ -9,6 +9,7 @@
 #include "http/request.hpp"
 #include "files/open_file_cache.hpp"
 #include "http/response.hpp"
+#include "modules/secure_transport.hpp"
 #include "server/site.hpp"
 
 namespace ferry {
@@ -17,6 +18,9 @@ struct request_context {
   // Whether the protocol can carry a body of unknown length (HTTP/1.1 chunked, HTTP/2);
   // HTTP/1.0 cannot, so it never gets on-the-fly compression.
   bool can_stream = true;
+  // What the TLS handshake established (version, SNI, the client certificate's subject and
+  // SANs, whether it verified), or null in the clear. For policies that need it.
+  const tls_peer_info* tls = nullptr;
 };
 
 class request_handler {

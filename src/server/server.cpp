@@ -88,27 +88,38 @@ server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
   }
   // The first socket of each listener resolves port 0 to a real port; every other worker
   // binds its own socket to that same address (SO_REUSEPORT: the kernel spreads connections).
-  for (const auto& l : cfg_->listeners) add_listener(l, false);
-  if (cfg_->extensions.tls) {
-    for (const auto& l : cfg_->extensions.tls->listeners()) add_listener(l, true);
+  for (const auto& l : cfg_->listeners) add_listener(l, "http://", false, 0);
+  // Redirects point at the first TLS listener's real port, so those are bound first.
+  std::uint16_t https_port = 0;
+  for (const auto& l : tls_listeners(*cfg_)) {
+    const auto port = add_listener(l, "https://", true, 0);
+    if (https_port == 0) https_port = port;
   }
+  for (const auto& l : redirect_listeners(*cfg_)) add_listener(l, "http://", false, https_port);
 }
 
-void server::add_listener(const listener_config& l, bool secure) {
+std::uint16_t server::add_listener(const listener_config& l, const char* scheme, bool secure,
+                                   std::uint16_t redirect_to) {
+  const listener_role role{secure, redirect_to};
   std::string address;
   const int first = bind_listener(l.host, l.port, &address);
-  workers_[0]->add_listener(first, secure);
+  workers_[0]->add_listener(first, role);
   const auto colon = address.rfind(':');
   const auto real_port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
   for (std::size_t i = 1; i < workers_.size(); ++i) {
-    workers_[i]->add_listener(bind_listener(l.host, real_port, nullptr), secure);
+    workers_[i]->add_listener(bind_listener(l.host, real_port, nullptr), role);
   }
-  addresses_.push_back((secure ? "https://" : "http://") + address);
+  addresses_.push_back(scheme + address + (redirect_to != 0 ? " (redirects to https)" : ""));
+  return real_port;
 }
 
 // The addresses of the TLS listeners a configuration asks for.
 std::vector<listener_config> server::tls_listeners(const config& cfg) {
   return cfg.extensions.tls ? cfg.extensions.tls->listeners() : std::vector<listener_config>{};
+}
+
+std::vector<listener_config> server::redirect_listeners(const config& cfg) {
+  return cfg.extensions.tls ? cfg.extensions.tls->redirect_listeners() : std::vector<listener_config>{};
 }
 
 server::~server() {
@@ -133,7 +144,8 @@ void server::reload(std::shared_ptr<const config> next) {
     });
   };
   const bool listeners_changed =
-      !same(next->listeners, cfg_->listeners) || !same(tls_listeners(*next), tls_listeners(*cfg_));
+      !same(next->listeners, cfg_->listeners) || !same(tls_listeners(*next), tls_listeners(*cfg_)) ||
+      !same(redirect_listeners(*next), redirect_listeners(*cfg_));
   if (listeners_changed || next->workers != cfg_->workers) {
     log::warn("reload: listen and workers changes take effect on restart; keeping the current ones");
   }

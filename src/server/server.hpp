@@ -36,8 +36,10 @@ class server {
   void join();
 
  private:
-  void add_listener(const listener_config& l, bool secure);
+  // Binds `l` once per worker; returns the real port (port 0 resolved).
+  std::uint16_t add_listener(const listener_config& l, const char* scheme, bool secure, std::uint16_t redirect_to);
   static std::vector<listener_config> tls_listeners(const config& cfg);
+  static std::vector<listener_config> redirect_listeners(const config& cfg);
 
   std::shared_ptr<const config> cfg_;
   std::vector<std::unique_ptr<worker>> workers_;

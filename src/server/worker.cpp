@@ -38,7 +38,7 @@ worker::~worker() {
   access_log_.flush();
 }
 
-void worker::add_listener(int fd, bool secure) {
+void worker::add_listener(int fd, listener_role role) {
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
   asio::error_code ec;
   sockaddr_storage addr{};
@@ -48,7 +48,7 @@ void worker::add_listener(int fd, bool secure) {
   if (ec) throw std::system_error(ec, "assign listener");
   acceptor->non_blocking(true, ec);
   acceptors_.push_back(std::move(acceptor));
-  secure_listener_.push_back(secure);
+  roles_.push_back(role);
 }
 
 void worker::run() {
@@ -86,8 +86,9 @@ void worker::accept_next(std::size_t listener) {
       (void)::send(socket.native_handle(), over_capacity_response.data(), over_capacity_response.size(),
                    MSG_NOSIGNAL);
       socket.close(ignored);
-    } else if (!secure_listener_[listener]) {
-      std::make_shared<http1_connection>(*this, std::move(socket))->start();
+    } else if (!roles_[listener].secure) {
+      std::make_shared<http1_connection>(*this, std::move(socket), nullptr, roles_[listener].redirect_to_port)
+          ->start();
     } else if (auto* tls = site_->cfg->extensions.tls.get()) {
       std::make_shared<http1_connection>(*this, std::move(socket), tls)->start();
     }  // else: a reload removed [tls]; its listeners stay until restart but serve nothing
@@ -95,12 +96,12 @@ void worker::accept_next(std::size_t listener) {
   });
 }
 
-void worker::attach(http1_connection* c) {
+void worker::attach(connection* c) {
   c->slot = connections_.size();
   connections_.push_back(c);
 }
 
-void worker::detach(http1_connection* c) {
+void worker::detach(connection* c) {
   const std::size_t slot = c->slot;
   if (slot >= connections_.size() || connections_[slot] != c) return;
   connections_[slot] = connections_.back();

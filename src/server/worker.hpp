@@ -20,7 +20,13 @@
 
 namespace ferry {
 
-class http1_connection;
+class connection;
+
+// What a listening socket's connections are.
+struct listener_role {
+  bool secure = false;                 // TLS through the current configuration's transport
+  std::uint16_t redirect_to_port = 0;  // non-zero: plaintext, every request → 308 to https
+};
 
 class worker {
  public:
@@ -32,9 +38,8 @@ class worker {
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
 
-  // Takes ownership of a bound, listening socket (native handle). `secure`: its connections
-  // speak TLS through the current configuration's transport.
-  void add_listener(int fd, bool secure = false);
+  // Takes ownership of a bound, listening socket (native handle).
+  void add_listener(int fd, listener_role role = {});
   // Runs the event loop until the worker has stopped. Called on the worker's thread.
   void run();
 
@@ -58,8 +63,8 @@ class worker {
   // True while the worker is being destroyed: connections torn down with the io_context must
   // not hand their admission slots on.
   bool tearing_down() const { return tearing_down_; }
-  void attach(http1_connection* c);
-  void detach(http1_connection* c);
+  void attach(connection* c);
+  void detach(connection* c);
   asio::io_context& io() { return io_; }
 
  private:
@@ -78,7 +83,7 @@ class worker {
   bool tearing_down_ = false;
   asio::io_context io_{1};
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
-  std::vector<bool> secure_listener_;  // per acceptor
+  std::vector<listener_role> roles_;  // per acceptor
   asio::steady_timer tick_{io_};
   // While requests are in flight, a 10 ms timer samples how late the loop runs it; the tick
   // feeds the mean of the samples to the adaptive admission limit.
@@ -94,7 +99,7 @@ class worker {
   date_cache dates_;
   std::string file_chunk_;     // reused for pread before on-the-fly compression
   std::string encoded_chunk_;  // reused for the encoder's output
-  std::vector<http1_connection*> connections_;
+  std::vector<connection*> connections_;
   bool draining_ = false;
   bool accept_paused_ = false;
   clock::time_point drain_deadline_{};

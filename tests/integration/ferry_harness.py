@@ -19,6 +19,7 @@ FERRY_BIN = os.environ.get("FERRY_BIN", os.path.join(os.path.dirname(__file__), 
 SOURCE_DIR = os.environ.get("FERRY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 LISTEN_RE = re.compile(r"listening on http://(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):(\d+)")
 TLS_LISTEN_RE = re.compile(r"listening on https://(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):(\d+)")
+REDIRECT_LISTEN_RE = re.compile(r"listening on http://[^ ]*:(\d+) \(redirects to https\)")
 SERVING_RE = re.compile(r"serving .* with \d+ worker")
 BAD_LOG_RE = re.compile(r"\[(error|critical)\]")
 START_TIMEOUT = 10.0
@@ -57,10 +58,14 @@ class Server:
         self.port = int(m.group(2))
         # TLS listeners are announced after the plaintext ones, before the "serving" line.
         self.tls_port = None
+        self.redirect_port = None
         if self.wait_for_line(SERVING_RE, START_TIMEOUT) is not None:
             m = self.wait_for_line(TLS_LISTEN_RE, 0)
             if m is not None:
                 self.tls_port = int(m.group(2))
+            m = self.wait_for_line(REDIRECT_LISTEN_RE, 0)
+            if m is not None:
+                self.redirect_port = int(m.group(1))
 
     def _read_output(self):
         for raw in self.proc.stdout:

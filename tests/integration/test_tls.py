@@ -167,6 +167,37 @@ class HttpsServingTest(TlsTestCase):
         self.assertEqual(out.stdout, b"alpha\n")
 
 
+class RedirectAndHstsTest(TlsTestCase):
+    files = FILES
+    tls_extra = 'redirect_listen = ["127.0.0.1:0"]\nhsts = "max-age=600; includeSubDomains"\n'
+
+    def redirect_request(self, raw):
+        with socket.create_connection((self.server.host, self.server.redirect_port), timeout=5) as s:
+            s.sendall(raw)
+            return Reader(s).read_response()
+
+    def test_plaintext_redirect_listener_answers_308_to_https(self):
+        self.assertIsNotNone(self.server.redirect_port)
+        resp = self.redirect_request(build_request("GET", "/a.txt?x=1", headers=[("Host", "localhost:8080")]))
+        self.assertEqual(resp.status, 308)
+        self.assertEqual(resp.header("location"), "https://localhost:%d/a.txt?x=1" % self.server.tls_port)
+        self.assertIsNone(resp.header("strict-transport-security"))
+        resp = self.redirect_request(build_request("GET", "http://a.test/dir/?q", headers=[("Host", "a.test")]))
+        self.assertEqual(resp.header("location"), "https://a.test:%d/dir/?q" % self.server.tls_port)
+        resp = self.redirect_request(build_request("GET", "/", headers=[("Host", "[::1]:80")]))
+        self.assertEqual(resp.header("location"), "https://[::1]:%d/" % self.server.tls_port)
+        # Without a host there is nowhere to send the client.
+        resp = self.redirect_request(b"GET / HTTP/1.0\r\n\r\n")
+        self.assertEqual(resp.status, 400)
+
+    def test_hsts_only_over_tls(self):
+        self.assertEqual(tls_get(self.server, self.ca, "/a.txt").header("strict-transport-security"),
+                         "max-age=600; includeSubDomains")
+        self.assertEqual(tls_get(self.server, self.ca, "/missing").header("strict-transport-security"),
+                         "max-age=600; includeSubDomains")
+        self.assertIsNone(plain_get(self.server, "/a.txt").header("strict-transport-security"))
+
+
 @unittest.skipUnless(has_module("tls"), "built without the tls module")
 class CertificateReloadTest(unittest.TestCase):
     def setUp(self):

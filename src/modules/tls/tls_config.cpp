@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,22 +22,24 @@ using std::chrono::milliseconds;
 
 std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
 
-void read_listen(toml_table_reader& tls, tls_config& out) {
-  const toml::node* node = tls.table().get("listen");
+// A list of listen addresses under `key`; `required`: the key must be present and non-empty.
+void read_addresses(toml_table_reader& tls, std::string_view key, bool required, std::vector<listener_config>& out) {
+  const toml::node* node = tls.table().get(key);
+  const std::string path = "tls." + std::string(key);
   std::vector<std::string> texts;
-  if (!tls.read("listen", texts)) {
-    if (node == nullptr) {
-      tls.errors().report(tls.table(), quoted("tls.listen") + " is required: the addresses TLS is served on");
+  if (!tls.read(key, texts)) {
+    if (node == nullptr && required) {
+      tls.errors().report(tls.table(), quoted(path) + " is required: the addresses TLS is served on");
     }
     return;
   }
-  if (texts.empty()) {
-    tls.errors().report(*node, quoted("tls.listen") + " must not be empty");
+  if (texts.empty() && required) {
+    tls.errors().report(*node, quoted(path) + " must not be empty");
     return;
   }
   const auto& array = *node->as_array();
   for (std::size_t i = 0; i < texts.size(); ++i) {
-    const std::string name = "tls.listen[" + std::to_string(i) + "]";
+    const std::string name = path + "[" + std::to_string(i) + "]";
     const auto address = parse_listen_address(texts[i]);
     if (!address) {
       tls.errors().report(*array.get(i), quoted(name) + ": invalid listen address " +
@@ -44,14 +47,31 @@ void read_listen(toml_table_reader& tls, tls_config& out) {
       continue;
     }
     bool duplicate = false;
-    for (const auto& seen : out.listen) {
+    for (const auto& seen : out) {
       duplicate = duplicate || (seen.host == address.value.host && seen.port == address.value.port);
     }
     if (duplicate) {
       tls.errors().report(*array.get(i), quoted(name) + ": " + quote_for_message(texts[i]) + " is listed twice");
       continue;
     }
-    out.listen.push_back(address.value);
+    out.push_back(address.value);
+  }
+}
+
+// RFC 6797 §6.1: max-age is required; the directives are tokens and quoted strings, so
+// printable ASCII is all a value needs (and no CR/LF can smuggle a header in).
+void read_hsts(toml_table_reader& tls, tls_config& out) {
+  if (!tls.read("hsts", out.hsts) || out.hsts.empty()) return;
+  const bool printable = std::all_of(out.hsts.begin(), out.hsts.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  std::string lower(out.hsts);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  });
+  if (!printable || lower.find("max-age=") == std::string::npos) {
+    tls.errors().report(*tls.table().get("hsts"), quoted("tls.hsts") + " = " + quote_for_message(out.hsts) +
+                                                      ": must be a Strict-Transport-Security value with "
+                                                      "max-age, e.g. \"max-age=31536000; includeSubDomains\"");
+    out.hsts.clear();
   }
 }
 
@@ -180,7 +200,9 @@ void read_client_auth(toml_table_reader& tls, tls_config& out) {
 tls_config parse_tls_config(const toml::table& table, config_error_sink& errors) {
   tls_config out;
   toml_table_reader tls(table, "tls", errors);
-  read_listen(tls, out);
+  read_addresses(tls, "listen", true, out.listen);
+  read_addresses(tls, "redirect_listen", false, out.redirect_listen);
+  read_hsts(tls, out);
   read_certificates(tls, out);
   tls.read_choice<tls_min_version>("min_version",
                                    {{"1.2", tls_min_version::tls1_2}, {"1.3", tls_min_version::tls1_3}},

@@ -35,6 +35,9 @@ struct tls_certificate_config {
 
 struct tls_config {
   std::vector<listener_config> listen;
+  // Plaintext listeners that answer every request with 308 to the https:// URL.
+  std::vector<listener_config> redirect_listen;
+  std::string hsts;  // Strict-Transport-Security value on TLS responses; "" for none
   std::vector<tls_certificate_config> certificates;  // the first is the default
   tls_min_version min_version = tls_min_version::tls1_2;
   std::string ciphers = tls_default_ciphers;            // TLS 1.2, OpenSSL cipher-list syntax

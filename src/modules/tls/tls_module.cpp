@@ -2,6 +2,8 @@
 // file that fails to load is a config error at its line), and the transport is installed.
 // Without the table, pipeline_extensions::tls stays null.
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "config/config_error.hpp"
 #include "modules/module_registry.hpp"
@@ -21,8 +23,11 @@ void register_tls_module(module_registry& registry) {
             tls_config config = parse_tls_config(*table, errors);
             if (errors.messages().size() != before) return;  // do not open files named by a bad table
             std::vector<tls_problem> problems;
-            // HTTP/2 adds "h2" in front once it exists.
-            out.tls = tls_transport::create(std::move(config), {"http/1.1"}, problems);
+            // The http2 module is configured first (see src/modules/CMakeLists.txt): when it is
+            // on, ALPN prefers "h2".
+            std::vector<std::string> alpn{"http/1.1"};
+            if (out.http2) alpn.insert(alpn.begin(), "h2");
+            out.tls = tls_transport::create(std::move(config), std::move(alpn), problems);
             for (const auto& problem : problems) errors.report(problem.where, problem.text);
           },
   });

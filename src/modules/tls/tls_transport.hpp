@@ -21,6 +21,10 @@ class tls_transport final : public secure_transport {
   explicit tls_transport(std::unique_ptr<tls_context> context);
 
   const std::vector<listener_config>& listeners() const override { return context_->config().listen; }
+  const std::vector<listener_config>& redirect_listeners() const override {
+    return context_->config().redirect_listen;
+  }
+  const std::string& hsts() const override { return context_->config().hsts; }
   std::chrono::milliseconds handshake_timeout() const override { return context_->config().handshake_timeout; }
   std::unique_ptr<secure_session> open(int fd) const override;
   std::vector<std::string> reload_changed_certificates() override { return context_->reload_changed(); }

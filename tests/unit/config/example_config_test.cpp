@@ -73,12 +73,13 @@ module_registry fake_modules(compression_settings& seen) {
                  toml_table_reader reader(*table, "tls", errors);
                  std::vector<std::string> listen;
                  reader.read("listen", listen);
+                 reader.read("redirect_listen", listen);
                  reader.take("certificates");
                  std::string text;
                  bool flag = false;
                  std::int64_t depth = 0;
                  std::chrono::milliseconds duration{};
-                 for (const char* key : {"min_version", "ciphers", "ciphersuites", "client_auth", "client_ca", "crl"})
+                 for (const char* key : {"min_version", "ciphers", "ciphersuites", "client_auth", "client_ca", "crl", "hsts"})
                    reader.read(key, text);
                  reader.read("session_tickets", flag);
                  reader.read_integer("verify_depth", 1, 16, depth);
@@ -132,6 +133,8 @@ const std::vector<std::string>& all_keys() {
                                              "limits.max_keepalive_requests",
                                              "tls.listen",
                                              "tls.certificates",
+                                             "tls.redirect_listen",
+                                             "tls.hsts",
                                              "tls.min_version",
                                              "tls.ciphers",
                                              "tls.ciphersuites",

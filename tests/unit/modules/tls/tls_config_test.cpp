@@ -138,6 +138,22 @@ TEST(tls_config, ListenIsRequiredAndValid) {
   EXPECT_NE(errors[0].find("tls.listen"), std::string::npos) << errors[0];
 }
 
+TEST(tls_config, RedirectListenersAndHsts) {
+  parse_result result = parse(minimal_keys() +
+                              "redirect_listen = [\"0.0.0.0:80\", \"[::]:80\"]\nhsts = \"max-age=63072000; preload\"\n");
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front();
+  ASSERT_EQ(result.config.redirect_listen.size(), 2u);
+  EXPECT_EQ(result.config.redirect_listen[1].host, "::");
+  EXPECT_EQ(result.config.redirect_listen[1].port, 80);
+  EXPECT_EQ(result.config.hsts, "max-age=63072000; preload");
+  EXPECT_TRUE(parse(minimal_keys()).config.redirect_listen.empty());
+  EXPECT_TRUE(parse(minimal_keys()).config.hsts.empty());
+  EXPECT_TRUE(parse(minimal_keys() + "redirect_listen = []\n").errors.empty());
+  EXPECT_NE(only_error("redirect_listen = [\"nowhere\"]\n").find("tls.redirect_listen[0]"), std::string::npos);
+  EXPECT_NE(only_error("hsts = \"includeSubDomains\"\n").find("'tls.hsts'"), std::string::npos);
+  EXPECT_NE(only_error("hsts = \"max-age=1\\r\\nX-Evil: 1\"\n").find("'tls.hsts'"), std::string::npos);
+}
+
 TEST(tls_config, CertificatesAreRequiredAndChecked) {
   const std::string listen = "listen = [\"127.0.0.1:8443\"]\n";
   auto errors = parse(listen).errors;

@@ -1,0 +1,96 @@
+// What the HTTP/2 module offers the core: a server session per connection that turns received
+// bytes into requests and responses into bytes to send. The session does no I/O (the core's
+// connection reads and writes, in the clear or through TLS) and exposes no nghttp2 type, so the
+// core compiles the same with the module on or off (then pipeline_extensions::http2 is null).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "http/request.hpp"
+
+namespace ferry {
+
+// A response body the session pulls from as flow control allows. Implemented by the core.
+class http2_body_source {
+ public:
+  virtual ~http2_body_source() = default;
+  // Copies the next bytes of the body into `into` (at most its size). Returns how many, sets
+  // `eof` once the last byte has been copied (a 0-byte read with eof is fine). A negative
+  // result is a read error: the session resets the stream (INTERNAL_ERROR).
+  virtual std::ptrdiff_t read(std::span<char> into, bool& eof) = 0;
+};
+
+// The head of a response, as the core hands it to the session. Field names may be in any
+// case (the session lower-cases them) and never include connection-specific fields.
+struct http2_response_head {
+  int status = 200;
+  std::span<const std::pair<std::string_view, std::string_view>> fields;  // includes date, server
+  std::optional<std::uint64_t> content_length;  // sent as content-length when set
+};
+
+// Implemented by the core's HTTP/2 connection.
+class http2_stream_handler {
+ public:
+  virtual ~http2_stream_handler() = default;
+  // A complete request (head received; END_STREAM seen, a request body having been discarded
+  // within the limits). `req` (its views) stays valid until on_stream_closed for this stream.
+  // The core answers later or at once with http2_session::respond.
+  virtual void on_request(std::int32_t stream_id, const request& req) = 0;
+  // The stream ended: its response was sent completely (`response_complete`), or it was reset
+  // by either side, or the session answered it itself (e.g. 413 for a body over the limit).
+  // `body_bytes`: DATA payload sent. The core releases its state for the stream; later calls
+  // with this id are ignored by the session.
+  virtual void on_stream_closed(std::int32_t stream_id, bool response_complete, std::uint64_t body_bytes) = 0;
+};
+
+struct http2_limits {
+  std::size_t max_head = 8192;           // decoded header list (names + values + 32 each), → 431
+  std::size_t max_header_count = 64;     // → 431
+  std::size_t max_uri_length = 4096;     // :path → 414
+  std::uint64_t max_body_size = 1 << 20;  // request body (DATA), → 413 and reset
+};
+
+class http2_session {
+ public:
+  virtual ~http2_session() = default;
+
+  // Feeds bytes received from the peer. False: the connection is beyond repair (a connection
+  // error, a flood cut off with GOAWAY): send what produce() still gives, then close.
+  virtual bool receive(std::span<const char> bytes) = 0;
+  // Appends frames ready to send to `out`, about `max` bytes at most (a frame may overshoot
+  // by one frame). Pulls response bodies from their sources as flow control allows.
+  virtual void produce(std::string& out, std::size_t max) = 0;
+  // Frames are waiting to be produced (or a body could be pulled).
+  virtual bool wants_write() const = 0;
+  // The session is still open for reading (false after GOAWAY was both sent and settled, or a
+  // fatal error): when it is false and wants_write() is false too, the core closes.
+  virtual bool wants_read() const = 0;
+
+  // Answers stream `stream_id` with `head` and, unless null, a body from `body` (which must
+  // stay valid until on_stream_closed). A null body ends the stream with the HEADERS frame.
+  // Ignored for a stream that no longer exists.
+  virtual void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) = 0;
+  // Graceful shutdown: GOAWAY with the last stream id processed; open streams finish.
+  virtual void shutdown() = 0;
+  // Streams opened and not yet closed.
+  virtual std::size_t open_streams() const = 0;
+};
+
+class http2_protocol {
+ public:
+  virtual ~http2_protocol() = default;
+  // A session for a new connection whose first bytes will be the client preface. The server's
+  // SETTINGS are ready to produce() at once. `handler` outlives the session.
+  virtual std::unique_ptr<http2_session> open(http2_stream_handler& handler, const http2_limits& limits) const = 0;
+  // Plaintext connections starting with the HTTP/2 preface are served as HTTP/2 (h2c prior
+  // knowledge); false: such a connection gets HTTP/1.1's 505/400 treatment.
+  virtual bool cleartext() const = 0;
+};
+
+}  // namespace ferry

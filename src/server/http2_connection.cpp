@@ -1,0 +1,377 @@
+#include "server/http2_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include <utility>
+#include <vector>
+
+#include "http/authority.hpp"
+#include "http/status.hpp"
+#include "log/logging.hpp"
+#include "server/admission_control.hpp"
+#include "server/hsts.hpp"
+#include "server/response_body_reader.hpp"
+#include "server/worker.hpp"
+
+namespace ferry {
+
+namespace {
+
+// Frames produced per turn before other connections get the worker (see turn_budget in
+// http1_connection.cpp: the same fairness for HTTP/2).
+constexpr std::size_t produce_slice = 64 * 1024;
+constexpr std::size_t reads_per_turn = 8;
+constexpr std::size_t linger_limit = 1 << 20;
+constexpr std::chrono::milliseconds linger_time{2000};
+
+}  // namespace
+
+// One request stream: its response and body reader, and its place in admission.
+struct http2_connection::stream final : admission_waiter {
+  stream(http2_connection& c, std::int32_t stream_id, const request& r)
+      : owner(c), id(stream_id), req(r), started(c.now_) {}
+
+  void admitted() override {
+    holds_slot = true;
+    // Called from inside another request's completion: continue on a fresh stack.
+    asio::post(owner.socket_.get_executor(), [self = owner.shared_from_this(), id = id] {
+      const auto found = self->streams_.find(id);
+      if (found == self->streams_.end() || self->closed_) return;
+      self->now_ = clock::now();
+      self->serve(*found->second);
+      self->flush();
+    });
+  }
+
+  void timed_out() override {
+    owner.now_ = clock::now();
+    owner.refuse(*this);
+    owner.flush();
+  }
+
+  http2_connection& owner;
+  std::int32_t id;
+  const request& req;  // owned by the session until on_stream_closed
+  clock::time_point started;
+  response reply;
+  response_body_reader body;
+  bool holds_slot = false;
+  bool answered = false;
+};
+
+http2_connection::http2_connection(worker& owner, asio::ip::tcp::socket socket, socket_io io, std::string remote)
+    : worker_(owner), socket_(std::move(socket)), io_(std::move(io)), remote_(std::move(remote)) {}
+
+http2_connection::~http2_connection() {
+  if (!closed_) worker_.detach(this);
+  if (!worker_.tearing_down()) {
+    for (auto& [id, s] : streams_) release_slot(*s);
+  }
+  if (buffer_) worker_.buffers().release(std::move(buffer_), buffer_size_);
+}
+
+void http2_connection::start(std::string_view initial) {
+  now_ = clock::now();
+  site_ = worker_.current_site();
+  worker_.attach(this);
+  const auto& limits = site_->cfg->limits;
+  const http2_limits h2_limits{limits.max_request_head, limits.max_header_count, limits.max_uri_length,
+                               limits.max_body_size};
+  protocol_ = site_->cfg->extensions.http2;
+  session_ = protocol_->open(*this, h2_limits);
+  deadline_ = now_ + site_->cfg->timeouts.request_head;
+  if (!initial.empty() && !session_->receive({initial.data(), initial.size()})) shutting_down_ = true;
+  flush();
+  if (!closed_) wait_readable();
+}
+
+void http2_connection::on_request(std::int32_t stream_id, const request& req) {
+  auto [it, inserted] = streams_.try_emplace(stream_id, std::make_unique<stream>(*this, stream_id, req));
+  if (!inserted) return;
+  stream& s = *it->second;
+  switch (worker_.admission().enter(s, now_)) {
+    case admission_verdict::admitted:
+      s.holds_slot = true;
+      serve(s);
+      return;
+    case admission_verdict::queued:
+      return;  // admitted() or timed_out() follows
+    case admission_verdict::rejected:
+      refuse(s);  // inside the session's callback: no flush() here
+      return;
+  }
+}
+
+// TLS: as for HTTP/1.1, a Host (here :authority) outside the certificate the SNI name chose.
+bool http2_connection::misdirected(const request& req) const {
+  if (!io_.secure()) return false;
+  const auto& sni = io_.session()->peer().server_name;
+  const auto host = authority_host(req.authority);
+  if (sni.empty() || host.empty() || iequals(host, sni)) return false;
+  return !io_.session()->certificate_covers(host);
+}
+
+void http2_connection::serve(stream& s) {
+  site_ = worker_.current_site();
+  if (misdirected(s.req)) {
+    worker_.handler().error(421, &s.req, *site_, s.reply);
+  } else {
+    const request_context ctx{true, io_.secure() ? &io_.session()->peer() : nullptr};
+    worker_.handler().handle(s.req, ctx, *site_, s.reply);
+  }
+  answer(s);
+}
+
+// Admission said no: 503 with Retry-After, as on HTTP/1.x.
+void http2_connection::refuse(stream& s) {
+  site_ = worker_.current_site();
+  worker_.handler().error(503, &s.req, *site_, s.reply);
+  s.reply.set("Retry-After", worker_.admission().retry_after());
+  answer(s);
+}
+
+void http2_connection::answer(stream& s) {
+  s.answered = true;
+  response& r = s.reply;
+  if (io_.secure()) add_hsts(*site_, r);
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.reserve(r.fields().size() + 2);
+  for (const auto& f : r.fields()) fields.emplace_back(f.name, f.value);
+  fields.emplace_back("date", worker_.date());
+  if (!site_->cfg->server_header.empty()) fields.emplace_back("server", site_->cfg->server_header);
+  http2_response_head head;
+  head.status = r.status;
+  head.fields = fields;
+  const bool no_content = status_has_no_content(r.status);
+  if (!no_content && !r.encoder) head.content_length = r.content_length();
+  http2_body_source* body = nullptr;
+  if (!no_content && !r.head_only && (r.has_body() || r.encoder)) {
+    s.body.reset(r, worker_.file_chunk());
+    body = &s.body;
+  }
+  session_->respond(s.id, head, body);
+}
+
+void http2_connection::release_slot(stream& s) {
+  if (s.holds_slot) {
+    s.holds_slot = false;
+    worker_.admission().leave();
+  } else {
+    worker_.admission().cancel(s);
+  }
+}
+
+void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_complete*/, std::uint64_t body_bytes) {
+  const auto found = streams_.find(stream_id);
+  if (found == streams_.end()) return;
+  stream& s = *found->second;
+  release_slot(s);
+  auto& log = worker_.access_log();
+  if (log.enabled() && !closed_) {
+    access_record record;
+    record.remote_address = remote_;
+    record.method = s.req.method_name;
+    record.target = s.req.target;
+    record.protocol = "HTTP/2.0";
+    // A stream reset before its answer is logged like nginx's 499: the client went away.
+    record.status = s.answered ? s.reply.status : 499;
+    record.bytes = body_bytes;
+    record.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - s.started);
+    record.user_agent = s.req.header("user-agent");
+    record.referer = s.req.header("referer");
+    log.append(record);
+  }
+  streams_.erase(found);
+}
+
+void http2_connection::wait_readable() {
+  if (read_waiting_ || closed_ || !session_->wants_read()) return;
+  if (io_.has_buffered_input()) {
+    read_waiting_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->read_waiting_ = false;
+      self->on_readable();
+    });
+    return;
+  }
+  read_waiting_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+    self->read_waiting_ = false;
+    if (ec) self->close();
+    self->on_readable();
+  });
+}
+
+void http2_connection::on_readable() {
+  if (closed_) return;
+  now_ = clock::now();
+  if (lingering_) {
+    linger_read();
+    return;
+  }
+  if (!buffer_) {
+    buffer_size_ = site_->limits.max_head + 1;
+    buffer_ = worker_.buffers().acquire(buffer_size_);
+  }
+  bool more = false;
+  for (std::size_t i = 0; i < reads_per_turn; ++i) {
+    const auto result = io_.read({buffer_.get(), buffer_size_});
+    if (result.status == transport_status::done && result.bytes > 0) {
+      if (streams_.empty()) deadline_ = now_ + site_->cfg->timeouts.idle;
+      if (!session_->receive({buffer_.get(), result.bytes})) {
+        shutting_down_ = true;  // GOAWAY is queued: send it, then close
+        break;
+      }
+      more = i + 1 == reads_per_turn;
+      continue;
+    }
+    if (result.status == transport_status::want_read || result.status == transport_status::want_write) break;
+    worker_.buffers().release(std::move(buffer_), buffer_size_);
+    close();  // EOF or an error
+    return;
+  }
+  // The session copies what it keeps: no buffer is held between reads.
+  worker_.buffers().release(std::move(buffer_), buffer_size_);
+  flush();
+  if (closed_) return;
+  if (more && !shutting_down_) {
+    // More may be waiting: let other connections run first, then read on.
+    read_waiting_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->read_waiting_ = false;
+      self->on_readable();
+    });
+    return;
+  }
+  if (!shutting_down_) wait_readable();
+}
+
+void http2_connection::flush() {
+  if (closed_ || write_waiting_) return;
+  std::size_t produced = 0;
+  while (true) {
+    if (out_sent_ == out_.size()) {
+      out_.clear();
+      out_sent_ = 0;
+      if (!session_->wants_write()) break;
+      if (produced >= produce_slice) {
+        // Fairness: other connections first, then produce on.
+        if (!flush_posted_) {
+          flush_posted_ = true;
+          asio::post(socket_.get_executor(), [self = shared_from_this()] {
+            self->flush_posted_ = false;
+            self->now_ = clock::now();
+            self->flush();
+          });
+        }
+        return;
+      }
+      session_->produce(out_, produce_slice);
+      produced += out_.size();
+      if (out_.empty()) break;
+    }
+    const auto result = io_.write({out_.data() + out_sent_, out_.size() - out_sent_}, false);
+    if (result.status == transport_status::done) {
+      out_sent_ += result.bytes;
+      refresh_deadline();
+      continue;
+    }
+    if (result.status == transport_status::want_write || result.status == transport_status::want_read) {
+      wait_writable(result.status);
+      return;
+    }
+    close();
+    return;
+  }
+  finish_if_done();
+}
+
+void http2_connection::wait_writable(transport_status status) {
+  write_waiting_ = true;
+  socket_.async_wait(status == transport_status::want_read ? asio::ip::tcp::socket::wait_read
+                                                           : asio::ip::tcp::socket::wait_write,
+                     [self = shared_from_this()](const asio::error_code& ec) {
+                       self->write_waiting_ = false;
+                       if (ec) self->close();
+                       if (self->closed_) return;
+                       self->now_ = clock::now();
+                       self->flush();
+                     });
+}
+
+// With streams open, progress is what counts (a client that stops reading, or keeps its window
+// at zero, is cut off after timeouts.send); without, the connection is idle.
+void http2_connection::refresh_deadline() {
+  deadline_ = now_ + (streams_.empty() ? site_->cfg->timeouts.idle : site_->cfg->timeouts.send);
+}
+
+void http2_connection::finish_if_done() {
+  if (closed_ || lingering_ || out_sent_ < out_.size() || session_->wants_write()) return;
+  if (!session_->wants_read() || (shutting_down_ && streams_.empty())) {
+    // As for HTTP/1.x: closing with unread input would reset the connection and could destroy
+    // the GOAWAY before the client reads it. Shut down our side and read for a short while.
+    io_.shutdown_write();
+    lingering_ = true;
+    deadline_ = now_ + linger_time;
+    if (!read_waiting_) linger_read();
+  }
+}
+
+void http2_connection::linger_read() {
+  char discard[4096];
+  std::size_t total = 0;
+  while (total <= linger_limit) {
+    const auto n = ::recv(socket_.native_handle(), discard, sizeof discard, 0);
+    if (n > 0) {
+      total += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      read_waiting_ = true;
+      socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+        self->read_waiting_ = false;
+        if (ec) self->close();
+        if (!self->closed_) self->linger_read();
+      });
+      return;
+    }
+    break;
+  }
+  close();
+}
+
+void http2_connection::check_deadline(clock::time_point now) {
+  if (closed_ || now < deadline_) return;
+  now_ = now;
+  if (lingering_ || !streams_.empty() || out_sent_ < out_.size() || shutting_down_) {
+    close();
+    return;
+  }
+  // Idle: say goodbye properly, and give the GOAWAY a moment to leave.
+  shutting_down_ = true;
+  session_->shutdown();
+  deadline_ = now + std::chrono::seconds(1);
+  flush();
+}
+
+void http2_connection::drain() {
+  if (closed_ || shutting_down_) return;
+  shutting_down_ = true;
+  now_ = clock::now();
+  session_->shutdown();
+  flush();
+}
+
+void http2_connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ignored;
+  socket_.close(ignored);
+  worker_.detach(this);
+  for (auto& [id, s] : streams_) release_slot(*s);
+  streams_.clear();
+}
+
+}  // namespace ferry

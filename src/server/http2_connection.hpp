@@ -1,0 +1,84 @@
+// One HTTP/2 connection (h2 over TLS via ALPN, or h2c with prior knowledge). The HTTP/2 module's
+// session turns bytes into requests and responses into frames; this class does the I/O through
+// socket_io (the same as HTTP/1.x, in the clear or through TLS) and runs every stream through
+// the same admission, request handler and access log as HTTP/1.x.
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "modules/http2_protocol.hpp"
+#include "server/buffer_pool.hpp"
+#include "server/connection.hpp"
+#include "server/site.hpp"
+#include "server/socket_io.hpp"
+
+namespace ferry {
+
+class worker;
+
+class http2_connection : public connection,
+                         public std::enable_shared_from_this<http2_connection>,
+                         private http2_stream_handler {
+ public:
+  http2_connection(worker& owner, asio::ip::tcp::socket socket, socket_io io, std::string remote);
+  ~http2_connection() override;
+  http2_connection(const http2_connection&) = delete;
+  http2_connection& operator=(const http2_connection&) = delete;
+
+  // `initial`: bytes the HTTP/1.x side already read (the client preface and what followed).
+  void start(std::string_view initial);
+  void check_deadline(clock::time_point now) override;
+  void drain() override;
+  void close() override;
+
+ private:
+  struct stream;
+  friend struct stream;
+
+  void on_request(std::int32_t stream_id, const request& req) override;
+  void on_stream_closed(std::int32_t stream_id, bool response_complete, std::uint64_t body_bytes) override;
+  void serve(stream& s);
+  void refuse(stream& s);
+  void answer(stream& s);
+  bool misdirected(const request& req) const;
+  void release_slot(stream& s);
+
+  void wait_readable();
+  void on_readable();
+  void flush();
+  void wait_writable(transport_status status);
+  void finish_if_done();
+  void linger_read();
+  void refresh_deadline();
+
+  worker& worker_;
+  asio::ip::tcp::socket socket_;
+  socket_io io_;
+  std::string remote_;
+  std::shared_ptr<const site> site_;
+  // The session may refer to its protocol's settings: keep them alive across reloads.
+  std::shared_ptr<const http2_protocol> protocol_;
+  std::unique_ptr<http2_session> session_;
+  std::unordered_map<std::int32_t, std::unique_ptr<stream>> streams_;
+  buffer_pool::buffer buffer_;
+  std::size_t buffer_size_ = 0;
+  std::string out_;  // frames produced and not yet written
+  std::size_t out_sent_ = 0;
+  bool read_waiting_ = false;
+  bool write_waiting_ = false;
+  bool flush_posted_ = false;
+  bool closed_ = false;
+  bool shutting_down_ = false;
+  bool lingering_ = false;
+  clock::time_point now_;
+  clock::time_point deadline_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,185 @@
+"""HTTP/2 on the one request path: the same cases over HTTP/1.1, HTTPS, h2 over TLS and h2c
+give the same statuses, bodies and headers; many streams share a connection; admission counts
+streams; GOAWAY on shutdown; and Upgrade: h2c is not honoured."""
+
+import gzip
+import shutil
+import signal
+import socket
+import unittest
+
+import h2.events
+
+from ferry_harness import FerryTestCase, Reader, build_request, has_module, toml_string
+from protocol_clients import TRANSPORTS, fetch, h2_exchange, open_h2
+from tls_certs import CertificateAuthority
+
+BIG = bytes(range(256)) * (4 * 4096)  # 4 MiB
+TEXT = ("ferry serves files; " * 5000).encode()  # compressible, 100 KB
+FILES = {
+    "index.html": "<!doctype html><title>h2</title>hello\n",
+    "a.txt": "alpha\n",
+    "big.bin": BIG,
+    "text.txt": TEXT,
+    "styles.css": "body{color:red}\n" * 200,
+    "styles.css.br": b"precompressed-brotli-bytes",
+    "dir/index.html": "in dir\n",
+}
+
+
+def requires_http2_and_tls(cls):
+    return unittest.skipUnless(has_module("http2") and has_module("tls"), "needs the http2 and tls modules")(cls)
+
+
+class Http2TestCase(FerryTestCase):
+    files = FILES
+    extra_config = ""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ca = CertificateAuthority()
+        cert, key = cls.ca.issue("h2", ["localhost"])
+        cls.config = '[tls]\nlisten = ["127.0.0.1:0"]\ncertificates = [{ cert = %s, key = %s }]\n%s' % (
+            toml_string(cert), toml_string(key), cls.extra_config)
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            shutil.rmtree(cls.ca.dir, ignore_errors=True)
+
+    def fetch(self, transport, method="GET", target="/", headers=()):
+        return fetch(self.server, transport, method, target, headers, ca_file=self.ca.cert)
+
+
+@requires_http2_and_tls
+class SameCasesOverEveryProtocolTest(Http2TestCase):
+    extra_config = """
+[[headers]]
+path = "/**"
+set = { X-Served-By = "ferry-test" }
+"""
+
+    def test_cases(self):
+        etag = self.fetch("h1", "GET", "/a.txt").header("etag")
+        cases = [
+            ("GET", "/a.txt", ()),
+            ("HEAD", "/a.txt", ()),
+            ("GET", "/", ()),
+            ("GET", "/dir", ()),
+            ("GET", "/dir/", ()),
+            ("GET", "/missing.txt", ()),
+            ("GET", "/a.txt?x=1", ()),
+            ("GET", "/%2e%2e/etc/passwd", ()),
+            ("GET", "/big.bin", (("Range", "bytes=1000-1999"),)),
+            ("GET", "/big.bin", (("Range", "bytes=0-0,10-19"),)),
+            ("GET", "/big.bin", (("Range", "bytes=99999999-"),)),
+            ("GET", "/a.txt", (("If-None-Match", etag),)),
+            ("GET", "/styles.css", (("Accept-Encoding", "br"),)),
+            ("DELETE", "/a.txt", ()),
+            ("OPTIONS", "/a.txt", ()),
+        ]
+        compared = ("content-type", "content-length", "etag", "last-modified", "content-range", "content-encoding",
+                    "allow", "location", "vary", "accept-ranges", "x-served-by", "cache-control")
+        for method, target, headers in cases:
+            reference = self.fetch("h1", method, target, headers)
+            for transport in TRANSPORTS[1:]:
+                with self.subTest(transport=transport, method=method, target=target, headers=headers):
+                    got = self.fetch(transport, method, target, headers)
+                    self.assertEqual(got.status, reference.status)
+                    if not (reference.header("content-type") or "").startswith("multipart/byteranges"):
+                        self.assertEqual(got.body, reference.body)
+                    for name in compared:
+                        if name == "content-type" and got.header(name, "").startswith("multipart/byteranges"):
+                            continue  # the boundary differs per response
+                        self.assertEqual(got.header(name), reference.header(name), name)
+                    self.assertIsNotNone(got.header("date"))
+                    self.assertIsNone(got.header("connection"))
+
+    def test_large_file_and_on_the_fly_compression(self):
+        for transport in TRANSPORTS:
+            with self.subTest(transport=transport):
+                self.assertEqual(self.fetch(transport, "GET", "/big.bin").body, BIG)
+                if has_module("compression"):
+                    resp = self.fetch(transport, "GET", "/text.txt", (("Accept-Encoding", "gzip"),))
+                    self.assertEqual(resp.header("content-encoding"), "gzip")
+                    self.assertEqual(gzip.decompress(resp.body), TEXT)
+
+
+@requires_http2_and_tls
+class StreamsTest(Http2TestCase):
+    def test_many_concurrent_streams_on_one_connection(self):
+        for transport in ("h2c", "h2-tls"):
+            with self.subTest(transport=transport):
+                sock, conn = open_h2(self.server, transport, self.ca.cert)
+                with sock:
+                    requests = [("GET", "/a.txt" if i % 3 else "/big.bin", []) for i in range(60)]
+                    responses = h2_exchange(sock, conn, requests)
+                for (_, target, _), resp in zip(requests, responses):
+                    self.assertEqual(resp.status, 200)
+                    self.assertEqual(resp.body, BIG if target == "/big.bin" else b"alpha\n")
+
+    def test_upgrade_h2c_is_answered_over_http1(self):
+        with self.server.connect() as s:
+            s.sendall(build_request("GET", "/a.txt", headers=[("Host", "localhost"), ("Connection", "Upgrade, HTTP2-Settings"),
+                                                              ("Upgrade", "h2c"), ("HTTP2-Settings", "AAMAAABkAAQAoAAA")]))
+            resp = Reader(s).read_response()
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.version, "HTTP/1.1")
+        self.assertEqual(resp.body, b"alpha\n")
+
+
+@requires_http2_and_tls
+class AdmissionCountsStreamsTest(Http2TestCase):
+    extra_config = """
+[admission]
+adaptive = false
+max_inflight = 1
+queue_size = 0
+"""
+
+    def test_second_stream_over_the_limit_gets_503(self):
+        sock, conn = open_h2(self.server, "h2c")
+        with sock:
+            # Stream 1 asks for 4 MiB and the client never opens its window past the initial
+            # 64 KiB: the stream stays in flight and holds the only slot.
+            conn.send_headers(1, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"),
+                                  (":authority", "localhost")], end_stream=True)
+            sock.sendall(conn.data_to_send())
+            got_headers = False
+            sock.settimeout(10)
+            while not got_headers:
+                for event in conn.receive_data(sock.recv(65536)):
+                    got_headers |= isinstance(event, h2.events.ResponseReceived)
+            # A second stream is refused at once.
+            responses = h2_exchange(sock, conn, [("GET", "/a.txt", [])])
+            self.assertEqual(responses[0].status, 503)
+            self.assertEqual(responses[0].header("retry-after"), "1")
+
+
+@requires_http2_and_tls
+class GoawayOnShutdownTest(Http2TestCase):
+    def test_sigterm_sends_goaway_and_exits_cleanly(self):
+        sock, conn = open_h2(self.server, "h2c")
+        with sock:
+            self.assertEqual(h2_exchange(sock, conn, [("GET", "/a.txt", [])])[0].status, 200)
+            self.server.signal(signal.SIGTERM)
+            sock.settimeout(10)
+            goaway = None
+            while goaway is None:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.ConnectionTerminated):
+                        goaway = event
+            self.assertIsNotNone(goaway, "no GOAWAY before the close")
+            self.assertEqual(goaway.error_code, 0)
+            self.assertEqual(goaway.last_stream_id, 1)
+        self.assertEqual(self.server.proc.wait(15), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -741,8 +741,9 @@ void http1_connection::drain() {
 
 void http1_connection::close() {
   if (phase_ == phase::closed) return;
+  // Possibly the last reference: it must outlive the rest of this function.
+  const auto keep_alive_until_return = std::move(self_while_queued_);
   leave_admission();
-  self_while_queued_.reset();
   phase_ = phase::closed;
   asio::error_code ec;
   socket_.close(ec);

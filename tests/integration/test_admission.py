@@ -5,12 +5,14 @@ asks for a large file and does not read holds one for as long as it likes: that 
 limit observable without timing races."""
 
 import select
+import shutil
+import signal
 import socket
 import threading
 import time
 import unittest
 
-from ferry_harness import FerryTestCase, Reader, build_request, read_all_responses
+from ferry_harness import FerryTestCase, Reader, Server, build_request, make_root, read_all_responses
 
 BIG = 16 * 1024 * 1024
 FILES = {"big.bin": b"b" * BIG, "small.txt": "small\n", "mid.bin": b"m" * (1 << 20)}
@@ -140,6 +142,33 @@ queue_timeout = "300ms"
         finally:
             holder.close()
             waiting.close()
+
+
+class DrainWithWaitersTest(unittest.TestCase):
+    def test_shutdown_with_a_request_in_flight_and_one_queued(self):
+        root = make_root(FILES)
+        server = Server(root, """
+[admission]
+adaptive = false
+max_inflight = 1
+queue_size = 4
+
+[timeouts]
+shutdown_grace = "300ms"
+""")
+        try:
+            holder = hold_slot(server)
+            waiting = server.connect()
+            waiting.sendall(build_request("GET", "/small.txt"))
+            self.assertTrue(silent_for(waiting, 0.2))
+            server.signal(signal.SIGTERM)
+            # The grace period ends with both connections closed and a clean exit.
+            self.assertEqual(server.proc.wait(10), 0)
+            holder.close()
+            waiting.close()
+        finally:
+            server.stop()
+            shutil.rmtree(root, ignore_errors=True)
 
 
 class OverloadTest(FerryTestCase):

@@ -215,8 +215,11 @@ void tls_session::release_file_buffer() {
   pending_fd_ = -1;
 }
 
+// Only decrypted bytes count. SSL_has_pending() is also true for part of a record, which a read
+// cannot return yet: waiting on the socket is then right, and treating it as readable would spin.
+// (Without read-ahead OpenSSL never holds a whole undecrypted record the socket did not signal.)
 bool tls_session::has_buffered_input() const {
-  return established_ && !broken_ && (SSL_pending(ssl_) > 0 || SSL_has_pending(ssl_) == 1);
+  return established_ && !broken_ && SSL_pending(ssl_) > 0;
 }
 
 void tls_session::shutdown() {

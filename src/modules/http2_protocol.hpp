@@ -4,6 +4,7 @@
 // core compiles the same with the module on or off (then pipeline_extensions::http2 is null).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,7 +23,8 @@ class http2_body_source {
   virtual ~http2_body_source() = default;
   // Copies the next bytes of the body into `into` (at most its size). Returns how many, sets
   // `eof` once the last byte has been copied (a 0-byte read with eof is fine). A negative
-  // result is a read error: the session resets the stream (INTERNAL_ERROR).
+  // result is a read error: the session resets the stream (INTERNAL_ERROR). So is a 0-byte read
+  // without eof when room was offered (a file truncated under us): reads are synchronous.
   virtual std::ptrdiff_t read(std::span<char> into, bool& eof) = 0;
 };
 
@@ -46,6 +48,10 @@ class http2_stream_handler {
   // by either side, or the session answered it itself (e.g. 413 for a body over the limit).
   // `body_bytes`: DATA payload sent. The core releases its state for the stream; later calls
   // with this id are ignored by the session.
+  // Called exactly once for every request stream the client opened, also for those the core
+  // never saw in on_request (answered by the session: 431/414/413/408, or reset as malformed);
+  // `response_complete` then says whether the session's own answer went out completely.
+  // Not called for streams still open when the session is destroyed.
   virtual void on_stream_closed(std::int32_t stream_id, bool response_complete, std::uint64_t body_bytes) = 0;
 };
 
@@ -54,6 +60,13 @@ struct http2_limits {
   std::size_t max_header_count = 64;     // → 431
   std::size_t max_uri_length = 4096;     // :path → 414
   std::uint64_t max_body_size = 1 << 20;  // request body (DATA), → 413 and reset
+  // A header block (HEADERS + CONTINUATION, request head or trailers) not complete this long
+  // after its first byte arrived: the connection cannot go on (the block holds it), GOAWAY
+  // ENHANCE_YOUR_CALM naming the last stream whose head was complete. From [timeouts] request_head.
+  std::chrono::milliseconds head_timeout{10000};
+  // A request body (END_STREAM) not complete this long after its head: 408 then
+  // RST_STREAM NO_ERROR on that stream; the connection goes on. From [timeouts] body.
+  std::chrono::milliseconds body_timeout{30000};
 };
 
 class http2_session {
@@ -62,6 +75,10 @@ class http2_session {
 
   // Feeds bytes received from the peer. False: the connection is beyond repair (a connection
   // error, a flood cut off with GOAWAY): send what produce() still gives, then close.
+  // Some connection errors nghttp2 detects while parsing on (e.g. too many SETTINGS entries)
+  // return true: their GOAWAY is queued and wants_read() turns false once it is produced.
+  // Handler callbacks run inside receive() and produce(); they may call respond() and
+  // shutdown(), never destroy the session.
   virtual bool receive(std::span<const char> bytes) = 0;
   // Appends frames ready to send to `out`, about `max` bytes at most (a frame may overshoot
   // by one frame). Pulls response bodies from their sources as flow control allows.
@@ -80,6 +97,11 @@ class http2_session {
   virtual void shutdown() = 0;
   // Streams opened and not yet closed.
   virtual std::size_t open_streams() const = 0;
+  // Enforces http2_limits::head_timeout and body_timeout against `now` (the same clock as the
+  // protocol's: steady_clock). The core calls it on every worker tick, then produce(): it may
+  // queue frames (408, RST_STREAM, GOAWAY) and call on_stream_closed later, from produce().
+  // After a GOAWAY for a stalled header block, wants_read() is false.
+  virtual void check_deadlines(std::chrono::steady_clock::time_point now) = 0;
 };
 
 class http2_protocol {

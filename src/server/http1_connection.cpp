@@ -493,6 +493,9 @@ void http1_connection::write_more() {
       // MSG_MORE only while more bytes follow at once; on the last piece it would hold the
       // data back in the kernel (up to 200 ms).
       const auto result = io_.write({ex_->out.data() + out_sent_, ex_->out.size() - out_sent_}, !body_finished_);
+      // TLS may have taken some records before it had to wait: those bytes are gone.
+      out_sent_ += result.bytes;
+      if (result.bytes > 0) set_deadline(site_->cfg->timeouts.send);
       if (result.status == transport_status::want_read || result.status == transport_status::want_write) {
         wait_writable(result.status);
         return;
@@ -501,8 +504,6 @@ void http1_connection::write_more() {
         close();
         return;
       }
-      out_sent_ += result.bytes;
-      set_deadline(site_->cfg->timeouts.send);
       continue;
     }
     if (out_sent_ > head_length_) body_bytes_sent_ += out_sent_ - head_length_;
@@ -696,12 +697,12 @@ void http1_connection::begin_lingering_close() {
 void http1_connection::linger_read() {
   now_ = clock::now();
   char discard[4096];
-  std::size_t total = 0;
   while (true) {
     const auto n = ::recv(fd_, discard, sizeof discard, 0);
     if (n > 0) {
-      total += static_cast<std::size_t>(n);
-      if (total > linger_limit) break;
+      // Counted across wake-ups: a client that keeps sending is cut off after linger_limit.
+      lingered_ += static_cast<std::size_t>(n);
+      if (lingered_ > linger_limit) break;
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {

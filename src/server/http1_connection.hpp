@@ -95,7 +95,8 @@ class http1_connection : public connection,
   bool demoting_ = false;  // the hot receive was cancelled to give the buffer back
   clock::time_point idle_since_;
   unsigned requests_served_ = 0;
-  bool holds_slot_ = false;  // counted in flight by the worker's admission control
+  bool holds_slot_ = false;
+  std::size_t lingered_ = 0;  // bytes discarded while lingering  // counted in flight by the worker's admission control
   // While queued no I/O operation holds the connection alive; this reference does.
   std::shared_ptr<http1_connection> self_while_queued_;
 

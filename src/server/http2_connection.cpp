@@ -23,6 +23,7 @@ namespace {
 // http1_connection.cpp: the same fairness for HTTP/2).
 constexpr std::size_t produce_slice = 64 * 1024;
 constexpr std::size_t reads_per_turn = 8;
+constexpr std::size_t max_shares_per_connection = 8;
 constexpr std::size_t linger_limit = 1 << 20;
 constexpr std::chrono::milliseconds linger_time{2000};
 
@@ -47,7 +48,10 @@ struct http2_connection::stream final : admission_waiter {
 
   void timed_out() override {
     owner.now_ = clock::now();
+    in_admission = false;
+    --owner.shares_;
     owner.refuse(*this);
+    owner.admit_waiting_streams();
     owner.flush();
   }
 
@@ -57,6 +61,7 @@ struct http2_connection::stream final : admission_waiter {
   clock::time_point started;
   response reply;
   response_body_reader body;
+  bool in_admission = false;  // counted in the worker's admission: holding a slot or queued there
   bool holds_slot = false;
   bool answered = false;
 };
@@ -77,8 +82,13 @@ void http2_connection::start(std::string_view initial) {
   site_ = worker_.current_site();
   worker_.attach(this);
   const auto& limits = site_->cfg->limits;
-  const http2_limits h2_limits{limits.max_request_head, limits.max_header_count, limits.max_uri_length,
-                               limits.max_body_size};
+  http2_limits h2_limits;
+  h2_limits.max_head = limits.max_request_head;
+  h2_limits.max_header_count = limits.max_header_count;
+  h2_limits.max_uri_length = limits.max_uri_length;
+  h2_limits.max_body_size = limits.max_body_size;
+  h2_limits.head_timeout = site_->cfg->timeouts.request_head;
+  h2_limits.body_timeout = site_->cfg->timeouts.body;
   protocol_ = site_->cfg->extensions.http2;
   session_ = protocol_->open(*this, h2_limits);
   deadline_ = now_ + site_->cfg->timeouts.request_head;
@@ -90,17 +100,35 @@ void http2_connection::start(std::string_view initial) {
 void http2_connection::on_request(std::int32_t stream_id, const request& req) {
   auto [it, inserted] = streams_.try_emplace(stream_id, std::make_unique<stream>(*this, stream_id, req));
   if (!inserted) return;
-  stream& s = *it->second;
-  switch (worker_.admission().enter(s, now_)) {
-    case admission_verdict::admitted:
-      s.holds_slot = true;
-      serve(s);
-      return;
-    case admission_verdict::queued:
-      return;  // admitted() or timed_out() follows
-    case admission_verdict::rejected:
-      refuse(s);  // inside the session's callback: no flush() here
-      return;
+  waiting_.push_back(stream_id);
+  admit_waiting_streams();
+}
+
+// Streams enter the worker's admission in order, at most max_shares_per_connection at a time
+// (holding a slot or queued there); the rest wait here, bounded by max_concurrent_streams. So
+// one connection's streams, e.g. all stalled on a zero flow-control window, cannot take every
+// slot of the worker. Runs inside the session's callbacks, so it never flushes.
+void http2_connection::admit_waiting_streams() {
+  while (!closed_ && shares_ < max_shares_per_connection && !waiting_.empty()) {
+    const auto found = streams_.find(waiting_.front());
+    waiting_.pop_front();
+    if (found == streams_.end()) continue;
+    stream& s = *found->second;
+    s.in_admission = true;
+    ++shares_;
+    switch (worker_.admission().enter(s, now_)) {
+      case admission_verdict::admitted:
+        s.holds_slot = true;
+        serve(s);
+        break;
+      case admission_verdict::queued:
+        break;  // admitted() or timed_out() follows
+      case admission_verdict::rejected:
+        s.in_admission = false;
+        --shares_;
+        refuse(s);
+        break;
+    }
   }
 }
 
@@ -155,6 +183,9 @@ void http2_connection::answer(stream& s) {
 }
 
 void http2_connection::release_slot(stream& s) {
+  if (!s.in_admission) return;  // still waiting on the connection, or already refused
+  s.in_admission = false;
+  --shares_;
   if (s.holds_slot) {
     s.holds_slot = false;
     worker_.admission().leave();
@@ -168,6 +199,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
   if (found == streams_.end()) return;
   stream& s = *found->second;
   release_slot(s);
+  admit_waiting_streams();
   auto& log = worker_.access_log();
   if (log.enabled() && !closed_) {
     access_record record;
@@ -273,11 +305,10 @@ void http2_connection::flush() {
       if (out_.empty()) break;
     }
     const auto result = io_.write({out_.data() + out_sent_, out_.size() - out_sent_}, false);
-    if (result.status == transport_status::done) {
-      out_sent_ += result.bytes;
-      refresh_deadline();
-      continue;
-    }
+    // TLS may have taken some records before it had to wait: those bytes are gone.
+    out_sent_ += result.bytes;
+    if (result.bytes > 0) refresh_deadline();
+    if (result.status == transport_status::done) continue;
     if (result.status == transport_status::want_write || result.status == transport_status::want_read) {
       wait_writable(result.status);
       return;
@@ -321,11 +352,10 @@ void http2_connection::finish_if_done() {
 
 void http2_connection::linger_read() {
   char discard[4096];
-  std::size_t total = 0;
-  while (total <= linger_limit) {
+  while (lingered_ <= linger_limit) {  // counted across wake-ups
     const auto n = ::recv(socket_.native_handle(), discard, sizeof discard, 0);
     if (n > 0) {
-      total += static_cast<std::size_t>(n);
+      lingered_ += static_cast<std::size_t>(n);
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -343,7 +373,15 @@ void http2_connection::linger_read() {
 }
 
 void http2_connection::check_deadline(clock::time_point now) {
-  if (closed_ || now < deadline_) return;
+  if (closed_) return;
+  if (!lingering_) {
+    // Per stream: a head or body trickled in too slowly is cut off (slowloris over HTTP/2).
+    now_ = now;
+    session_->check_deadlines(now);
+    if (session_->wants_write()) flush();
+    if (closed_) return;
+  }
+  if (now < deadline_) return;
   now_ = now;
   if (lingering_ || !streams_.empty() || out_sent_ < out_.size() || shutting_down_) {
     close();

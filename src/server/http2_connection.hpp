@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,6 +50,7 @@ class http2_connection : public connection,
   void answer(stream& s);
   bool misdirected(const request& req) const;
   void release_slot(stream& s);
+  void admit_waiting_streams();
 
   void wait_readable();
   void on_readable();
@@ -67,6 +69,8 @@ class http2_connection : public connection,
   std::shared_ptr<const http2_protocol> protocol_;
   std::unique_ptr<http2_session> session_;
   std::unordered_map<std::int32_t, std::unique_ptr<stream>> streams_;
+  std::deque<std::int32_t> waiting_;  // streams not yet in the worker's admission, in order
+  std::size_t shares_ = 0;            // streams holding a slot or queued in the worker's admission
   buffer_pool::buffer buffer_;
   std::size_t buffer_size_ = 0;
   std::string out_;  // frames produced and not yet written
@@ -77,6 +81,7 @@ class http2_connection : public connection,
   bool closed_ = false;
   bool shutting_down_ = false;
   bool lingering_ = false;
+  std::size_t lingered_ = 0;  // bytes discarded while lingering
   clock::time_point now_;
   clock::time_point deadline_;
 };

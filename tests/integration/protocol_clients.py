@@ -54,7 +54,11 @@ def h2_exchange(sock, conn, requests, timeout=10):
         if not data:
             raise ConnectionError("connection closed before every response arrived")
         for event in conn.receive_data(data):
+            if isinstance(event, h2.events.ConnectionTerminated):
+                raise ConnectionError("GOAWAY %s" % event.error_code)
             r = results.get(getattr(event, "stream_id", None))
+            if r is None:
+                continue  # another stream (or the connection): not ours to handle
             if isinstance(event, h2.events.ResponseReceived):
                 r["headers"] = event.headers
             elif isinstance(event, h2.events.DataReceived):
@@ -62,11 +66,9 @@ def h2_exchange(sock, conn, requests, timeout=10):
                 conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             elif isinstance(event, h2.events.StreamEnded):
                 r["done"] = True
-            elif isinstance(event, h2.events.StreamReset) and r is not None:
+            elif isinstance(event, h2.events.StreamReset):
                 r["done"] = True
                 r["reset"] = event.error_code
-            elif isinstance(event, h2.events.ConnectionTerminated):
-                raise ConnectionError("GOAWAY %s" % event.error_code)
         pending = conn.data_to_send()
         if pending:
             sock.sendall(pending)

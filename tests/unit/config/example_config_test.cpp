@@ -49,6 +49,7 @@ struct compression_settings {
   std::int64_t gzip_level = 0;
   std::int64_t brotli_level = 0;
   bool tls_table = false;
+  bool http2_table = false;
 };
 
 module_registry fake_modules(compression_settings& seen) {
@@ -63,6 +64,28 @@ module_registry fake_modules(compression_settings& seen) {
                  reader.read("types", seen.types);
                  reader.read_integer("gzip_level", 1, 9, seen.gzip_level);
                  reader.read_integer("brotli_level", 0, 11, seen.brotli_level);
+                 reader.report_unknown_keys();
+               }});
+  // [http2]: every key with the module's types (the real module is tested in unit_http2).
+  modules.add({"http2", "http2", [&seen](const toml::table* table, config_error_sink& errors, pipeline_extensions&) {
+                 if (table == nullptr) return;
+                 seen.http2_table = true;
+                 toml_table_reader reader(*table, "http2", errors);
+                 bool flag = false;
+                 std::int64_t number = 0;
+                 std::uint64_t size = 0;
+                 std::chrono::milliseconds duration{};
+                 reader.read("enabled", flag);
+                 reader.read("cleartext", flag);
+                 for (const char* key : {"max_concurrent_streams", "reset_burst", "reset_rate", "max_provoked_resets",
+                                         "max_empty_frames", "max_priority_frames", "max_window_updates",
+                                         "max_control_frames", "max_continuations", "max_settings_entries",
+                                         "max_queued_acks"}) {
+                   reader.read_integer(key, 0, 1'000'000, number);
+                 }
+                 for (const char* key : {"initial_window_size", "max_frame_size", "header_table_size"})
+                   reader.read_size(key, 0, std::uint64_t{1} << 24, size);
+                 reader.read_duration("flood_window", std::chrono::milliseconds(100), std::chrono::hours(1), duration);
                  reader.report_unknown_keys();
                }});
   // The [tls] example names certificate files that do not exist here: this stand-in checks
@@ -131,6 +154,23 @@ const std::vector<std::string>& all_keys() {
                                              "limits.max_ranges",
                                              "limits.max_connections",
                                              "limits.max_keepalive_requests",
+                                             "http2.enabled",
+                                             "http2.cleartext",
+                                             "http2.max_concurrent_streams",
+                                             "http2.initial_window_size",
+                                             "http2.max_frame_size",
+                                             "http2.header_table_size",
+                                             "http2.reset_burst",
+                                             "http2.reset_rate",
+                                             "http2.flood_window",
+                                             "http2.max_provoked_resets",
+                                             "http2.max_empty_frames",
+                                             "http2.max_priority_frames",
+                                             "http2.max_window_updates",
+                                             "http2.max_control_frames",
+                                             "http2.max_continuations",
+                                             "http2.max_settings_entries",
+                                             "http2.max_queued_acks",
                                              "tls.listen",
                                              "tls.certificates",
                                              "tls.redirect_listen",
@@ -241,6 +281,7 @@ TEST(ExampleConfig, ExampleLinesLoad) {
   EXPECT_TRUE(cfg.headers[2].has_cors);
   EXPECT_FALSE(seen.types.empty());
   EXPECT_TRUE(seen.tls_table);
+  EXPECT_TRUE(seen.http2_table);
 }
 
 TEST(ExampleConfig, MentionsEveryKey) {

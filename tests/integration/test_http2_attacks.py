@@ -10,6 +10,7 @@ SETTINGS+PING per 10 s, 8 CONTINUATION frames per header block, 100 queued ACKs.
 asserted here are several times those, so they hold on a slow machine, and far below what an
 unprotected server would take."""
 
+import os
 import struct
 import unittest
 
@@ -26,6 +27,18 @@ FILES = {
 }
 A_TXT = b"alpha\n"
 MEMORY_BOUND_KIB = 24 * 1024  # growth of the peak RSS allowed during one attack
+
+
+def _sanitized_binary():
+    """AddressSanitizer keeps freed memory in quarantine (up to 256 MiB): RSS says nothing then."""
+    try:
+        with open(os.environ.get("FERRY_BIN", ""), "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+MEASURE_MEMORY = not _sanitized_binary()
 GOAWAY_FLOOD = (h2f.ENHANCE_YOUR_CALM,)
 
 
@@ -68,6 +81,8 @@ class AttackTestCase(FerryTestCase):
         self.assertEqual((status, body), (200, A_TXT), c.dump() if c else "")
         status, _, body = h2f.request(self.server, "/a.txt")
         self.assertEqual((status, body), (200, A_TXT))
+        if not MEASURE_MEMORY:
+            return
         peak = peak_rss_kib(self.pid) if self.peak_resettable else rss_kib(self.pid)
         self.assertLess(peak - self.rss_before, MEMORY_BOUND_KIB,
                         "RSS grew from %d KiB to a peak of %d KiB\n%s" % (self.rss_before, peak,
@@ -77,9 +92,12 @@ class AttackTestCase(FerryTestCase):
         """The flood ended in GOAWAY with one of `codes` and a close, before all of it was sent."""
         goaway = c.expect_goaway(codes, timeout=10)
         c.expect_closed(timeout=10)
-        self.assertLess(sent, total, "the whole flood was accepted\n" + c.dump())
         if max_last_stream is not None:
+            # What the server processed is the bound; how much the client managed to push into
+            # the socket buffers before the GOAWAY arrived depends on speed, not on the server.
             self.assertLessEqual(goaway.last_stream_id, max_last_stream, c.dump())
+        else:
+            self.assertLess(sent, total, "the whole flood was accepted\n" + c.dump())
         return goaway
 
 

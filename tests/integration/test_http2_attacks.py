@@ -101,25 +101,26 @@ class AttackTestCase(FerryTestCase):
         return goaway
 
 
+def rapid_reset_chunks(path, total):
+    """`total` chunks of 25 HEADERS + RST_STREAM(CANCEL) pairs on fresh streams."""
+    stream_id = 1
+    for _ in range(total):
+        out = []
+        for _ in range(25):
+            out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id,
+                                 static_get(path)))
+            out.append(raw_frame(h2f.RST_STREAM, 0, stream_id, struct.pack(">L", h2f.CANCEL)))
+            stream_id += 2
+        yield b"".join(out)
+
+
 class RapidResetTest(AttackTestCase):
     """CVE-2023-44487: HEADERS + RST_STREAM pairs, thousands of them."""
 
     def test_rapid_reset(self):
         c = self.connect()
         total = 400  # chunks of 25 pairs: 10000 streams
-
-        def chunks():
-            stream_id = 1
-            for _ in range(total):
-                out = []
-                for _ in range(25):
-                    out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id,
-                                         static_get("/a.txt")))
-                    out.append(raw_frame(h2f.RST_STREAM, 0, stream_id, struct.pack(">L", h2f.CANCEL)))
-                    stream_id += 2
-                yield b"".join(out)
-
-        sent = c.pump(chunks())
+        sent = c.pump(rapid_reset_chunks("/a.txt", total))
         # 200 in a burst, then 33/s: far fewer than 2000 streams can be processed.
         self.assert_cut_off(c, sent, total, max_last_stream=2 * 2000)
         self.assert_survived(c)
@@ -128,19 +129,7 @@ class RapidResetTest(AttackTestCase):
         # The resets race responses already being produced (large file, window open).
         c = self.connect()
         total = 200
-
-        def chunks():
-            stream_id = 1
-            for _ in range(total):
-                out = []
-                for _ in range(25):
-                    out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id,
-                                         static_get("/large.bin")))
-                    out.append(raw_frame(h2f.RST_STREAM, 0, stream_id, struct.pack(">L", h2f.CANCEL)))
-                    stream_id += 2
-                yield b"".join(out)
-
-        sent = c.pump(chunks())
+        sent = c.pump(rapid_reset_chunks("/large.bin", total))
         self.assert_cut_off(c, sent, total, max_last_stream=2 * 2000)
         self.assert_survived(c)
 

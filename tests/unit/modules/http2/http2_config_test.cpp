@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -215,6 +216,41 @@ TEST(http2_module, errors_are_reported_through_the_sink) {
   configure(document["http2"].as_table(), &errors);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("http2.max_concurrent_streams"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ferry
+
+namespace ferry {
+namespace {
+
+// config/ferry.toml states every [http2] key with its default: it must parse to the defaults.
+TEST(http2_config, ExampleConfigStatesTheDefaults) {
+  const auto source = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path()
+                          .parent_path() / "config" / "ferry.toml";
+  const toml::table document = toml::parse_file(source.string());
+  config_error_sink sink("ferry.toml");
+  const http2_config stated = parse_http2_config(document["http2"].as_table(), sink);
+  ASSERT_TRUE(sink.empty()) << sink.messages().front();
+  ASSERT_NE(document["http2"].as_table(), nullptr);
+  const http2_config defaults;
+  EXPECT_EQ(stated.enabled, defaults.enabled);
+  EXPECT_EQ(stated.cleartext, defaults.cleartext);
+  EXPECT_EQ(stated.max_concurrent_streams, defaults.max_concurrent_streams);
+  EXPECT_EQ(stated.initial_window_size, defaults.initial_window_size);
+  EXPECT_EQ(stated.max_frame_size, defaults.max_frame_size);
+  EXPECT_EQ(stated.header_table_size, defaults.header_table_size);
+  EXPECT_EQ(stated.flood.reset_burst, defaults.flood.reset_burst);
+  EXPECT_EQ(stated.flood.reset_rate, defaults.flood.reset_rate);
+  EXPECT_EQ(stated.flood.window, defaults.flood.window);
+  EXPECT_EQ(stated.flood.max_provoked_resets, defaults.flood.max_provoked_resets);
+  EXPECT_EQ(stated.flood.max_empty_frames, defaults.flood.max_empty_frames);
+  EXPECT_EQ(stated.flood.max_priority_frames, defaults.flood.max_priority_frames);
+  EXPECT_EQ(stated.flood.max_window_updates, defaults.flood.max_window_updates);
+  EXPECT_EQ(stated.flood.max_control_frames, defaults.flood.max_control_frames);
+  EXPECT_EQ(stated.flood.max_continuations, defaults.flood.max_continuations);
+  EXPECT_EQ(stated.flood.max_settings_entries, defaults.flood.max_settings_entries);
+  EXPECT_EQ(stated.flood.max_queued_acks, defaults.flood.max_queued_acks);
 }
 
 }  // namespace

@@ -36,14 +36,15 @@ def requires_http2_and_tls(cls):
 
 class Http2TestCase(FerryTestCase):
     files = FILES
+    tls_extra = ""  # keys of the [tls] table
     extra_config = ""
 
     @classmethod
     def setUpClass(cls):
         cls.ca = CertificateAuthority()
         cert, key = cls.ca.issue("h2", ["localhost"])
-        cls.config = '[tls]\nlisten = ["127.0.0.1:0"]\ncertificates = [{ cert = %s, key = %s }]\n%s' % (
-            toml_string(cert), toml_string(key), cls.extra_config)
+        cls.config = '[tls]\nlisten = ["127.0.0.1:0"]\ncertificates = [{ cert = %s, key = %s }]\n%s\n%s' % (
+            toml_string(cert), toml_string(key), cls.tls_extra, cls.extra_config)
         super().setUpClass()
 
     @classmethod
@@ -59,6 +60,7 @@ class Http2TestCase(FerryTestCase):
 
 @requires_http2_and_tls
 class SameCasesOverEveryProtocolTest(Http2TestCase):
+    tls_extra = 'hsts = "max-age=600"'
     extra_config = """
 [[headers]]
 path = "/**"
@@ -100,6 +102,9 @@ set = { X-Served-By = "ferry-test" }
                             continue  # the boundary differs per response
                         self.assertEqual(got.header(name), reference.header(name), name)
                     self.assertIsNotNone(got.header("date"))
+                    # HSTS only over TLS (h1-tls and h2-tls alike), never in the clear.
+                    expected_hsts = "max-age=600" if transport.endswith("-tls") else None
+                    self.assertEqual(got.header("strict-transport-security"), expected_hsts)
                     if transport.startswith("h2"):
                         self.assertIsNone(got.header("connection"))
 

@@ -408,4 +408,18 @@ inline void h2_client::pump(http2_session& server, int rounds) {
 }
 
 
+// Raw-frame helpers for the flood and stream-rule tests.
+inline constexpr std::uint8_t end_headers = NGHTTP2_FLAG_END_HEADERS;
+inline constexpr std::uint8_t end_stream = NGHTTP2_FLAG_END_STREAM;
+
+inline std::string u32(std::uint32_t v) {
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  return out;
+}
+
+inline std::string get_request(std::uint32_t id, std::uint8_t flags = end_headers | end_stream) {
+  return frame(NGHTTP2_HEADERS, flags, id, get_headers_block("/f"));
+}
+
 }  // namespace ferry::h2test

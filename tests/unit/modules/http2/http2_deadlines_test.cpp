@@ -13,12 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::uint8_t end_headers = NGHTTP2_FLAG_END_HEADERS;
-constexpr std::uint8_t end_stream = NGHTTP2_FLAG_END_STREAM;
-
-std::string get_request(std::uint32_t id) {
-  return frame(NGHTTP2_HEADERS, end_headers | end_stream, id, get_headers_block("/f"));
-}
 
 std::string post_request(std::uint32_t id) {
   return frame(NGHTTP2_HEADERS, end_headers, id,

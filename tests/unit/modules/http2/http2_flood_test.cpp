@@ -10,18 +10,6 @@
 namespace ferry::h2test {
 namespace {
 
-constexpr std::uint8_t end_headers = NGHTTP2_FLAG_END_HEADERS;
-constexpr std::uint8_t end_stream = NGHTTP2_FLAG_END_STREAM;
-
-std::string u32(std::uint32_t v) {
-  std::string out;
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-  return out;
-}
-
-std::string get_request(std::uint32_t id, std::uint8_t flags = end_headers | end_stream) {
-  return frame(NGHTTP2_HEADERS, flags, id, get_headers_block("/f"));
-}
 
 struct flood_fixture : ::testing::Test {
   recording_handler handler;

@@ -66,48 +66,12 @@ ferry_tls=0 ferry_h2=0
 
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
-# --- temp dir, cleanup ---------------------------------------------------------------------------
-tmp=$(mktemp -d /tmp/ferry-bench.XXXXXX)
-chmod 755 "$tmp"  # nginx and h2o workers drop to an unprivileged user and must read the root
-pids=()
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for _ in $(seq 20); do
-    local alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [[ $alive == 0 ]] && break
-    sleep 0.1
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- document root (the 1 KiB and 100 KiB files of bench/run.sh) ---------------------------------
+# --- temp dir, cleanup, document root ------------------------------------------------------------
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
+bench_temp_dir
 root=$tmp/root
-python3 - "$root" <<'PY'
-import os, random, sys
-root = sys.argv[1]
-os.makedirs(os.path.join(root, "assets"))
-random.seed(7)
-words = "the quick brown fox jumps over lazy dog static file server fast path".split()
-def text(n):
-    out, size = [], 0
-    while size < n:
-        w = random.choice(words)
-        out.append(w)
-        size += len(w) + 1
-    return (" ".join(out))[:n]
-with open(os.path.join(root, "index.html"), "w") as f:
-    f.write("<!doctype html><title>t</title>" + text(1024 - 31))
-with open(os.path.join(root, "assets/app.js"), "w") as f:
-    f.write(text(100 * 1024))
-PY
-chmod -R a+rX "$root"
+bench_make_root "$root"
 
 # --- certificates: a test CA and an ECDSA P-256 leaf for localhost and 127.0.0.1 -----------------
 pki=$tmp/pki

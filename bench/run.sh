@@ -62,50 +62,12 @@ if [[ $idle -gt 0 && $(ulimit -n) != unlimited && $(ulimit -n) -lt $((idle + 200
   echo "ulimit -n is $(ulimit -n): too low for --idle $idle" >&2; exit 1
 fi
 
-# --- temp dir, cleanup ---------------------------------------------------------------------------
-tmp=$(mktemp -d /tmp/ferry-bench.XXXXXX)
-chmod 755 "$tmp"  # nginx and h2o workers drop to an unprivileged user and must read the root
-pids=()
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for _ in $(seq 20); do
-    local alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [[ $alive == 0 ]] && break
-    sleep 0.1
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- document root (same files as /work/shared/bench/mkroot.sh) ----------------------------------
+# --- temp dir, cleanup, document root ------------------------------------------------------------
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
+bench_temp_dir
 root=$tmp/root
-python3 - "$root" <<'PY'
-import os, random, sys
-root = sys.argv[1]
-os.makedirs(os.path.join(root, "assets"))
-random.seed(7)
-words = "the quick brown fox jumps over lazy dog static file server fast path".split()
-def text(n):
-    out, size = [], 0
-    while size < n:
-        w = random.choice(words)
-        out.append(w)
-        size += len(w) + 1
-    return (" ".join(out))[:n]
-with open(os.path.join(root, "index.html"), "w") as f:
-    f.write("<!doctype html><title>t</title>" + text(1024 - 31))
-with open(os.path.join(root, "assets/app.js"), "w") as f:
-    f.write(text(100 * 1024))
-with open(os.path.join(root, "assets/big.bin"), "wb") as f:
-    f.write(os.urandom(1 << 20) * 64)
-PY
-chmod -R a+rX "$root"
+bench_make_root "$root" with-big
 
 # --- servers -------------------------------------------------------------------------------------
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

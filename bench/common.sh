@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# Sourced by the bench scripts: a temporary directory removed on exit together with every
+# process recorded in `pids`, and the generated document root they all serve.
+
+# Sets `tmp` and `pids`, and installs the EXIT/INT/TERM traps.
+bench_temp_dir() {
+  tmp=$(mktemp -d /tmp/ferry-bench.XXXXXX)
+  chmod 755 "$tmp"  # nginx and h2o workers drop to an unprivileged user and must read the root
+  pids=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+bench_cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for _ in $(seq 20); do
+    local alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [[ $alive == 0 ]] && break
+    sleep 0.1
+  done
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+
+# bench_make_root DIR [with-big]: index.html (1 KiB), assets/app.js (100 KiB) and, with a second
+# argument, assets/big.bin (64 MiB). The same files as /work/shared/bench/mkroot.sh.
+bench_make_root() {
+  python3 - "$1" "${2:-}" <<'PY'
+import os, random, sys
+root, big = sys.argv[1], sys.argv[2]
+os.makedirs(os.path.join(root, "assets"))
+random.seed(7)
+words = "the quick brown fox jumps over lazy dog static file server fast path".split()
+def text(n):
+    out, size = [], 0
+    while size < n:
+        w = random.choice(words)
+        out.append(w)
+        size += len(w) + 1
+    return (" ".join(out))[:n]
+with open(os.path.join(root, "index.html"), "w") as f:
+    f.write("<!doctype html><title>t</title>" + text(1024 - 31))
+with open(os.path.join(root, "assets/app.js"), "w") as f:
+    f.write(text(100 * 1024))
+if big:
+    with open(os.path.join(root, "assets/big.bin"), "wb") as f:
+        f.write(os.urandom(1 << 20) * 64)
+PY
+  chmod -R a+rX "$1"
+}

@@ -101,17 +101,24 @@ class AttackTestCase(FerryTestCase):
         return goaway
 
 
-def rapid_reset_chunks(path, total):
-    """`total` chunks of 25 HEADERS + RST_STREAM(CANCEL) pairs on fresh streams."""
-    stream_id = 1
+def stream_chunks(total, per_chunk, block, then=None, first_id=1):
+    """`total` chunks of `per_chunk` requests (HEADERS with `block`, END_STREAM) on fresh streams,
+    each followed by `then(stream_id)` when given."""
+    stream_id = first_id
     for _ in range(total):
         out = []
-        for _ in range(25):
-            out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id,
-                                 static_get(path)))
-            out.append(raw_frame(h2f.RST_STREAM, 0, stream_id, struct.pack(">L", h2f.CANCEL)))
+        for _ in range(per_chunk):
+            out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id, block))
+            if then is not None:
+                out.append(then(stream_id))
             stream_id += 2
         yield b"".join(out)
+
+
+def rapid_reset_chunks(path, total):
+    """`total` chunks of 25 HEADERS + RST_STREAM(CANCEL) pairs on fresh streams."""
+    return stream_chunks(total, 25, static_get(path),
+                         lambda sid: raw_frame(h2f.RST_STREAM, 0, sid, struct.pack(">L", h2f.CANCEL)))
 
 
 class RapidResetTest(AttackTestCase):
@@ -155,18 +162,8 @@ class ProvokedResetTest(AttackTestCase):
         c = self.connect(settings={h2f.SETTINGS_INITIAL_WINDOW_SIZE: 0})
         total = 400
 
-        def chunks():
-            stream_id = 1
-            for _ in range(total):
-                out = []
-                for _ in range(10):
-                    out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id,
-                                         static_get("/large.bin")))
-                    out.append(raw_frame(h2f.WINDOW_UPDATE, 0, stream_id, struct.pack(">L", 0)))
-                    stream_id += 2
-                yield b"".join(out)
-
-        sent = c.pump(chunks())
+        sent = c.pump(stream_chunks(total, 10, static_get("/large.bin"),
+                                    lambda sid: raw_frame(h2f.WINDOW_UPDATE, 0, sid, struct.pack(">L", 0))))
         # A flood of stream resets, or the first one escalated to a connection error (RFC 9113
         # 5.4.1 allows it; then the very first frame ends the connection).
         goaway = self.assert_cut_off(c, sent, total, codes=(h2f.ENHANCE_YOUR_CALM, h2f.PROTOCOL_ERROR),
@@ -181,18 +178,8 @@ class ProvokedResetTest(AttackTestCase):
         c = self.connect(settings={h2f.SETTINGS_INITIAL_WINDOW_SIZE: 0})
         total = 400
 
-        def chunks():
-            stream_id = 1
-            for _ in range(total):
-                out = []
-                for _ in range(10):
-                    out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id,
-                                         static_get("/large.bin")))
-                    out.append(raw_frame(h2f.DATA, h2f.FLAG_END_STREAM, stream_id, b"x"))
-                    stream_id += 2
-                yield b"".join(out)
-
-        sent = c.pump(chunks())
+        sent = c.pump(stream_chunks(total, 10, static_get("/large.bin"),
+                                    lambda sid: raw_frame(h2f.DATA, h2f.FLAG_END_STREAM, sid, b"x")))
         goaway = self.assert_cut_off(c, sent, total, codes=(h2f.ENHANCE_YOUR_CALM, h2f.STREAM_CLOSED),
                                      max_last_stream=2 * 1000)
         if goaway.error_code == h2f.STREAM_CLOSED:
@@ -205,16 +192,7 @@ class ProvokedResetTest(AttackTestCase):
         block = static_get("/a.txt") + hpack_literal("X-Upper", "1")
         total = 400
 
-        def chunks():
-            stream_id = 1
-            for _ in range(total):
-                out = []
-                for _ in range(10):
-                    out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, stream_id, block))
-                    stream_id += 2
-                yield b"".join(out)
-
-        sent = c.pump(chunks())
+        sent = c.pump(stream_chunks(total, 10, block))
         self.assert_cut_off(c, sent, total, max_last_stream=2 * 1000)
         self.assert_survived(c)
 
@@ -440,16 +418,7 @@ class HeaderFieldFloodTest(AttackTestCase):
         block = static_get("/a.txt") + b"\xbe" * 4000
         total = 400
 
-        def chunks():
-            sid = 3
-            for _ in range(total):
-                out = []
-                for _ in range(10):
-                    out.append(raw_frame(h2f.HEADERS, h2f.FLAG_END_STREAM | h2f.FLAG_END_HEADERS, sid, block))
-                    sid += 2
-                yield b"".join(out)
-
-        sent = c.pump(chunks())
+        sent = c.pump(stream_chunks(total, 10, block, first_id=3))
         self.assert_cut_off(c, sent, total, max_last_stream=2 * 1000)
         self.assert_survived(c)
 

@@ -52,3 +52,22 @@ if big:
 PY
   chmod -R a+rX "$1"
 }
+
+# Measurement helpers shared by the scripts.
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+alive() { # pid: running and not a zombie
+  [[ -r /proc/$1/stat ]] && [[ $(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1) != Z ]]
+}
+# CPU busy ticks (user nice system irq softirq steal). CPU 0's minus the server's own ticks shows
+# how much of the server's CPU other processes took during a run (noise on a shared machine);
+# CPU 1's minus the client's own time: other load that slows the client instead.
+cpu_busy() { awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+now_ns() { date +%s%N; }
+med() { tr ' ' '\n' | grep -v '^$' | grep -v '^-$' | sort -g |
+  awk '{a[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2];
+                          else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+med_pair() { # "a/b a/b ..." -> "median(a)/median(b)"
+  local a b
+  a=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f1 | tr '\n' ' '); b=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f2 | tr '\n' ' ')
+  printf "%.0f/%.0f" "$(med <<<"$a")" "$(med <<<"$b")"
+}

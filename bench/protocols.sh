@@ -95,7 +95,6 @@ chmod -R a+rX "$pki"
 # --- servers -------------------------------------------------------------------------------------
 # Each server gets a TLS port T (HTTP/1.1 and h2 by ALPN) and a plaintext port H (h2c prior
 # knowledge where the server has it; nginx's speaks only h2c, h2o's and ferry's also HTTP/1.1).
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 servers=(nginx h2o ferry)
 declare -A T H PID LOG DEAD
 for s in "${servers[@]}"; do T[$s]=$(port); H[$s]=$(port); done
@@ -139,9 +138,6 @@ cat >"$tmp/ferry.toml" <<C
 session_tickets = false
 C
 
-alive() { # pid: running and not a zombie
-  [[ -r /proc/$1/stat ]] && [[ $(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1) != Z ]]
-}
 start() { # name cpu-list probe-url cmd...   records the pid that serves
   local name=$1 cpus=$2 probe=$3; shift 3
   LOG[$name]=$tmp/$name.out
@@ -237,12 +233,6 @@ ticks() { # "pid ..." -> utime+stime of all their threads
   for p in $1; do t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13} END {if (!NR) print 0}'))); done
   echo "$t"
 }
-# CPU busy ticks (user nice system irq softirq steal). CPU 0's minus the server's own ticks shows
-# how much of the server's CPU other processes took during a run (noise on a shared machine).
-# Same for CPU 1 minus the client's own time: other load that slows the client instead.
-cpu_busy() { awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-now_ns() { date +%s%N; }
-
 # One client run. wrk: responses = "requests in", errors = socket errors, failed if any non-2xx.
 # h2load: responses = succeeded, errors = failed + errored + timeout, failed if any non-2xx or
 # if it did not speak h2.
@@ -307,15 +297,6 @@ measure() { # workload server
   R[$key]+="$rps "; C[$key]+="$cpu "; E[$key]+="$errs "; O[$key]+="$other "
   printf "   %-24s %-9s %12.0f req/s %9.2f us/req  (others on CPU 0/1: %s%%)\n" "${WL_LABEL[$w]}" "$s" "$rps" \
     "$cpu" "$other" >&2
-}
-med() { tr ' ' '\n' | grep -v '^$' | grep -v '^-$' | sort -g |
-  awk '{a[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2];
-                          else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-
-med_pair() { # "a/b a/b ..." -> "median(a)/median(b)"
-  local a b
-  a=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f1 | tr '\n' ' '); b=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f2 | tr '\n' ' ')
-  printf "%.0f/%.0f" "$(med <<<"$a")" "$(med <<<"$b")"
 }
 
 # --- header --------------------------------------------------------------------------------------

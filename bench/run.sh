@@ -70,7 +70,6 @@ root=$tmp/root
 bench_make_root "$root" with-big
 
 # --- servers -------------------------------------------------------------------------------------
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 servers=(nginx h2o ferry)
 declare -A P PID LOG DEAD
 for s in "${servers[@]}"; do P[$s]=$(port); done
@@ -99,9 +98,6 @@ error-log: $tmp/h2o.err
 hosts: {default: {paths: {/: {file.dir: $root}}}}
 C
 
-alive() { # pid: running and not a zombie
-  [[ -r /proc/$1/stat ]] && [[ $(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1) != Z ]]
-}
 start() { # name cpu-list|"" cmd...   records the pid that serves
   local name=$1 cpus=$2; shift 2
   LOG[$name]=$tmp/$name.out
@@ -155,12 +151,6 @@ for s in "${all_servers[@]}"; do check_paths "$s" || exit 1; done
 
 hz=$(getconf CLK_TCK)
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }  # utime+stime, all threads
-# CPU busy ticks (user nice system irq softirq steal). CPU 0's minus the server's own ticks shows
-# how much of the server's CPU other processes took during a run (noise on a shared machine).
-# Same for CPU 1 minus wrk's own time: other load that slows the client instead.
-cpu_busy() { awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-now_ns() { date +%s%N; }
-
 declare -A R C E O
 # One wrk run: appends req/s, us/req and socket errors to R, C, E for "workload,server".
 measure() { # workload server
@@ -197,15 +187,6 @@ measure() { # workload server
   R[$key]+="$rps "; C[$key]+="$cpu "; E[$key]+="$errs "; O[$key]+="$other "
   printf "   %-24s %-9s %12.0f req/s %9.2f us/req  (others on CPU 0/1: %s%%)\n" "${WL_LABEL[$w]}" "$s" "$rps" \
     "$cpu" "$other" >&2
-}
-med() { tr ' ' '\n' | grep -v '^$' | grep -v '^-$' | sort -g |
-  awk '{a[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2];
-                          else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-
-med_pair() { # "a/b a/b ..." -> "median(a)/median(b)"
-  local a b
-  a=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f1 | tr '\n' ' '); b=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f2 | tr '\n' ' ')
-  printf "%.0f/%.0f" "$(med <<<"$a")" "$(med <<<"$b")"
 }
 
 # --- header --------------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 #include "server/http1_connection.hpp"
 
-#include <netinet/tcp.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 

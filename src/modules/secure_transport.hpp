@@ -56,6 +56,9 @@ class secure_session {
   // else pread into the session's own buffer + SSL_write). `bytes` counts file bytes the
   // session has taken over; a want_* result may still have taken some.
   virtual transport_result write_file(int fd, std::uint64_t offset, std::size_t length) = 0;
+  // A write_file stopped inside a record OpenSSL must retry: the next write has to be write_file
+  // resuming where the last one stopped (write() refuses until then).
+  virtual bool file_write_pending() const = 0;
   // Decrypted bytes are waiting inside the session: read() before waiting for the socket.
   virtual bool has_buffered_input() const = 0;
   // Sends close_notify (best effort, never waits for the peer's).

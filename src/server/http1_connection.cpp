@@ -476,6 +476,7 @@ void http1_connection::on_writable(const asio::error_code& ec) {
 
 bool http1_connection::next_piece_is_copied() const {
   if (body_finished_ || ex_->reply.encoder || segment_ >= ex_->reply.segments.size()) return false;
+  if (io_.file_write_pending()) return false;
   const auto& seg = ex_->reply.segments[segment_];
   return !seg.from_file || ex_->reply.file->in_memory() || seg.length - segment_done_ <= copy_threshold;
 }
@@ -562,8 +563,9 @@ bool http1_connection::fill_output() {
     // Small files live in the cache: no read at all.
     ex_->out.append(r.file->content, static_cast<std::size_t>(offset), static_cast<std::size_t>(remaining));
     segment_done_ = seg.length;
-  } else if (r.encoder || remaining <= copy_threshold) {
-    // Copy path: pread into a buffer (and through the encoder when compressing).
+  } else if (r.encoder || (remaining <= copy_threshold && !io_.file_write_pending())) {
+    // Copy path: pread into a buffer (and through the encoder when compressing). A small tail
+    // whose record TLS is still retrying stays on the file path below: OpenSSL must get it again.
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, encode_chunk));
     std::string& chunk = r.encoder ? worker_.file_chunk() : ex_->out;
     const std::size_t base = r.encoder ? 0 : ex_->out.size();

@@ -24,6 +24,8 @@ class socket_io {
   // `more`: more bytes follow at once (MSG_MORE in the clear; TLS records carry no such hint).
   transport_result write(std::span<const char> bytes, bool more);
   transport_result write_file(int file_fd, std::uint64_t offset, std::size_t length);
+  // TLS stopped inside a file record: only write_file from where it stopped may follow.
+  bool file_write_pending() const { return session_ != nullptr && session_->file_write_pending(); }
   // Decrypted bytes wait inside the TLS session: read before waiting for the socket.
   bool has_buffered_input() const { return session_ != nullptr && session_->has_buffered_input(); }
   // End of our side: close_notify first on TLS, then shutdown(SHUT_WR).

@@ -38,6 +38,40 @@ def tls_get(server, ca, target="/", host="localhost", server_name="localhost", h
         return Reader(s).read_response(head_request=method == "HEAD")
 
 
+def send_queue_of(local_port, remote_port):
+    """Bytes queued in the kernel for the loopback TCP socket local_port -> remote_port
+    (tx_queue of /proc/net/tcp), or None when there is no such socket."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, queues = fields[1], fields[2], fields[4]
+            if int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == remote_port:
+                return int(queues.split(":")[0], 16)
+    return None
+
+
+def stalled_tls_get(server, ca, target, headers=()):
+    """Sends a request from a client with a tiny receive window and reads nothing until the
+    server's writes have stopped (its send queue is full). Returns the socket and the number of
+    bytes the server had queued; the caller reads the response."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    raw.settimeout(10)
+    raw.connect((server.host, server.tls_port))
+    client_port = raw.getsockname()[1]
+    sock = client_context(ca).wrap_socket(raw, server_hostname="localhost")
+    sock.sendall(build_request("GET", target, headers=[("Host", "localhost"), ("Connection", "close"), *headers]))
+    queued, deadline = None, time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = send_queue_of(server.tls_port, client_port)
+        if now and now == queued:
+            break
+        queued = now
+    return sock, queued or 0
+
+
 def plain_get(server, target="/", headers=(), method="GET"):
     with server.connect() as s:
         s.sendall(build_request(method, target, headers=[("Host", "localhost"), ("Connection", "close"),
@@ -107,6 +141,25 @@ class HttpsServingTest(TlsTestCase):
         resp = tls_get(self.server, self.ca, "/big.bin", headers=[("Range", "bytes=100000-3000000")])
         self.assertEqual(resp.status, 206)
         self.assertEqual(resp.body, BIG[100000:3000001])
+
+    def test_small_tail_after_a_stalled_record(self):
+        # When the socket fills in the middle of a TLS record, OpenSSL must be handed that record
+        # again. If it was the file's last record, it is at most 16 KiB long: small enough for
+        # the copy path, which must not take over (it once closed the connection mid-body).
+        # Find where a stalled client's window ends, then ask for ranges ending around there.
+        sock, queued = stalled_tls_get(self.server, self.ca, "/big.bin")
+        sock.close()
+        self.assertGreater(queued, 0)
+        record = 16 * 1024
+        stall_at = queued * record // (record + 22) // record  # records of 16 KiB + 22 bytes overhead
+        for records in range(max(1, stall_at - 1), min(stall_at + 3, len(BIG) // record) + 1):
+            end = records * record
+            with self.subTest(range_end=end):
+                sock, _ = stalled_tls_get(self.server, self.ca, "/big.bin", [("Range", "bytes=0-%d" % (end - 1))])
+                with sock:
+                    resp = Reader(sock).read_response()
+                self.assertEqual(resp.status, 206)
+                self.assertEqual(resp.body, BIG[:end])
 
     def test_keep_alive_and_pipelining_over_tls(self):
         with tls_connect(self.server, self.ca) as s:

@@ -136,7 +136,7 @@ transport_result tls_session::read(std::span<char> into) {
 
 transport_result tls_session::write(std::span<const char> bytes) {
   // A file record waiting for its retry must go first (OpenSSL retries the same bytes).
-  if (!established_ || broken_ || pending_begin_ != pending_end_) return {transport_status::failed, 0};
+  if (!established_ || broken_ || file_write_pending()) return {transport_status::failed, 0};
   std::size_t sent = 0;
   while (sent < bytes.size()) {
     ERR_clear_error();
@@ -164,7 +164,7 @@ transport_result tls_session::send_file_ktls(int fd, std::uint64_t offset, std::
 
 transport_result tls_session::write_file(int fd, std::uint64_t offset, std::size_t length) {
   if (!established_ || broken_) return {transport_status::failed, 0};
-  const bool pending = pending_begin_ != pending_end_;
+  const bool pending = file_write_pending();
   if (pending && (fd != pending_fd_ || offset != pending_offset_ || length < pending_end_ - pending_begin_)) {
     return {transport_status::failed, 0};  // the caller did not resume where it left off
   }

@@ -28,6 +28,7 @@ class tls_session final : public secure_session {
   // After a want_write, the next call must name the same fd and the offset just past the bytes
   // reported so far: the record that could not be sent is retried from the session's buffer.
   transport_result write_file(int fd, std::uint64_t offset, std::size_t length) override;
+  bool file_write_pending() const override { return pending_begin_ != pending_end_; }
   bool has_buffered_input() const override;
   void shutdown() override;
 

@@ -94,6 +94,10 @@ struct config {
 
   std::vector<listener_config> listeners{listener_config{}};
   unsigned workers = 0;  // 0: one per CPU
+  // Started as root: switch to this user (and group; default the user's primary group) once
+  // the listeners are bound and the logs open. "" keeps the identity ferry was started with.
+  std::string user;
+  std::string group;
   std::string root = ".";
   std::vector<std::string> index_files{"index.html"};
   bool directory_listing = false;

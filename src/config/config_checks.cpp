@@ -79,6 +79,17 @@ std::string check_server_header(std::string_view value) {
   return {};
 }
 
+std::string check_account_name(std::string_view value) {
+  if (value.empty() || value.size() > 32) return "must be 1 to 32 characters";
+  if (value.front() == '-') return "must not start with '-'";
+  for (const char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == '-';
+    if (!ok) return "may contain only letters, digits, '_', '.' and '-'";
+  }
+  return {};
+}
+
 std::string check_file_path(std::string_view path) {
   if (path.empty() || path.front() != '/') return "must be an absolute path starting with '/'";
   if (has_control(path)) return "must not contain control characters";

@@ -18,6 +18,9 @@ std::string check_header_name(std::string_view name);
 std::string check_header_value(std::string_view value);
 // The Server header value: printable ASCII only (space allowed), no controls.
 std::string check_server_header(std::string_view value);
+// A user or group name, or a numeric id: 1–32 of [A-Za-z0-9_.-], not starting with '-'.
+// (Whether it exists is checked when ferry switches to it.)
+std::string check_account_name(std::string_view value);
 
 // An absolute path below root naming a file: starts with '/', no control bytes, no "." or
 // ".." segments (spa_fallback, error pages).

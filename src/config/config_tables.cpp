@@ -107,6 +107,8 @@ void read_root_keys(toml_table_reader& root, config& cfg) {
   });
   root.read_integer("workers", 0, 1024, cfg.workers);
   read_checked(root, "server_header", cfg.server_header, check_server_header);
+  read_checked(root, "user", cfg.user, check_account_name);
+  read_checked(root, "group", cfg.group, check_account_name);
   read_listen(root, cfg);
 }
 

@@ -6,6 +6,7 @@
 
 #include "modules/content_encoder.hpp"
 #include "modules/http2_protocol.hpp"
+#include "modules/metrics_exporter.hpp"
 #include "modules/secure_transport.hpp"
 
 namespace ferry {
@@ -19,6 +20,9 @@ struct pipeline_extensions {
   // HTTP/2 sessions (FERRY_WITH_HTTP2). Null: HTTP/1.1 only ([http2] enabled = false, or the
   // module is absent). With TLS, ALPN then offers "h2" first.
   std::shared_ptr<const http2_protocol> http2;
+  // The Prometheus endpoint (FERRY_WITH_METRICS). Null: no endpoint ([metrics] enabled = false,
+  // or the module is absent); the core counts either way.
+  std::shared_ptr<const metrics_exporter> metrics;
 };
 
 }  // namespace ferry

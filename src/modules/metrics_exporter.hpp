@@ -1,0 +1,83 @@
+// What the metrics module offers the core: the endpoint's path, who may read it, and the
+// Prometheus text rendering of a snapshot the core assembles from every worker's counters.
+// The counting itself is core (plain per-worker counters, summed on scrape), so the request
+// path costs the same with the module on or off; without the module there is no endpoint.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ferry {
+
+// Label values, in the order the arrays below are indexed.
+enum class metric_protocol : std::uint8_t { http1_0, http1_1, http2, count };
+enum class metric_method : std::uint8_t { get, head, options, other, count };
+inline constexpr std::size_t metric_protocols = static_cast<std::size_t>(metric_protocol::count);
+inline constexpr std::size_t metric_methods = static_cast<std::size_t>(metric_method::count);
+inline constexpr std::size_t metric_status_classes = 5;  // 1xx … 5xx (index = status / 100 - 1)
+
+// Upper bounds (seconds) of the request duration histogram; a last, implicit +Inf bucket follows.
+inline constexpr std::array<double, 14> request_duration_bounds{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+inline constexpr std::size_t request_duration_buckets = request_duration_bounds.size() + 1;
+
+struct certificate_expiry {
+  std::string name;            // the certificate's first name (SAN or CN), e.g. "example.com"
+  std::int64_t not_after = 0;  // Unix seconds
+};
+
+// Everything one scrape reports: counters are totals since start, gauges are current values,
+// both summed over the workers.
+struct metrics_snapshot {
+  unsigned workers = 0;
+  std::int64_t now = 0;  // Unix seconds, for certificate expiry
+
+  // Requests by protocol, method and status class (counter).
+  std::array<std::array<std::array<std::uint64_t, metric_status_classes>, metric_methods>, metric_protocols>
+      requests{};
+  // Response body bytes by protocol (counter).
+  std::array<std::uint64_t, metric_protocols> response_bytes{};
+  // Request duration by protocol: per-bucket counts, NOT cumulative (bucket i holds durations
+  // in (bound[i-1], bound[i]]; the last one above the last bound); the renderer accumulates.
+  std::array<std::array<std::uint64_t, request_duration_buckets>, metric_protocols> duration_buckets{};
+  std::array<double, metric_protocols> duration_sum_seconds{};
+
+  std::uint64_t connections_open = 0;      // gauge
+  std::uint64_t connections_accepted = 0;  // counter
+  std::uint64_t connections_refused = 0;   // counter: over limits.max_connections
+  std::uint64_t requests_inflight = 0;     // gauge
+  std::uint64_t requests_queued = 0;       // gauge
+  std::uint64_t admission_limit = 0;       // gauge: current (adaptive) in-flight limit, summed
+  std::uint64_t admission_rejected = 0;    // counter: 503s from admission
+  std::uint64_t file_cache_hits = 0;       // counter
+  std::uint64_t file_cache_misses = 0;     // counter
+  std::uint64_t sendfile_bytes = 0;        // counter: file bytes sent by sendfile/SSL_sendfile
+  std::uint64_t copy_bytes = 0;            // counter: file bytes read and copied (pread/SSL_write)
+  std::uint64_t tls_handshakes = 0;        // counter: completed
+  std::uint64_t tls_handshake_failures = 0;  // counter
+  std::vector<certificate_expiry> certificates;
+  std::uint64_t reloads_ok = 0;      // counter
+  std::uint64_t reloads_failed = 0;  // counter
+};
+
+// Built once per configuration by the metrics module; shared read-only by all workers.
+class metrics_exporter {
+ public:
+  virtual ~metrics_exporter() = default;
+  // The endpoint's path ("/metrics" by default). Requests for it never reach the file system.
+  virtual const std::string& path() const = 0;
+  // Whether a client at `address` (numeric IPv4 or IPv6 text, as logged) may read it. Others
+  // get 404, as if the endpoint did not exist.
+  virtual bool allows(std::string_view address) const = 0;
+  // Appends the Prometheus text exposition (format 0.0.4) of `snapshot` to `out`.
+  virtual void render(const metrics_snapshot& snapshot, std::string& out) const = 0;
+};
+
+// The exposition's media type, for the Content-Type header.
+inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace ferry

@@ -68,6 +68,21 @@ struct admission_config {
   milliseconds retry_after{1000};   // Retry-After on those 503s (whole seconds, rounded up)
 };
 
+// Request ids and W3C trace context: returned in the response, written to the access and
+// error logs.
+struct request_id_config {
+  std::string header = "X-Request-Id";  // "" = no request id
+  bool accept_incoming = true;          // use the client's id when well-formed
+  bool trace_context = true;            // parse and return `traceparent`
+};
+
+// Built-in endpoints answered before the file system; "" turns one off.
+struct health_config {
+  std::string liveness_path = "/healthz";   // 200 while the process serves
+  std::string readiness_path = "/readyz";   // 200, or 503 once draining
+  bool access_log = false;                  // log their requests too
+};
+
 struct timeouts_config {
   milliseconds request_head{10'000};  // from first byte (or idle end) to a complete head
   milliseconds idle{60'000};          // keep-alive wait for the next request
@@ -113,6 +128,8 @@ struct config {
   std::vector<header_rule> headers;
   limits_config limits;
   admission_config admission;
+  request_id_config request_id;
+  health_config health;
   timeouts_config timeouts;
   logging_config logging;
 

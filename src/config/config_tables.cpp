@@ -321,6 +321,36 @@ void read_admission(toml_table_reader& root, config& cfg) {
   admission.report_unknown_keys();
 }
 
+void read_request_id(toml_table_reader& root, config& cfg) {
+  const toml::table* table = take_table(root, "request_id");
+  if (table == nullptr) return;
+  toml_table_reader request_id(*table, "request_id", root.errors());
+  request_id_config& out = cfg.request_id;
+  read_checked(request_id, "header", out.header, [](std::string_view value) {
+    return value.empty() ? std::string() : check_header_name(value);
+  });
+  request_id.read("accept_incoming", out.accept_incoming);
+  request_id.read("trace_context", out.trace_context);
+  request_id.report_unknown_keys();
+}
+
+void read_health(toml_table_reader& root, config& cfg) {
+  const toml::table* table = take_table(root, "health");
+  if (table == nullptr) return;
+  toml_table_reader health(*table, "health", root.errors());
+  health_config& out = cfg.health;
+  const auto endpoint_path = [](std::string_view value) {
+    return value.empty() ? std::string() : check_file_path(value);
+  };
+  read_checked(health, "liveness_path", out.liveness_path, endpoint_path);
+  read_checked(health, "readiness_path", out.readiness_path, endpoint_path);
+  health.read("access_log", out.access_log);
+  health.report_unknown_keys();
+  if (!out.liveness_path.empty() && out.liveness_path == out.readiness_path) {
+    root.errors().report(*table, "'health.liveness_path' and 'health.readiness_path' must differ");
+  }
+}
+
 void read_timeouts(toml_table_reader& root, config& cfg) {
   const toml::table* table = take_table(root, "timeouts");
   if (table == nullptr) return;
@@ -359,6 +389,8 @@ void read_core_tables(toml_table_reader& root, config& cfg) {
   read_headers(root, cfg);
   read_limits(root, cfg);
   read_admission(root, cfg);
+  read_request_id(root, cfg);
+  read_health(root, cfg);
   read_timeouts(root, cfg);
   read_log(root, cfg);
 }

@@ -64,6 +64,7 @@ void response::clear() {
   encoder.reset();
   head_only = false;
   close = false;
+  skip_access_log = false;
 }
 
 }  // namespace ferry

@@ -45,6 +45,7 @@ class response {
   std::unique_ptr<content_encoder> encoder;  // when set: body = encoder(file segments), length unknown
   bool head_only = false;                // HEAD: headers as for GET, body not sent
   bool close = false;                    // close the connection after this response
+  bool skip_access_log = false;          // a health check the config keeps out of the access log
 
   void set_text_body(std::string_view body);
   void add_text_segment(std::string_view bytes);

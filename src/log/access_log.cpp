@@ -52,6 +52,15 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+// ,"name":"value" — only for fields that apply to this request.
+void append_json_field_if_set(std::string& out, std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  out.append(",\"");
+  out.append(name);
+  out.append("\":");
+  append_json_string(out, value);
+}
+
 }  // namespace
 
 namespace {
@@ -127,6 +136,13 @@ void format_access_line(const access_record& r, access_log_format format, std::s
   append_json_string(out, r.user_agent);
   out.append(",\"referer\":");
   append_json_string(out, r.referer);
+  out.append(",\"host\":");
+  append_json_string(out, r.host);
+  append_json_field_if_set(out, "request_id", r.request_id);
+  append_json_field_if_set(out, "trace_id", r.trace_id);
+  append_json_field_if_set(out, "span_id", r.span_id);
+  append_json_field_if_set(out, "tls_version", r.tls_version);
+  append_json_field_if_set(out, "tls_cipher", r.tls_cipher);
   out.append("}\n");
 }
 

@@ -24,6 +24,13 @@ struct access_record {
   std::chrono::microseconds duration{0};
   std::string_view user_agent;
   std::string_view referer;
+  // JSON only (the combined format stays what log tools expect):
+  std::string_view host;         // the request's authority (Host, :authority or absolute-form)
+  std::string_view request_id;   // "" when request ids are off
+  std::string_view trace_id;     // W3C trace context; "" when off
+  std::string_view span_id;
+  std::string_view tls_version;  // "" in the clear
+  std::string_view tls_cipher;
 };
 
 // The destination: a file descriptor opened once per configuration.

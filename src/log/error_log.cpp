@@ -9,6 +9,54 @@ namespace ferry::log {
 
 namespace {
 
+thread_local const request_identity* current_request = nullptr;
+
+// %q in the text pattern: " request_id=… trace_id=… span_id=…" while a request_scope is open.
+class request_fields_text : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    const request_identity* r = current_request;
+    if (r == nullptr) return;
+    append(dest, " request_id=", r->id());
+    append(dest, " trace_id=", r->trace());
+    append(dest, " span_id=", r->span());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<request_fields_text>();
+  }
+
+ private:
+  // Ids are well-formed by construction (no spaces or quotes), so they go in as they are.
+  static void append(spdlog::memory_buf_t& dest, std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    dest.append(name.data(), name.data() + name.size());
+    dest.append(value.data(), value.data() + value.size());
+  }
+};
+
+// %Q in the JSON pattern: ,"request_id":"…","trace_id":"…","span_id":"…" likewise.
+class request_fields_json : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    const request_identity* r = current_request;
+    if (r == nullptr) return;
+    append(dest, ",\"request_id\":\"", r->id());
+    append(dest, ",\"trace_id\":\"", r->trace());
+    append(dest, ",\"span_id\":\"", r->span());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<request_fields_json>();
+  }
+
+ private:
+  static void append(spdlog::memory_buf_t& dest, std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    dest.append(key.data(), key.data() + key.size());
+    dest.append(value.data(), value.data() + value.size());
+    dest.push_back('"');
+  }
+};
+
 // %* in the JSON pattern: the message as the contents of a JSON string. Messages can carry
 // request paths, so quotes, backslashes and control bytes must not break the line.
 class json_escaped_message : public spdlog::custom_flag_formatter {
@@ -26,12 +74,19 @@ class json_escaped_message : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
+request_scope::request_scope(const request_identity& identity) : previous_(current_request) {
+  current_request = &identity;
+}
+
+request_scope::~request_scope() { current_request = previous_; }
+
 void set_level(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level == "warn" ? "warning" : level));
 }
 
 void configure(const logging_config& cfg) {
   std::shared_ptr<spdlog::logger> logger;
+  spdlog::drop("ferry");  // configuring again replaces the logger
   if (cfg.error_log == "stderr") {
     logger = spdlog::stderr_logger_mt("ferry");
   } else if (cfg.error_log == "stdout") {
@@ -41,14 +96,15 @@ void configure(const logging_config& cfg) {
   }
   if (cfg.error_format == log_format::json) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<json_escaped_message>('*').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%*"})");
+    formatter->add_flag<json_escaped_message>('*').add_flag<request_fields_json>('Q').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%*"%Q})");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<request_fields_text>('q').set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v%q");
+    logger->set_formatter(std::move(formatter));
   }
   logger->flush_on(spdlog::level::trace);
-  spdlog::drop("ferry");
   spdlog::set_default_logger(logger);
   set_level(cfg.level);
 }

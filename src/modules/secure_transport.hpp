@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/listener_config.hpp"
+#include "modules/metrics_exporter.hpp"
 
 namespace ferry {
 
@@ -90,6 +91,8 @@ class secure_transport {
   // load is reported (returned text, for the error log) and the old certificate keeps serving.
   // Thread-safe; sessions opened before keep the certificate they started with.
   virtual std::vector<std::string> reload_changed_certificates() = 0;
+  // When each certificate new handshakes present stops being valid. Thread-safe.
+  virtual std::vector<certificate_expiry> certificate_expiries() const = 0;
 };
 
 }  // namespace ferry

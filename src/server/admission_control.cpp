@@ -38,7 +38,10 @@ admission_verdict admission_control::enter(admission_waiter& waiter, clock::time
     return admission_verdict::admitted;
   }
   limit_reached_ = true;
-  if (queued_ >= cfg_.queue_size) return admission_verdict::rejected;
+  if (queued_ >= cfg_.queue_size) {
+    ++rejected_;
+    return admission_verdict::rejected;
+  }
   push_back(waiter, now);
   return admission_verdict::queued;
 }
@@ -66,6 +69,7 @@ void admission_control::expire(clock::time_point now) {
   while (head_ != nullptr && now - head_->queued_at_ >= cfg_.queue_timeout) {
     admission_waiter& oldest = *head_;
     unlink(oldest);
+    ++rejected_;
     oldest.timed_out();
   }
 }

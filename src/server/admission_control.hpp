@@ -72,6 +72,8 @@ class admission_control {
   std::size_t limit() const { return static_cast<std::size_t>(limit_); }
   std::size_t inflight() const { return inflight_; }
   std::size_t queued() const { return queued_; }
+  // Requests refused (queue full or waited too long) since the worker started.
+  std::uint64_t rejected() const { return rejected_; }
   // The Retry-After value for refused requests: whole seconds, rounded up.
   const std::string& retry_after() const { return retry_after_; }
 
@@ -85,6 +87,7 @@ class admission_control {
   double limit_ = 0;
   std::size_t inflight_ = 0;
   std::size_t queued_ = 0;
+  std::uint64_t rejected_ = 0;
   std::size_t peak_inflight_ = 0;  // since the last adapt()
   bool limit_reached_ = false;     // a request had to wait or was refused since the last adapt()
   admission_waiter* head_ = nullptr;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/http1_parser.hpp"
+#include "http/request_identity.hpp"
 #include "http/response.hpp"
 
 namespace ferry {
@@ -17,6 +18,7 @@ struct http1_exchange {
   explicit http1_exchange(const http1_limits& limits) : parser(limits) {}
   http1_parser parser;
   response reply;
+  request_identity identity;
   std::string out;  // head and copied body pieces waiting for send()
 };
 

@@ -10,8 +10,8 @@
 #include "http/h1_serializer.hpp"
 #include "http/status.hpp"
 #include "log/logging.hpp"
-#include "server/hsts.hpp"
 #include "server/http2_connection.hpp"
+#include "server/request_lifecycle.hpp"
 #include "server/worker.hpp"
 
 namespace ferry {
@@ -86,6 +86,7 @@ void http1_connection::continue_handshake() {
   const auto result = io_.session()->handshake();
   switch (result.status) {
     case transport_status::done:
+      worker_.stats().tls_handshakes.add(1);
       if (io_.session()->peer().alpn == "h2" && site_->cfg->extensions.http2) {
         hand_over_to_http2({});
         return;
@@ -110,6 +111,7 @@ void http1_connection::continue_handshake() {
     case transport_status::failed:
       break;
   }
+  worker_.stats().tls_handshake_failures.add(1);
   if (io_.session()->plaintext_http()) {
     // Like nginx: say in plain text what went wrong, then close. The request stays unread.
     static constexpr std::string_view body = "This port speaks HTTPS: plain HTTP was received\n";
@@ -342,6 +344,10 @@ void http1_connection::respond(const request& req, int parse_error) {
     redirect_to_https(req);
     return;
   }
+  if (bypasses_admission(*worker_.current_site(), req)) {
+    write_response(req, 0, false);
+    return;
+  }
   switch (worker_.admission().enter(*this, now_)) {
     case admission_verdict::admitted:
       holds_slot_ = true;
@@ -422,6 +428,8 @@ void http1_connection::write_response(const request& req, int error_status, bool
   site_ = worker_.current_site();
   auto& handler = worker_.handler();
   const int parse_error = close_after ? error_status : 0;
+  identify_request(worker_, *site_, req, ex_->identity);
+  const log::request_scope scope(ex_->identity);
   if (close_after) {
     ex_->reply.clear();
     ex_->reply.close = true;
@@ -437,10 +445,11 @@ void http1_connection::write_response(const request& req, int error_status, bool
     if (error_status == 503) ex_->reply.set("Retry-After", worker_.admission().retry_after());
     if (error_status == 308) ex_->reply.set("Location", redirect_location_);
   } else {
-    const request_context ctx{req.version_minor >= 1, io_.secure() ? &io_.session()->peer() : nullptr};
+    const request_context ctx{req.version_minor >= 1, io_.secure() ? &io_.session()->peer() : nullptr, remote_,
+                              worker_.draining()};
     handler.handle(req, ctx, *site_, ex_->reply);
   }
-  if (io_.secure()) add_hsts(*site_, ex_->reply);
+  add_common_response_fields(*site_, io_.secure(), ex_->identity, ex_->reply);
   ++requests_served_;
   const auto max_requests = site_->cfg->limits.max_keepalive_requests;
   keep_alive_ = parse_error == 0 && req.keep_alive && !ex_->reply.close && !draining_ && !worker_.draining() &&
@@ -482,6 +491,7 @@ bool http1_connection::next_piece_is_copied() const {
 }
 
 void http1_connection::write_more() {
+  const log::request_scope scope(ex_->identity);
   turn_bytes_ = 0;
   while (true) {
     // Gather small pieces behind what is pending, so a small response leaves in one send().
@@ -563,6 +573,7 @@ bool http1_connection::fill_output() {
     // Small files live in the cache: no read at all.
     ex_->out.append(r.file->content, static_cast<std::size_t>(offset), static_cast<std::size_t>(remaining));
     segment_done_ = seg.length;
+    worker_.stats().copy_bytes.add(remaining);
   } else if (r.encoder || (remaining <= copy_threshold && !io_.file_write_pending())) {
     // Copy path: pread into a buffer (and through the encoder when compressing). A small tail
     // whose record TLS is still retrying stays on the file path below: OpenSSL must get it again.
@@ -580,6 +591,7 @@ bool http1_connection::fill_output() {
     }
     chunk.resize(base + static_cast<std::size_t>(n));
     segment_done_ += static_cast<std::uint64_t>(n);
+    worker_.stats().copy_bytes.add(static_cast<std::uint64_t>(n));
     turn_bytes_ += static_cast<std::uint64_t>(n);
     if (r.encoder && !append_encoded(chunk, false)) return false;
   } else {
@@ -587,6 +599,7 @@ bool http1_connection::fill_output() {
     const auto result = io_.write_file(r.file->fd(), static_cast<std::uint64_t>(offset),
                                        static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sendfile_chunk)));
     // A want_* result may still have taken bytes over (TLS), so count them first.
+    (io_.zero_copy_files() ? worker_.stats().sendfile_bytes : worker_.stats().copy_bytes).add(result.bytes);
     segment_done_ += result.bytes;
     body_bytes_sent_ += result.bytes;
     turn_bytes_ += result.bytes;
@@ -640,21 +653,17 @@ bool http1_connection::append_encoded(std::span<const char> input, bool finish) 
 
 void http1_connection::finish_response() {
   leave_admission();
-  auto& log = worker_.access_log();
-  if (log.enabled()) {
-    const auto& req = ex_->parser.current();
-    access_record record;
-    record.remote_address = remote_;
-    record.method = req.method_name;
-    record.target = req.target;
-    record.protocol = request_version_minor_ == 0 ? "HTTP/1.0" : "HTTP/1.1";
-    record.status = ex_->reply.status;
-    record.bytes = body_bytes_sent_;
-    record.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
-    record.user_agent = req.header("user-agent");
-    record.referer = req.header("referer");
-    log.append(record);
-  }
+  finished_request done;
+  done.req = &ex_->parser.current();
+  done.identity = &ex_->identity;
+  done.remote = remote_;
+  done.protocol = request_version_minor_ == 0 ? metric_protocol::http1_0 : metric_protocol::http1_1;
+  done.status = ex_->reply.status;
+  done.body_bytes = body_bytes_sent_;
+  done.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
+  done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
+  done.log = !ex_->reply.skip_access_log;
+  record_finished_request(worker_, done);
   ex_->reply.clear();
   if (!keep_alive_) {
     begin_lingering_close();
@@ -722,6 +731,10 @@ void http1_connection::check_deadline(clock::time_point now) {
   switch (phase_) {
     case phase::queued:
       return;  // the admission queue's own timeout answers it
+    case phase::handshake:
+      worker_.stats().tls_handshake_failures.add(1);  // too slow counts as failed
+      close();
+      return;
     case phase::reading:
       if (ex_->parser.message_started() || length_ > 0) {
         respond(ex_->parser.current(), 408);

@@ -11,7 +11,7 @@
 #include "http/status.hpp"
 #include "log/logging.hpp"
 #include "server/admission_control.hpp"
-#include "server/hsts.hpp"
+#include "server/request_lifecycle.hpp"
 #include "server/response_body_reader.hpp"
 #include "server/worker.hpp"
 
@@ -59,6 +59,7 @@ struct http2_connection::stream final : admission_waiter {
   std::int32_t id;
   const request& req;  // owned by the session until on_stream_closed
   clock::time_point started;
+  request_identity identity;
   response reply;
   response_body_reader body;
   bool in_admission = false;  // counted in the worker's admission: holding a slot or queued there
@@ -100,6 +101,7 @@ void http2_connection::start(std::string_view initial) {
 void http2_connection::on_request(std::int32_t stream_id, const request& req) {
   auto [it, inserted] = streams_.try_emplace(stream_id, std::make_unique<stream>(*this, stream_id, req));
   if (!inserted) return;
+  identify_request(worker_, *worker_.current_site(), req, it->second->identity);
   waiting_.push_back(stream_id);
   admit_waiting_streams();
 }
@@ -114,6 +116,10 @@ void http2_connection::admit_waiting_streams() {
     waiting_.pop_front();
     if (found == streams_.end()) continue;
     stream& s = *found->second;
+    if (bypasses_admission(*worker_.current_site(), s.req)) {
+      serve(s);
+      continue;
+    }
     s.in_admission = true;
     ++shares_;
     switch (worker_.admission().enter(s, now_)) {
@@ -143,10 +149,12 @@ bool http2_connection::misdirected(const request& req) const {
 
 void http2_connection::serve(stream& s) {
   site_ = worker_.current_site();
+  const log::request_scope scope(s.identity);
   if (misdirected(s.req)) {
     worker_.handler().error(421, &s.req, *site_, s.reply);
   } else {
-    const request_context ctx{true, io_.secure() ? &io_.session()->peer() : nullptr};
+    const request_context ctx{true, io_.secure() ? &io_.session()->peer() : nullptr, remote_,
+                              worker_.draining() || shutting_down_};
     worker_.handler().handle(s.req, ctx, *site_, s.reply);
   }
   answer(s);
@@ -163,7 +171,7 @@ void http2_connection::refuse(stream& s) {
 void http2_connection::answer(stream& s) {
   s.answered = true;
   response& r = s.reply;
-  if (io_.secure()) add_hsts(*site_, r);
+  add_common_response_fields(*site_, io_.secure(), s.identity, r);
   std::vector<std::pair<std::string_view, std::string_view>> fields;
   fields.reserve(r.fields().size() + 2);
   for (const auto& f : r.fields()) fields.emplace_back(f.name, f.value);
@@ -200,20 +208,20 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
   stream& s = *found->second;
   release_slot(s);
   admit_waiting_streams();
-  auto& log = worker_.access_log();
-  if (log.enabled() && !closed_) {
-    access_record record;
-    record.remote_address = remote_;
-    record.method = s.req.method_name;
-    record.target = s.req.target;
-    record.protocol = "HTTP/2.0";
+  worker_.stats().copy_bytes.add(s.body.file_bytes());
+  if (!closed_) {
+    finished_request done;
+    done.req = &s.req;
+    done.identity = &s.identity;
+    done.remote = remote_;
+    done.protocol = metric_protocol::http2;
     // A stream reset before its answer is logged like nginx's 499: the client went away.
-    record.status = s.answered ? s.reply.status : 499;
-    record.bytes = body_bytes;
-    record.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - s.started);
-    record.user_agent = s.req.header("user-agent");
-    record.referer = s.req.header("referer");
-    log.append(record);
+    done.status = s.answered ? s.reply.status : 499;
+    done.body_bytes = body_bytes;
+    done.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - s.started);
+    done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
+    done.log = !s.reply.skip_access_log;
+    record_finished_request(worker_, done);
   }
   streams_.erase(found);
 }

@@ -17,6 +17,7 @@
 #include "http/status.hpp"
 #include "http/text_escape.hpp"
 #include "log/logging.hpp"
+#include "server/worker_stats.hpp"
 
 namespace ferry {
 
@@ -90,11 +91,46 @@ void request_handler::handle(const request& req, const request_context& ctx, con
       error(405, &req, s, out);
       return;
   }
+  if (serve_builtin(req, ctx, s, out)) return;
   if (normalize_path(req.path, path_) != path_status::ok) {
     error(400, &req, s, out);
     return;
   }
   serve_path(req, ctx, s, out);
+}
+
+// Exact paths (a query string is ignored): these never reach the file system, and a file of
+// the same name is shadowed only while the endpoint is on.
+bool request_handler::serve_builtin(const request& req, const request_context& ctx, const site& s, response& out) {
+  const auto& health = s.cfg->health;
+  const bool live = !health.liveness_path.empty() && req.path == health.liveness_path;
+  const bool ready = !live && !health.readiness_path.empty() && req.path == health.readiness_path;
+  if (live || ready) {
+    out.status = ready && ctx.draining ? 503 : 200;
+    out.add("Content-Type", "text/plain; charset=utf-8");
+    out.add("Cache-Control", "no-store");
+    out.set_text_body(out.status == 503 ? "draining\n" : live ? "alive\n" : "ready\n");
+    out.skip_access_log = !health.access_log;
+    return true;
+  }
+  const auto* metrics = s.cfg->extensions.metrics.get();
+  if (metrics == nullptr || req.path != metrics->path()) return false;
+  if (!metrics->allows(ctx.remote_address)) {
+    error(404, &req, s, out);  // as if there were no such thing
+    return true;
+  }
+  serve_metrics(s, *metrics, out);
+  return true;
+}
+
+void request_handler::serve_metrics(const site& s, const metrics_exporter& metrics, response& out) {
+  stats_registry::process().snapshot(snapshot_, s.cfg->extensions.tls.get());
+  scratch_.clear();
+  metrics.render(snapshot_, scratch_);
+  out.status = 200;
+  out.add("Content-Type", metrics_content_type);
+  out.add("Cache-Control", "no-store");
+  out.set_text_body(scratch_);
 }
 
 void request_handler::options(const request& req, const site& s, response& out) {

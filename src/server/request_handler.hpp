@@ -21,6 +21,10 @@ struct request_context {
   // What the TLS handshake established (version, SNI, the client certificate's subject and
   // SANs, whether it verified), or null in the clear. For policies that need it.
   const tls_peer_info* tls = nullptr;
+  // The client's address as logged (numeric), for the metrics allow-list.
+  std::string_view remote_address;
+  // The worker is draining: /readyz answers 503 so load balancers move away.
+  bool draining = false;
 };
 
 class request_handler {
@@ -35,6 +39,9 @@ class request_handler {
   void error(int status, const request* req, const site& s, response& out);
 
  private:
+  // /healthz, /readyz and /metrics, answered before the file system. False: not one of them.
+  bool serve_builtin(const request& req, const request_context& ctx, const site& s, response& out);
+  void serve_metrics(const site& s, const metrics_exporter& metrics, response& out);
   void serve_path(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_directory(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_file(const request& req, const request_context& ctx, const site& s,
@@ -50,6 +57,7 @@ class request_handler {
   std::string index_path_;
   std::string etag_;
   std::vector<response_header> rule_headers_;
+  metrics_snapshot snapshot_;  // reused by scrapes
 };
 
 }  // namespace ferry

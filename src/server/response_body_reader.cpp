@@ -21,6 +21,7 @@ void response_body_reader::reset(response& r, std::string& file_chunk) {
   pending_.clear();
   pending_sent_ = 0;
   encoder_finished_ = false;
+  file_bytes_ = 0;
 }
 
 std::size_t response_body_reader::copy_pending(std::span<char> into) {
@@ -46,6 +47,7 @@ bool response_body_reader::encode_next() {
   if (n <= 0) return false;  // the file shrank under us
   file_chunk_->resize(static_cast<std::size_t>(n));
   segment_done_ += static_cast<std::uint64_t>(n);
+  file_bytes_ += static_cast<std::uint64_t>(n);
   if (segment_done_ == seg.length) {
     ++segment_;
     segment_done_ = 0;
@@ -86,9 +88,11 @@ std::ptrdiff_t response_body_reader::read(std::span<char> into, bool& eof) {
       if (static_cast<std::size_t>(got) < want) {
         n += static_cast<std::size_t>(got);
         segment_done_ += static_cast<std::uint64_t>(got);
+        file_bytes_ += static_cast<std::uint64_t>(got);
         continue;
       }
     }
+    if (seg.from_file) file_bytes_ += want;
     n += want;
     segment_done_ += want;
     if (segment_done_ == seg.length) {

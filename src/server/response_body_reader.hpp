@@ -20,6 +20,8 @@ class response_body_reader final : public http2_body_source {
   // (the worker's, shared by all readers of the worker's thread).
   void reset(response& r, std::string& file_chunk);
   std::ptrdiff_t read(std::span<char> into, bool& eof) override;
+  // File bytes copied so far (pread or from the in-memory cache), for the metrics.
+  std::uint64_t file_bytes() const { return file_bytes_; }
 
  private:
   std::size_t copy_pending(std::span<char> into);
@@ -32,6 +34,7 @@ class response_body_reader final : public http2_body_source {
   std::string pending_;  // encoder output not yet handed out
   std::size_t pending_sent_ = 0;
   bool encoder_finished_ = false;
+  std::uint64_t file_bytes_ = 0;
 };
 
 }  // namespace ferry

@@ -24,6 +24,8 @@ class socket_io {
   // `more`: more bytes follow at once (MSG_MORE in the clear; TLS records carry no such hint).
   transport_result write(std::span<const char> bytes, bool more);
   transport_result write_file(int file_fd, std::uint64_t offset, std::size_t length);
+  // write_file moves file bytes without copying them through user space (sendfile, kTLS).
+  bool zero_copy_files() const { return session_ == nullptr || session_->send_path() == "kTLS"; }
   // TLS stopped inside a file record: only write_file from where it stopped may follow.
   bool file_write_pending() const { return session_ != nullptr && session_->file_write_pending(); }
   // Decrypted bytes wait inside the TLS session: read before waiting for the socket.

@@ -27,6 +27,7 @@ constexpr std::string_view over_capacity_response =
 worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
                std::shared_ptr<access_log_target> access_log)
     : index_(index),
+      stats_(stats_registry::process().add_worker()),
       admission_(initial_site->cfg->admission),
       site_(std::move(initial_site)),
       files_(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid, open_file_cache_in_memory) {
@@ -36,6 +37,16 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
 worker::~worker() {
   tearing_down_ = true;
   access_log_.flush();
+  stats_registry::process().remove_worker(stats_);
+}
+
+void worker::publish_stats() {
+  stats_.requests_inflight.set(admission_.inflight());
+  stats_.requests_queued.set(admission_.queued());
+  stats_.admission_limit.set(admission_.limit());
+  stats_.admission_rejected.set(admission_.rejected());
+  stats_.file_cache_hits.set(files_.stats().hits);
+  stats_.file_cache_misses.set(files_.stats().misses);
 }
 
 void worker::add_listener(int fd, listener_role role) {
@@ -79,7 +90,9 @@ void worker::accept_next(std::size_t listener) {
       accept_next(listener);
       return;
     }
+    stats_.connections_accepted.add(1);
     if (connections_.size() >= site_->cfg->limits.max_connections) {
+      stats_.connections_refused.add(1);
       // Over the cap: a clean refusal the client can understand, then close.
       asio::error_code ignored;
       socket.non_blocking(true, ignored);
@@ -99,6 +112,7 @@ void worker::accept_next(std::size_t listener) {
 void worker::attach(connection* c) {
   c->slot = connections_.size();
   connections_.push_back(c);
+  stats_.connections_open.set(connections_.size());
 }
 
 void worker::detach(connection* c) {
@@ -107,6 +121,7 @@ void worker::detach(connection* c) {
   connections_[slot] = connections_.back();
   connections_[slot]->slot = slot;
   connections_.pop_back();
+  stats_.connections_open.set(connections_.size());
 }
 
 void worker::schedule_tick() {
@@ -145,6 +160,7 @@ void worker::on_tick() {
                admission_.limit(), loop_delay.count(), admission_.inflight(), admission_.queued());
   }
   admission_.expire(now);
+  publish_stats();
   // Backwards, because a connection that closes swaps the last one into its slot.
   for (std::size_t i = connections_.size(); i-- > 0;) {
     if (i < connections_.size()) connections_[i]->check_deadline(now);

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "http/http_date.hpp"
+#include "http/request_identity.hpp"
 #include "log/access_log.hpp"
 #include "server/admission_control.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
+#include "server/worker_stats.hpp"
 
 namespace ferry {
 
@@ -60,6 +62,10 @@ class worker {
   std::string& encoded_chunk() { return encoded_chunk_; }
   bool draining() const { return draining_; }
   admission_control& admission() { return admission_; }
+  id_generator& ids() { return ids_; }
+  worker_stats& stats() { return stats_; }
+  // Copies the gauges other threads cannot read directly (admission, file cache) into stats().
+  void publish_stats();
   // True while the worker is being destroyed: connections torn down with the io_context must
   // not hand their admission slots on.
   bool tearing_down() const { return tearing_down_; }
@@ -76,6 +82,8 @@ class worker {
   void close_all();
 
   unsigned index_;
+  worker_stats& stats_;
+  id_generator ids_;
   // The pools come before io_: pending handlers destroyed with io_ can still return buffers.
   buffer_pool buffers_;
   exchange_pool exchanges_;

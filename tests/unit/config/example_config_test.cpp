@@ -50,6 +50,9 @@ struct compression_settings {
   std::int64_t brotli_level = 0;
   bool tls_table = false;
   bool http2_table = false;
+  bool metrics_enabled = false;
+  std::string metrics_path;
+  std::vector<std::string> metrics_allow;
 };
 
 module_registry fake_modules(compression_settings& seen) {
@@ -86,6 +89,16 @@ module_registry fake_modules(compression_settings& seen) {
                  for (const char* key : {"initial_window_size", "max_frame_size", "header_table_size"})
                    reader.read_size(key, 0, std::uint64_t{1} << 24, size);
                  reader.read_duration("flood_window", std::chrono::milliseconds(100), std::chrono::hours(1), duration);
+                 reader.report_unknown_keys();
+               }});
+  // [metrics]: the keys with the module's types (the real module is tested in unit_metrics).
+  modules.add({"metrics", "metrics",
+               [&seen](const toml::table* table, config_error_sink& errors, pipeline_extensions&) {
+                 if (table == nullptr) return;
+                 toml_table_reader reader(*table, "metrics", errors);
+                 reader.read("enabled", seen.metrics_enabled);
+                 reader.read("path", seen.metrics_path);
+                 reader.read("allow", seen.metrics_allow);
                  reader.report_unknown_keys();
                }});
   // The [tls] example names certificate files that do not exist here: this stand-in checks
@@ -131,6 +144,17 @@ const std::vector<std::string>& all_keys() {
                                              "workers",
                                              "server_header",
                                              "listen",
+                                             "user",
+                                             "group",
+                                             "request_id.header",
+                                             "request_id.accept_incoming",
+                                             "request_id.trace_context",
+                                             "health.liveness_path",
+                                             "health.readiness_path",
+                                             "health.access_log",
+                                             "metrics.enabled",
+                                             "metrics.path",
+                                             "metrics.allow",
                                              "files.index",
                                              "files.directory_listing",
                                              "files.dotfiles",
@@ -228,6 +252,14 @@ TEST(ExampleConfig, StatesTheDefaults) {
   EXPECT_EQ(cfg.workers, defaults.workers);
   EXPECT_EQ(cfg.root, defaults.root);
   EXPECT_EQ(cfg.server_header, defaults.server_header);
+  EXPECT_EQ(cfg.user, defaults.user);
+  EXPECT_EQ(cfg.group, defaults.group);
+  EXPECT_EQ(cfg.request_id.header, defaults.request_id.header);
+  EXPECT_EQ(cfg.request_id.accept_incoming, defaults.request_id.accept_incoming);
+  EXPECT_EQ(cfg.request_id.trace_context, defaults.request_id.trace_context);
+  EXPECT_EQ(cfg.health.liveness_path, defaults.health.liveness_path);
+  EXPECT_EQ(cfg.health.readiness_path, defaults.health.readiness_path);
+  EXPECT_EQ(cfg.health.access_log, defaults.health.access_log);
   EXPECT_EQ(cfg.index_files, defaults.index_files);
   EXPECT_EQ(cfg.directory_listing, defaults.directory_listing);
   EXPECT_EQ(cfg.dotfiles, defaults.dotfiles);
@@ -269,6 +301,10 @@ TEST(ExampleConfig, StatesTheDefaults) {
   EXPECT_TRUE(seen.types.empty());  // left to the module's built-in list
   EXPECT_EQ(seen.gzip_level, 6);
   EXPECT_EQ(seen.brotli_level, 4);
+  // ... and the metrics defaults.
+  EXPECT_TRUE(seen.metrics_enabled);
+  EXPECT_EQ(seen.metrics_path, "/metrics");
+  EXPECT_EQ(seen.metrics_allow, (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
 }
 
 TEST(ExampleConfig, ExampleLinesLoad) {

@@ -1,0 +1,138 @@
+#include "http/request_identity.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+namespace ferry {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+bool id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == ':' || c == '@' || c == '+' || c == '/' || c == '=' || c == '-';
+}
+
+bool lower_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool all_zeros(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c == '0'; });
+}
+
+int hex_value(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+}  // namespace
+
+bool well_formed_request_id(std::string_view value) {
+  return !value.empty() && value.size() <= max_request_id_length && std::all_of(value.begin(), value.end(), id_char);
+}
+
+// version "-" trace-id "-" parent-id "-" flags: 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55 characters.
+bool parse_traceparent(std::string_view value, std::array<char, 32>& trace_id, std::uint8_t& flags) {
+  constexpr std::size_t v00_length = 55;
+  if (value.size() < v00_length) return false;
+  const std::string_view version = value.substr(0, 2);
+  if (!lower_hex(version) || version == "ff") return false;
+  if (version == "00" ? value.size() != v00_length : (value.size() > v00_length && value[v00_length] != '-')) {
+    return false;
+  }
+  if (value[2] != '-' || value[35] != '-' || value[52] != '-') return false;
+  const std::string_view trace = value.substr(3, 32);
+  const std::string_view parent = value.substr(36, 16);
+  const std::string_view flag_text = value.substr(53, 2);
+  if (!lower_hex(trace) || !lower_hex(parent) || !lower_hex(flag_text)) return false;
+  if (all_zeros(trace) || all_zeros(parent)) return false;
+  std::memcpy(trace_id.data(), trace.data(), trace_id.size());
+  flags = static_cast<std::uint8_t>(hex_value(flag_text[0]) * 16 + hex_value(flag_text[1]));
+  return true;
+}
+
+id_generator::id_generator() {
+  std::random_device seed;
+  for (auto& word : state_) {
+    word = (static_cast<std::uint64_t>(seed()) << 32) ^ seed();
+  }
+  if (std::all_of(state_.begin(), state_.end(), [](std::uint64_t w) { return w == 0; })) state_[0] = 1;
+}
+
+std::uint64_t id_generator::next() {
+  const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+  const std::uint64_t t = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= t;
+  state_[3] = rotl(state_[3], 45);
+  return result;
+}
+
+void id_generator::fill_hex(char* out, std::size_t length) {
+  std::uint64_t bits = 0;
+  bool nonzero = false;
+  for (std::size_t i = 0; i < length; ++i) {
+    if (i % 16 == 0) bits = next();
+    const auto digit = static_cast<std::size_t>(bits & 15);
+    out[i] = hex_digits[digit];
+    nonzero = nonzero || digit != 0;
+    bits >>= 4;
+  }
+  if (!nonzero && length > 0) out[length - 1] = '1';  // all zeros is "no id" in Trace Context
+}
+
+void assign_request_identity(const request& req, const request_identity_options& options, id_generator& ids,
+                             request_identity& out) {
+  out.clear();
+  if (!options.header.empty()) {
+    bool found = false;
+    const std::string_view incoming = options.accept_incoming ? req.header(options.header, &found) : "";
+    if (found && well_formed_request_id(incoming)) {
+      std::memcpy(out.id_storage.data(), incoming.data(), incoming.size());
+      out.id_length = static_cast<std::uint8_t>(incoming.size());
+    } else {
+      ids.fill_hex(out.id_storage.data(), 32);
+      out.id_length = 32;
+    }
+  }
+  if (!options.trace_context) return;
+  out.traced = true;
+  ids.fill_hex(out.span_id.data(), out.span_id.size());
+  bool found = false;
+  const std::string_view parent = req.header("traceparent", &found);
+  if (found && parse_traceparent(parent, out.trace_id, out.trace_flags)) {
+    out.trace_flags &= 1;  // only "sampled" is defined for version 00
+    return;
+  }
+  ids.fill_hex(out.trace_id.data(), out.trace_id.size());
+  out.trace_flags = 1;  // ferry logs every request: this part of the trace is recorded
+}
+
+void add_request_identity_headers(const request_identity& identity, const request_identity_options& options,
+                                  response& out) {
+  if (identity.id_length > 0 && !options.header.empty()) out.set(options.header, identity.id());
+  if (!identity.traced) return;
+  std::array<char, 55> value{};
+  char* p = value.data();
+  *p++ = '0';
+  *p++ = '0';
+  *p++ = '-';
+  p = std::copy(identity.trace_id.begin(), identity.trace_id.end(), p);
+  *p++ = '-';
+  p = std::copy(identity.span_id.begin(), identity.span_id.end(), p);
+  *p++ = '-';
+  *p++ = hex_digits[identity.trace_flags >> 4];
+  *p++ = hex_digits[identity.trace_flags & 15];
+  out.set("traceparent", std::string_view(value.data(), value.size()));
+}
+
+}  // namespace ferry

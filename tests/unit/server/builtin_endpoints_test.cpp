@@ -1,0 +1,70 @@
+// /healthz and /readyz are answered by the request handler before the file system.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "server/request_handler.hpp"
+
+namespace ferry {
+namespace {
+
+class BuiltinEndpoints : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/ferry-builtin-XXXXXX";
+    ASSERT_NE(::mkdtemp(name), nullptr);
+    root_ = name;
+    std::ofstream(root_ / "readyz") << "a file\n";
+    auto cfg = std::make_shared<config>();
+    cfg->root = root_.string();
+    site_ = std::make_unique<site>(cfg);
+    req_.method = http_method::get;
+    req_.method_name = "GET";
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  response ask(std::string_view path, bool draining) {
+    req_.path = path;
+    req_.target = path;
+    request_context ctx;
+    ctx.remote_address = "127.0.0.1";
+    ctx.draining = draining;
+    response out;
+    handler_.handle(req_, ctx, *site_, out);
+    return out;
+  }
+
+  std::filesystem::path root_;
+  std::unique_ptr<site> site_;
+  open_file_cache files_{16, std::chrono::milliseconds(1000)};
+  request_handler handler_{files_};
+  request req_;
+};
+
+TEST_F(BuiltinEndpoints, ReadinessFollowsDraining) {
+  auto out = ask("/readyz", false);
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(out.text, "ready\n");
+  EXPECT_TRUE(out.skip_access_log);
+  out = ask("/readyz", true);
+  EXPECT_EQ(out.status, 503);
+  EXPECT_EQ(out.text, "draining\n");
+}
+
+TEST_F(BuiltinEndpoints, LivenessStaysUpWhileDraining) {
+  const auto out = ask("/healthz", true);
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(out.text, "alive\n");
+  EXPECT_EQ(out.get("Cache-Control"), "no-store");
+}
+
+TEST_F(BuiltinEndpoints, OtherPathsReachTheFiles) {
+  EXPECT_EQ(ask("/readyz/", false).status, 404);
+  EXPECT_EQ(ask("/Readyz", false).status, 404);
+  EXPECT_FALSE(ask("/nothing", false).skip_access_log);
+}
+
+}  // namespace
+}  // namespace ferry

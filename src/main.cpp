@@ -1,6 +1,7 @@
 // ferry's entry point: command line, configuration, logging, run. The only place that maps
-// errors to exit codes: 0 clean stop, 1 runtime failure (e.g. cannot bind), 2 bad
-// configuration or command line.
+// errors to exit codes: 0 clean stop, 1 runtime failure (e.g. cannot bind, malformed socket
+// activation variables, a failed change of user), 2 bad configuration or command line (an
+// unknown `user` or `group` included).
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>
@@ -13,6 +14,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
@@ -20,7 +22,11 @@
 #include "ferry/build_info.hpp"
 #include "log/logging.hpp"
 #include "modules/module_registry.hpp"
+#include "server/privileges.hpp"
 #include "server/server.hpp"
+#include "server/socket_activation.hpp"
+#include "server/systemd_notify.hpp"
+#include "server/worker_stats.hpp"
 
 namespace {
 
@@ -97,8 +103,71 @@ std::string modules_line() {
   return "modules: " + (names.empty() ? std::string("none") : names);
 }
 
+// Started as root with `user` set: who to become, resolved before anything is bound so an
+// unknown name is a configuration error (exit 2). Not root: nothing to resolve (see drop_root).
+std::optional<ferry::account_identity> resolve_account(const ferry::config& cfg) {
+  if (ferry::plan_privileges(cfg.user, ::geteuid()) != ferry::privilege_plan::drop) return std::nullopt;
+  auto lookup = ferry::resolve_identity(cfg.user, cfg.group);
+  if (!lookup.identity) throw ferry::config_error("cannot run as the configured user: " + lookup.error);
+  return std::move(lookup.identity);
+}
+
+// Between binding (and opening the logs) and starting the workers: stop being root.
+void drop_root(const ferry::config& cfg, const std::optional<ferry::account_identity>& identity) {
+  if (ferry::plan_privileges(cfg.user, ::geteuid()) == ferry::privilege_plan::warn_not_root) {
+    ferry::log::warn("user \"{}\" is set but ferry is not running as root (euid {}): keeping the current identity",
+                     cfg.user, ::geteuid());
+    return;
+  }
+  if (!identity) return;
+  if (const auto problem = ferry::become(*identity); !problem.empty()) {
+    throw std::runtime_error("cannot switch to " + identity->description + ": " + problem);
+  }
+  if (identity->uid == 0) {
+    ferry::log::warn("user \"{}\" is root: still running as root", cfg.user);
+  } else {
+    ferry::log::info("running as {}", identity->description);
+  }
+}
+
+// What systemd shows in `systemctl status` while ferry serves.
+std::string serving_status(const ferry::server& srv, const ferry::config& cfg) {
+  std::string status = "serving " + cfg.root + " on";
+  for (const auto& address : srv.addresses()) status += " " + address;
+  return status + " with " + std::to_string(srv.worker_count()) + " worker(s)";
+}
+
+// SIGHUP: re-reads the file and applies it. A bad file keeps the running configuration.
+// Returns the status for systemd.
+std::string reload(const options& opts, ferry::server& srv, std::shared_ptr<const ferry::config>& cfg) {
+  try {
+    auto next = build_config(opts);
+    ferry::log::set_level(next->logging.level);
+    srv.reload(next);
+    cfg = std::move(next);
+    ferry::stats_registry::process().count_reload(true);
+    ferry::log::info("configuration reloaded");
+    return serving_status(srv, *cfg);
+  } catch (const std::exception& e) {
+    ferry::stats_registry::process().count_reload(false);
+    ferry::log::error("reload failed, keeping the current configuration: {}", e.what());
+    return "reload failed, keeping the current configuration; " + serving_status(srv, *cfg);
+  }
+}
+
+// Polled between signals: certificates whose files changed are reloaded. A broken file is
+// retried on every poll; it is reported once, not every few seconds.
+void reload_certificates(ferry::server& srv, std::vector<std::string>& reported) {
+  auto problems = srv.reload_changed_certificates();
+  if (problems != reported) {
+    for (const auto& problem : problems) ferry::log::error("certificate reload: {}", problem);
+  }
+  reported = std::move(problems);
+}
+
 // Blocks until SIGTERM/SIGINT (drain) or SIGQUIT (immediate); SIGHUP reloads in between.
-int serve(const options& opts, std::shared_ptr<const ferry::config> cfg) {
+int serve(const options& opts, std::shared_ptr<const ferry::config> cfg,
+          const std::optional<ferry::account_identity>& identity) {
   sigset_t signals;
   sigemptyset(&signals);
   for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&signals, s);
@@ -106,39 +175,32 @@ int serve(const options& opts, std::shared_ptr<const ferry::config> cfg) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  ferry::server srv(cfg);
+  // Connected while still root, so the notify socket's permissions do not matter later.
+  auto notifier = ferry::systemd_notifier::from_environment();
+  ferry::server srv(cfg, ferry::take_inherited_sockets());
+  drop_root(*cfg, identity);
   srv.start();
+  notifier.ready(serving_status(srv, *cfg));
   std::vector<std::string> certificate_problems;
   while (true) {
-    // Between signals, every few seconds: certificates whose files changed are reloaded.
     const timespec poll{.tv_sec = certificate_poll_seconds, .tv_nsec = 0};
     const int sig = sigtimedwait(&signals, nullptr, &poll);
     if (sig < 0) {
-      if (errno != EAGAIN) continue;
-      auto problems = srv.reload_changed_certificates();
-      // A broken file is retried on every poll; say so once, not every few seconds.
-      if (problems != certificate_problems) {
-        for (const auto& problem : problems) ferry::log::error("certificate reload: {}", problem);
-      }
-      certificate_problems = std::move(problems);
+      if (errno == EAGAIN) reload_certificates(srv, certificate_problems);
       continue;
     }
     if (sig == SIGHUP) {
-      try {
-        auto next = build_config(opts);
-        ferry::log::set_level(next->logging.level);
-        srv.reload(next);
-        ferry::log::info("configuration reloaded");
-      } catch (const std::exception& e) {
-        ferry::log::error("reload failed, keeping the current configuration: {}", e.what());
-      }
+      notifier.reloading();
+      notifier.ready(reload(opts, srv, cfg));
       continue;
     }
     if (sig == SIGQUIT) {
       ferry::log::info("SIGQUIT: stopping now");
+      notifier.stopping("stopping now (SIGQUIT)");
       std::_Exit(exit_ok);
     }
     ferry::log::info("{}: finishing in-flight requests, then stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    notifier.stopping("finishing in-flight requests, then stopping");
     srv.drain();
     srv.join();
     ferry::log::info("stopped");
@@ -175,8 +237,10 @@ int main(int argc, char** argv) {
   }
 
   std::shared_ptr<const ferry::config> cfg;
+  std::optional<ferry::account_identity> identity;
   try {
     cfg = build_config(opts);
+    identity = resolve_account(*cfg);
   } catch (const ferry::config_error& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return exit_config;
@@ -197,7 +261,7 @@ int main(int argc, char** argv) {
   }
   try {
     ferry::log::info("ferry {} ({})", ferry::build_info::version, modules_line());
-    return serve(opts, cfg);
+    return serve(opts, cfg, identity);
   } catch (const std::exception& e) {
     ferry::log::error("{}", e.what());
     return exit_runtime;

@@ -1,6 +1,6 @@
 #include "server/server.hpp"
 
-#include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 #include "log/logging.hpp"
@@ -22,18 +23,6 @@ constexpr int listen_backlog = 4096;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
-}
-
-std::string describe(const sockaddr_storage& addr) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (addr.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(a->sin6_port));
-  }
-  const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-  ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(a->sin_port));
 }
 
 }  // namespace
@@ -73,12 +62,12 @@ int bind_listener(const std::string& host, std::uint16_t port, std::string* boun
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    *bound_address = describe(addr);
+    *bound_address = describe_address(addr);
   }
   return fd;
 }
 
-server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
+server::server(std::shared_ptr<const config> cfg, std::vector<inherited_socket> inherited) : cfg_(std::move(cfg)) {
   unsigned count = cfg_->workers;
   if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
   auto first_site = std::make_shared<const site>(cfg_);
@@ -88,18 +77,53 @@ server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
   }
   // The first socket of each listener resolves port 0 to a real port; every other worker
   // binds its own socket to that same address (SO_REUSEPORT: the kernel spreads connections).
-  for (const auto& l : cfg_->listeners) add_listener(l, "http://", false, 0);
+  for (const auto& l : cfg_->listeners) add_listener(l, "http://", false, 0, inherited);
   // Redirects point at the first TLS listener's real port, so those are bound first.
   std::uint16_t https_port = 0;
   for (const auto& l : tls_listeners(*cfg_)) {
-    const auto port = add_listener(l, "https://", true, 0);
+    const auto port = add_listener(l, "https://", true, 0, inherited);
     if (https_port == 0) https_port = port;
   }
-  for (const auto& l : redirect_listeners(*cfg_)) add_listener(l, "http://", false, https_port);
+  // Inherited sockets no listener claimed: the unit's FileDescriptorName says which are TLS.
+  // (Those a redirect listener will claim below are left to it.)
+  const auto redirects = redirect_listeners(*cfg_);
+  const auto claimed_by_redirect = [&redirects](const inherited_socket& s) {
+    return std::any_of(redirects.begin(), redirects.end(), [&s](const listener_config& l) {
+      const auto address = listener_address(l);
+      return address && same_address(*address, s.address);
+    });
+  };
+  for (auto it = inherited.begin(); it != inherited.end();) {
+    if (it->name != "https" || claimed_by_redirect(*it)) {
+      ++it;
+      continue;
+    }
+    if (!cfg_->extensions.tls) {
+      throw std::runtime_error("socket activation: inherited socket \"https\" (fd " + std::to_string(it->fd) + ", " +
+                               it->description + ") but no [tls] is configured");
+    }
+    log::info("socket activation: fd {} ({}, \"https\") matches no configured listener; serving TLS on it", it->fd,
+              it->description);
+    const auto port = add_inherited(*it, "https://", true, 0);
+    if (https_port == 0) https_port = port;
+    it = inherited.erase(it);
+  }
+  for (const auto& l : redirects) add_listener(l, "http://", false, https_port, inherited);
+  for (const auto& s : inherited) {
+    log::info("socket activation: fd {} ({}{}) matches no configured listener; serving plaintext HTTP on it", s.fd,
+              s.description, s.name.empty() ? "" : ", \"" + s.name + "\"");
+    add_inherited(s, "http://", false, 0);
+  }
 }
 
 std::uint16_t server::add_listener(const listener_config& l, const char* scheme, bool secure,
-                                   std::uint16_t redirect_to) {
+                                   std::uint16_t redirect_to, std::vector<inherited_socket>& inherited) {
+  if (auto taken = take_matching_socket(inherited, l)) {
+    const bool ipv6 = l.host.find(':') != std::string::npos;
+    log::info("socket activation: fd {} ({}) is the configured listener {}{}{}{}:{}", taken->fd, taken->description,
+              scheme, ipv6 ? "[" : "", l.host, ipv6 ? "]" : "", l.port);
+    return add_inherited(*taken, scheme, secure, redirect_to);
+  }
   const listener_role role{secure, redirect_to};
   std::string address;
   const int first = bind_listener(l.host, l.port, &address);
@@ -111,6 +135,22 @@ std::uint16_t server::add_listener(const listener_config& l, const char* scheme,
   }
   addresses_.push_back(scheme + address + (redirect_to != 0 ? " (redirects to https)" : ""));
   return real_port;
+}
+
+std::uint16_t server::add_inherited(const inherited_socket& s, const char* scheme, bool secure,
+                                    std::uint16_t redirect_to) {
+  const listener_role role{secure, redirect_to};
+  // Duplicates first: once a worker owns the original it may close it (on a throw, say).
+  std::vector<int> fds{s.fd};
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    const int copy = ::fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) fail("dup inherited socket " + s.description);
+    fds.push_back(copy);
+  }
+  for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->add_listener(fds[i], role);
+  addresses_.push_back(scheme + s.description + (redirect_to != 0 ? " (redirects to https)" : "") +
+                       " (inherited fd " + std::to_string(s.fd) + ")");
+  return address_port(s.address);
 }
 
 // The addresses of the TLS listeners a configuration asks for.
@@ -148,6 +188,10 @@ void server::reload(std::shared_ptr<const config> next) {
       !same(redirect_listeners(*next), redirect_listeners(*cfg_));
   if (listeners_changed || next->workers != cfg_->workers) {
     log::warn("reload: listen and workers changes take effect on restart; keeping the current ones");
+  }
+  // The process may no longer be root: a new identity needs a new process.
+  if (next->user != cfg_->user || next->group != cfg_->group) {
+    log::warn("reload: user and group changes take effect on restart; keeping the current identity");
   }
   for (auto& w : workers_) w->update(next_site, access_log);
   cfg_ = std::move(next);

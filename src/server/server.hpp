@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "log/access_log.hpp"
 #include "server/site.hpp"
+#include "server/socket_activation.hpp"
 
 namespace ferry {
 
@@ -18,15 +19,19 @@ class worker;
 class server {
  public:
   // Binds every listener (throws std::system_error when one cannot be bound) and builds the
-  // workers; nothing is served until run().
-  explicit server(std::shared_ptr<const config> cfg);
+  // workers; nothing is served until run(). A configured listener whose address an `inherited`
+  // socket (socket activation) is bound to uses that socket instead of binding; inherited
+  // sockets matching no listener are served as well: as TLS when named "https" (throws
+  // std::runtime_error when [tls] is not configured), else as plaintext HTTP.
+  explicit server(std::shared_ptr<const config> cfg, std::vector<inherited_socket> inherited = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
   // Starts the worker threads and logs each listener's real address.
   void start();
-  // Applies a new, validated configuration. Listener and worker changes need a restart.
+  // Applies a new, validated configuration. Listener, worker, user and group changes need a
+  // restart (logged as a warning); inherited sockets stay as they are.
   void reload(std::shared_ptr<const config> next);
   // Reloads TLS certificates whose files changed (see secure_transport); returns problems.
   std::vector<std::string> reload_changed_certificates();
@@ -35,9 +40,18 @@ class server {
   // Waits for the workers to finish.
   void join();
 
+  // "http://127.0.0.1:8080", … as logged by start(); and the number of workers.
+  const std::vector<std::string>& addresses() const { return addresses_; }
+  std::size_t worker_count() const { return workers_.size(); }
+
  private:
-  // Binds `l` once per worker; returns the real port (port 0 resolved).
-  std::uint16_t add_listener(const listener_config& l, const char* scheme, bool secure, std::uint16_t redirect_to);
+  // Uses the socket in `inherited` bound to `l`'s address, if any, else binds `l` once per
+  // worker; returns the real port (port 0 resolved).
+  std::uint16_t add_listener(const listener_config& l, const char* scheme, bool secure, std::uint16_t redirect_to,
+                             std::vector<inherited_socket>& inherited);
+  // Gives every worker the inherited socket (a duplicate each after the first: one shared
+  // accept queue); returns its port.
+  std::uint16_t add_inherited(const inherited_socket& s, const char* scheme, bool secure, std::uint16_t redirect_to);
   static std::vector<listener_config> tls_listeners(const config& cfg);
   static std::vector<listener_config> redirect_listeners(const config& cfg);
 

@@ -25,6 +25,14 @@ constexpr int listen_backlog = 4096;
   throw std::system_error(errno, std::generic_category(), what);
 }
 
+// How an inherited socket that no configured listener claimed is recorded: no host, so that no
+// entry of a later configuration is ever taken for it.
+const listener_config unclaimed{"", 0};
+
+const char* scheme_of(bool secure) { return secure ? "https://" : "http://"; }
+
+std::string redirect_note(std::uint16_t redirect_to) { return redirect_to != 0 ? " (redirects to https)" : ""; }
+
 }  // namespace
 
 int bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address) {
@@ -77,11 +85,11 @@ server::server(std::shared_ptr<const config> cfg, std::vector<inherited_socket> 
   }
   // The first socket of each listener resolves port 0 to a real port; every other worker
   // binds its own socket to that same address (SO_REUSEPORT: the kernel spreads connections).
-  for (const auto& l : cfg_->listeners) add_listener(l, "http://", false, 0, inherited);
+  for (const auto& l : cfg_->listeners) add_listener(l, listener_kind::plain, 0, inherited);
   // Redirects point at the first TLS listener's real port, so those are bound first.
   std::uint16_t https_port = 0;
   for (const auto& l : tls_listeners(*cfg_)) {
-    const auto port = add_listener(l, "https://", true, 0, inherited);
+    const auto port = add_listener(l, listener_kind::tls, 0, inherited);
     if (https_port == 0) https_port = port;
   }
   // Inherited sockets no listener claimed: the unit's FileDescriptorName says which are TLS.
@@ -104,41 +112,60 @@ server::server(std::shared_ptr<const config> cfg, std::vector<inherited_socket> 
     }
     log::info("socket activation: fd {} ({}, \"https\") matches no configured listener; serving TLS on it", it->fd,
               it->description);
-    const auto port = add_inherited(*it, "https://", true, 0);
+    const auto port = add_inherited(*it, listener_kind::tls, unclaimed, 0);
     if (https_port == 0) https_port = port;
     it = inherited.erase(it);
   }
-  for (const auto& l : redirects) add_listener(l, "http://", false, https_port, inherited);
+  for (const auto& l : redirects) add_listener(l, listener_kind::redirect, https_port, inherited);
   for (const auto& s : inherited) {
     log::info("socket activation: fd {} ({}{}) matches no configured listener; serving plaintext HTTP on it", s.fd,
               s.description, s.name.empty() ? "" : ", \"" + s.name + "\"");
-    add_inherited(s, "http://", false, 0);
+    add_inherited(s, listener_kind::plain, unclaimed, 0);
   }
+  refresh_addresses();
 }
 
-std::uint16_t server::add_listener(const listener_config& l, const char* scheme, bool secure,
-                                   std::uint16_t redirect_to, std::vector<inherited_socket>& inherited) {
+std::uint16_t server::add_listener(const listener_config& l, listener_kind kind, std::uint16_t redirect_to,
+                                   std::vector<inherited_socket>& inherited) {
+  const bool secure = kind == listener_kind::tls;
   if (auto taken = take_matching_socket(inherited, l)) {
     const bool ipv6 = l.host.find(':') != std::string::npos;
     log::info("socket activation: fd {} ({}) is the configured listener {}{}{}{}:{}", taken->fd, taken->description,
-              scheme, ipv6 ? "[" : "", l.host, ipv6 ? "]" : "", l.port);
-    return add_inherited(*taken, scheme, secure, redirect_to);
+              scheme_of(secure), ipv6 ? "[" : "", l.host, ipv6 ? "]" : "", l.port);
+    return add_inherited(*taken, kind, l, redirect_to);
   }
-  const listener_role role{secure, redirect_to};
-  std::string address;
-  const int first = bind_listener(l.host, l.port, &address);
-  workers_[0]->add_listener(first, role);
-  const auto colon = address.rfind(':');
-  const auto real_port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
-  for (std::size_t i = 1; i < workers_.size(); ++i) {
-    workers_[i]->add_listener(bind_listener(l.host, real_port, nullptr), role);
+  auto bound = bind_for_workers(l);
+  const auto& entry = record(kind, l, redirect_to, bound.real_port, std::move(bound.address));
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    workers_[i]->add_listener(bound.fds[i], listener_role{secure, redirect_to}, entry.id);
   }
-  addresses_.push_back(scheme + address + (redirect_to != 0 ? " (redirects to https)" : ""));
-  return real_port;
+  return entry.real_port;
 }
 
-std::uint16_t server::add_inherited(const inherited_socket& s, const char* scheme, bool secure,
+server::bound_sockets server::bind_for_workers(const listener_config& l) const {
+  bound_sockets bound;
+  try {
+    bound.fds.push_back(bind_listener(l.host, l.port, &bound.address));
+    bound.real_port = static_cast<std::uint16_t>(std::stoi(bound.address.substr(bound.address.rfind(':') + 1)));
+    while (bound.fds.size() < workers_.size()) bound.fds.push_back(bind_listener(l.host, bound.real_port, nullptr));
+  } catch (...) {
+    for (const int fd : bound.fds) ::close(fd);
+    throw;
+  }
+  return bound;
+}
+
+server::listener_entry& server::record(listener_kind kind, const listener_config& l, std::uint16_t redirect_to,
+                                       std::uint16_t real_port, std::string address) {
+  listener_entry entry{kind, l.host, l.port, redirect_to, next_listener_id_++, real_port,
+                       scheme_of(kind == listener_kind::tls) + address + redirect_note(redirect_to)};
+  listeners_.push_back(std::move(entry));
+  return listeners_.back();
+}
+
+std::uint16_t server::add_inherited(const inherited_socket& s, listener_kind kind, const listener_config& l,
                                     std::uint16_t redirect_to) {
+  const bool secure = kind == listener_kind::tls;
   const listener_role role{secure, redirect_to};
   // Duplicates first: once a worker owns the original it may close it (on a throw, say).
   std::vector<int> fds{s.fd};
@@ -147,10 +174,80 @@ std::uint16_t server::add_inherited(const inherited_socket& s, const char* schem
     if (copy < 0) fail("dup inherited socket " + s.description);
     fds.push_back(copy);
   }
-  for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->add_listener(fds[i], role);
-  addresses_.push_back(scheme + s.description + (redirect_to != 0 ? " (redirects to https)" : "") +
-                       " (inherited fd " + std::to_string(s.fd) + ")");
+  const std::uint32_t id = next_listener_id_++;
+  for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->add_listener(fds[i], role, id);
+  listeners_.push_back({kind, l.host, l.port, redirect_to, id, address_port(s.address),
+                        scheme_of(secure) + s.description + redirect_note(redirect_to) + " (inherited fd " +
+                            std::to_string(s.fd) + ")",
+                        true});
   return address_port(s.address);
+}
+
+void server::refresh_addresses() {
+  addresses_.clear();
+  for (const auto& l : listeners_) addresses_.push_back(l.address);
+}
+
+// What a reload changes in the listeners. Everything new is bound here, before the workers or
+// the running listeners are touched, so a port that cannot be bound fails the whole reload.
+server::listener_changes server::prepare_listener_changes(const config& next) {
+  const auto find = [this](listener_kind kind, const listener_config& l) -> const listener_entry* {
+    for (const auto& e : listeners_) {
+      if (e.kind == kind && e.host == l.host && e.port == l.port) return &e;
+    }
+    return nullptr;
+  };
+  listener_changes changes;
+  try {
+    // Returns the listener's real port, kept or new.
+    const auto plan = [&](listener_kind kind, const listener_config& l, std::uint16_t redirect_to) {
+      const auto* existing = find(kind, l);
+      if (existing != nullptr && existing->redirect_to == redirect_to) {
+        changes.kept.push_back(existing->id);
+        return existing->real_port;
+      }
+      changes.added.push_back({kind, l, redirect_to, bind_for_workers(l)});
+      return changes.added.back().sockets.real_port;
+    };
+    for (const auto& l : next.listeners) plan(listener_kind::plain, l, 0);
+    std::uint16_t https_port = 0;
+    for (const auto& l : tls_listeners(next)) {
+      const auto port = plan(listener_kind::tls, l, 0);
+      if (https_port == 0) https_port = port;
+    }
+    // Redirects point at the first TLS port: when that moved, they are bound anew.
+    for (const auto& l : redirect_listeners(next)) plan(listener_kind::redirect, l, https_port);
+  } catch (...) {
+    for (const auto& a : changes.added) {
+      for (const int fd : a.sockets.fds) ::close(fd);
+    }
+    throw;
+  }
+  return changes;
+}
+
+void server::apply_listener_changes(listener_changes& changes) {
+  std::vector<listener_entry> staying;
+  for (auto& e : listeners_) {
+    const bool kept = e.inherited || std::find(changes.kept.begin(), changes.kept.end(), e.id) != changes.kept.end();
+    if (kept) {
+      staying.push_back(std::move(e));
+      continue;
+    }
+    for (auto& w : workers_) w->close_listener(e.id);
+    log::info("stopped listening on {}", e.address);
+  }
+  listeners_ = std::move(staying);
+  for (auto& a : changes.added) {
+    const auto& entry = record(a.kind, a.config, a.redirect_to, a.sockets.real_port, std::move(a.sockets.address));
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      workers_[i]->open_listener(a.sockets.fds[i], listener_role{a.kind == listener_kind::tls, a.redirect_to},
+                                 entry.id);
+    }
+    log::info("listening on {}", entry.address);
+  }
+  changes.added.clear();  // the workers own the sockets now
+  refresh_addresses();
 }
 
 // The addresses of the TLS listeners a configuration asks for.
@@ -178,22 +275,18 @@ void server::start() {
 void server::reload(std::shared_ptr<const config> next) {
   auto next_site = std::make_shared<const site>(next);
   auto access_log = access_log_target::open(next->logging);
-  const auto same = [](const std::vector<listener_config>& a, const std::vector<listener_config>& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
-      return x.host == y.host && x.port == y.port;
-    });
-  };
-  const bool listeners_changed =
-      !same(next->listeners, cfg_->listeners) || !same(tls_listeners(*next), tls_listeners(*cfg_)) ||
-      !same(redirect_listeners(*next), redirect_listeners(*cfg_));
-  if (listeners_changed || next->workers != cfg_->workers) {
-    log::warn("reload: listen and workers changes take effect on restart; keeping the current ones");
+  auto changes = prepare_listener_changes(*next);  // throws before anything changed
+  if (next->workers != cfg_->workers) {
+    log::warn("reload: a change of workers takes effect on restart; keeping the current ones");
   }
   // The process may no longer be root: a new identity needs a new process.
   if (next->user != cfg_->user || next->group != cfg_->group) {
     log::warn("reload: user and group changes take effect on restart; keeping the current identity");
   }
+  // The new site first: a new listener's first connection must find its configuration (a
+  // worker runs what was posted to it in order).
   for (auto& w : workers_) w->update(next_site, access_log);
+  apply_listener_changes(changes);
   cfg_ = std::move(next);
 }
 

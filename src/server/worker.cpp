@@ -49,7 +49,7 @@ void worker::publish_stats() {
   stats_.file_cache_misses.set(files_.stats().misses);
 }
 
-void worker::add_listener(int fd, listener_role role) {
+void worker::add_listener(int fd, listener_role role, std::uint32_t id) {
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
   asio::error_code ec;
   sockaddr_storage addr{};
@@ -60,6 +60,35 @@ void worker::add_listener(int fd, listener_role role) {
   acceptor->non_blocking(true, ec);
   acceptors_.push_back(std::move(acceptor));
   roles_.push_back(role);
+  listener_ids_.push_back(id);
+}
+
+void worker::open_listener(int fd, listener_role role, std::uint32_t id) {
+  asio::post(io_, [this, fd, role, id] {
+    if (draining_) {
+      ::close(fd);
+      return;
+    }
+    try {
+      add_listener(fd, role, id);
+    } catch (const std::exception& e) {
+      log::error("worker {}: cannot use a new listener: {}", index_, e.what());
+      ::close(fd);
+      return;
+    }
+    accept_next(acceptors_.size() - 1);
+  });
+}
+
+void worker::close_listener(std::uint32_t id) {
+  asio::post(io_, [this, id] {
+    for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+      if (listener_ids_[i] != id || !acceptors_[i]) continue;
+      asio::error_code ignored;
+      acceptors_[i]->close(ignored);  // the pending accept completes with operation_aborted
+      acceptors_[i].reset();
+    }
+  });
 }
 
 void worker::run() {
@@ -70,7 +99,7 @@ void worker::run() {
 }
 
 void worker::accept_next(std::size_t listener) {
-  if (draining_ || accept_paused_) return;
+  if (draining_ || accept_paused_ || !acceptors_[listener]) return;
   acceptors_[listener]->async_accept([this, listener](const asio::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || draining_) return;
     if (ec) {
@@ -199,7 +228,9 @@ void worker::drain(std::chrono::milliseconds grace) {
     draining_ = true;
     drain_deadline_ = clock::now() + grace;
     asio::error_code ec;
-    for (auto& a : acceptors_) a->close(ec);
+    for (auto& a : acceptors_) {
+      if (a) a->close(ec);
+    }
     accept_backoff_.cancel();
     delay_probe_.cancel();
     for (std::size_t i = connections_.size(); i-- > 0;) {

@@ -40,8 +40,13 @@ class worker {
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
 
-  // Takes ownership of a bound, listening socket (native handle).
-  void add_listener(int fd, listener_role role = {});
+  // Takes ownership of a bound, listening socket (native handle). Before run() only; `id`
+  // names the listener for close_listener.
+  void add_listener(int fd, listener_role role = {}, std::uint32_t id = 0);
+  // Thread-safe, while running (a reload): start accepting on one more socket, or stop
+  // accepting on one (connections it accepted carry on).
+  void open_listener(int fd, listener_role role, std::uint32_t id);
+  void close_listener(std::uint32_t id);
   // Runs the event loop until the worker has stopped. Called on the worker's thread.
   void run();
 
@@ -90,8 +95,11 @@ class worker {
   admission_control admission_;
   bool tearing_down_ = false;
   asio::io_context io_{1};
+  // Per listener, by index; a closed listener leaves a null acceptor (indices stay stable for
+  // the accept handlers).
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
-  std::vector<listener_role> roles_;  // per acceptor
+  std::vector<listener_role> roles_;
+  std::vector<std::uint32_t> listener_ids_;
   asio::steady_timer tick_{io_};
   // While requests are in flight, a 10 ms timer samples how late the loop runs it; the tick
   // feeds the mean of the samples to the adaptive admission limit.

@@ -29,10 +29,11 @@ _SIGTERM = signal.SIGTERM  # the Server.signal method shadows the module in the 
 class Server:
     """A running ferry. Use as a context manager or call stop()."""
 
-    def __init__(self, root, config=None, args=(), expect_errors=(), env=None):
+    def __init__(self, root, config=None, args=(), expect_errors=(), env=None, cli_listen=True):
         self.root = root
         self.workdir = tempfile.mkdtemp(prefix="ferry-test-")
-        cmd = [FERRY_BIN, "--listen", "127.0.0.1:0", "--workers", "1"]
+        # cli_listen=False: the config's `listen` applies (and a reload may change it).
+        cmd = [FERRY_BIN] + (["--listen", "127.0.0.1:0"] if cli_listen else []) + ["--workers", "1"]
         if "--log-level" not in args:
             cmd += ["--log-level", "info"]
         if root is not None:

@@ -133,5 +133,80 @@ class ReloadUnderLoadTest(unittest.TestCase):
         self.assertEqual(self.server.proc.poll(), None)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listen_config(ports, generation):
+    addresses = ", ".join('"127.0.0.1:%d"' % p for p in ports)
+    return "listen = [%s]\n%s" % (addresses, config_for(generation))
+
+
+class ListenersOnReloadTest(unittest.TestCase):
+    """A reload opens the listeners the new configuration adds and closes those it drops;
+    connections accepted on a dropped listener carry on; a listener that cannot be bound fails
+    the whole reload."""
+
+    def setUp(self):
+        self.root = make_root({"a.txt": "alpha\n"})
+        self.server = Server(self.root, listen_config([0], 0), cli_listen=False,
+                             expect_errors=[r"reload failed"])
+
+    def tearDown(self):
+        self.server.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def reload(self, text, expect):
+        start = len(self.server.lines)
+        with open(self.server.config_path, "w") as f:
+            f.write(text)
+        self.server.signal(signal.SIGHUP)
+        self.assertIsNotNone(self.server.wait_for_line(re.compile(expect), 5, start), expect)
+
+    def get(self, port, sock=None):
+        if sock is None:
+            with socket.create_connection((self.server.host, port), timeout=5) as s:
+                return self.get(port, s)
+        sock.sendall(build_request("GET", "/a.txt"))
+        resp = Reader(sock).read_response()
+        self.assertEqual(resp.status, 200)
+        return int(resp.header("x-generation"))
+
+    def test_listeners_follow_the_configuration(self):
+        first = self.server.port
+        added = free_port()
+        # "127.0.0.1:0" is the same listener in both files: it keeps its port.
+        self.reload(listen_config([0, added], 1), r"listening on http://127\.0\.0\.1:%d" % added)
+        self.assertEqual(self.get(added), 1)
+        self.assertEqual(self.get(first), 1)
+
+        with socket.create_connection((self.server.host, added), timeout=5) as kept:
+            self.assertEqual(self.get(added, kept), 1)
+            self.reload(listen_config([0], 2), r"stopped listening on http://127\.0\.0\.1:%d" % added)
+            self.wait_refused(added)
+            self.assertEqual(self.get(added, kept), 2)  # accepted before: still served
+        self.assertEqual(self.get(first), 2)
+
+    def test_an_address_that_cannot_be_bound_fails_the_reload(self):
+        with socket.socket() as taken:  # no SO_REUSEPORT: ferry cannot share it
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            self.reload(listen_config([0, port], 1), r"reload failed")
+        self.assertEqual(self.get(self.server.port), 0)  # the old configuration, whole
+
+    def wait_refused(self, port):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((self.server.host, port), timeout=1).close()
+            except ConnectionRefusedError:
+                return
+            time.sleep(0.05)
+        self.fail("port %d still accepts connections" % port)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -71,32 +71,13 @@ const toml::table* take_table(toml_table_reader& parent, std::string_view key) {
 }
 
 void read_listen(toml_table_reader& root, config& cfg) {
-  std::vector<std::string> addresses;
-  if (!root.read("listen", addresses)) return;
-  const toml::node& node = *root.table().get("listen");
-  if (addresses.empty()) {
-    root.errors().report(node, "'listen' must list at least one address");
+  std::vector<listener_config> listeners;
+  if (!root.read_listen_addresses("listen", listeners)) return;
+  if (listeners.empty()) {
+    root.errors().report(*root.table().get("listen"), "'listen' must list at least one address");
     return;
   }
-  const toml::array& array = *node.as_array();
-  std::vector<listener_config> listeners;
-  std::set<std::pair<std::string, std::uint16_t>> seen;
-  bool ok = true;
-  for (std::size_t i = 0; i < addresses.size(); ++i) {
-    const toml::node& element = *array.get(i);
-    const auto address = parse_listen_address(addresses[i]);
-    if (report_if(address.error, element, "listen[" + std::to_string(i) + "]", addresses[i], root.errors())) {
-      ok = false;
-      continue;
-    }
-    if (!seen.emplace(address.value.host, address.value.port).second) {
-      root.errors().report(element, "'listen' has " + quote_for_message(addresses[i]) + " twice");
-      ok = false;
-      continue;
-    }
-    listeners.push_back(address.value);
-  }
-  if (ok) cfg.listeners = std::move(listeners);
+  cfg.listeners = std::move(listeners);
 }
 
 void read_root_keys(toml_table_reader& root, config& cfg) {

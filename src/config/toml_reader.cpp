@@ -197,6 +197,35 @@ bool toml_table_reader::read_duration(std::string_view key, std::chrono::millise
   return node != nullptr && ferry::read_duration(*node, key_path(key), min, max, out, errors_);
 }
 
+bool toml_table_reader::read_listen_addresses(std::string_view key, std::vector<listener_config>& out) {
+  std::vector<std::string> texts;
+  if (!read(key, texts)) return false;
+  const toml::array& array = *table_.get(key)->as_array();
+  std::vector<listener_config> addresses;
+  bool ok = true;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const auto address = parse_listen_address(texts[i]);
+    if (!address) {
+      errors_.report(*array.get(i), "'" + key_path(key) + "[" + std::to_string(i) + "]' = " +
+                                        quote_for_message(texts[i]) + ": " + address.error);
+      ok = false;
+      continue;
+    }
+    const bool duplicate = std::any_of(addresses.begin(), addresses.end(), [&](const listener_config& seen) {
+      return seen.host == address.value.host && seen.port == address.value.port;
+    });
+    if (duplicate) {
+      errors_.report(*array.get(i), "'" + key_path(key) + "[" + std::to_string(i) + "]' = " +
+                                        quote_for_message(texts[i]) + ": listed twice");
+      ok = false;
+      continue;
+    }
+    addresses.push_back(address.value);
+  }
+  if (ok) out = std::move(addresses);
+  return ok;
+}
+
 bool toml_table_reader::read(std::string_view key, std::vector<std::string>& out) {
   const toml::node* node = take(key);
   if (node == nullptr) return false;

@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "config/config_error.hpp"
+#include "config/listener_config.hpp"
 
 namespace ferry {
 
@@ -70,6 +71,9 @@ class toml_table_reader {
                      std::chrono::milliseconds& out);
   // An array whose elements are all strings.
   bool read(std::string_view key, std::vector<std::string>& out);
+  // An array of listen addresses ("HOST:PORT"), each valid and listed once. `out` is changed
+  // only when every element is good; each bad one is reported at its own line.
+  bool read_listen_addresses(std::string_view key, std::vector<listener_config>& out);
   // A string that must be one of `choices`.
   template <class E>
   bool read_choice(std::string_view key, std::initializer_list<std::pair<std::string_view, E>> choices,

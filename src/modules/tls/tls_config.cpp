@@ -25,37 +25,13 @@ std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"
 // A list of listen addresses under `key`; `required`: the key must be present and non-empty.
 void read_addresses(toml_table_reader& tls, std::string_view key, bool required, std::vector<listener_config>& out) {
   const toml::node* node = tls.table().get(key);
-  const std::string path = "tls." + std::string(key);
-  std::vector<std::string> texts;
-  if (!tls.read(key, texts)) {
+  if (!tls.read_listen_addresses(key, out)) {
     if (node == nullptr && required) {
-      tls.errors().report(tls.table(), quoted(path) + " is required: the addresses TLS is served on");
+      tls.errors().report(tls.table(), quoted(tls.key_path(key)) + " is required: the addresses TLS is served on");
     }
     return;
   }
-  if (texts.empty() && required) {
-    tls.errors().report(*node, quoted(path) + " must not be empty");
-    return;
-  }
-  const auto& array = *node->as_array();
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    const std::string name = path + "[" + std::to_string(i) + "]";
-    const auto address = parse_listen_address(texts[i]);
-    if (!address) {
-      tls.errors().report(*array.get(i), quoted(name) + ": invalid listen address " +
-                                             quote_for_message(texts[i]) + ": " + address.error);
-      continue;
-    }
-    bool duplicate = false;
-    for (const auto& seen : out) {
-      duplicate = duplicate || (seen.host == address.value.host && seen.port == address.value.port);
-    }
-    if (duplicate) {
-      tls.errors().report(*array.get(i), quoted(name) + ": " + quote_for_message(texts[i]) + " is listed twice");
-      continue;
-    }
-    out.push_back(address.value);
-  }
+  if (out.empty() && required) tls.errors().report(*node, quoted(tls.key_path(key)) + " must not be empty");
 }
 
 // RFC 6797 §6.1: max-age is required; the directives are tokens and quoted strings, so

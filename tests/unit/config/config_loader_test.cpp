@@ -373,7 +373,7 @@ TEST(ConfigErrors, ListenAddresses) {
   EXPECT_EQ(error_of("listen = [\"::1:80\"]\n"),
             "test.toml:1: 'listen[0]' = \"::1:80\": IPv6 addresses need brackets, e.g. \"[::1]:8080\"");
   EXPECT_EQ(error_of("listen = [\"0.0.0.0:80\", \"0.0.0.0:80\"]\n"),
-            "test.toml:1: 'listen' has \"0.0.0.0:80\" twice");
+            "test.toml:1: 'listen[1]' = \"0.0.0.0:80\": listed twice");
   EXPECT_EQ(error_of("listen = [\"example.com:80\"]\n"),
             "test.toml:1: 'listen[0]' = \"example.com:80\": host \"example.com\" is not an IP address or "
             "\"localhost\"");

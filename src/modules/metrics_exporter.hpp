@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/listener_config.hpp"
+
 namespace ferry {
 
 // Label values, in the order the arrays below are indexed.
@@ -73,6 +75,9 @@ class metrics_exporter {
   // Whether a client at `address` (numeric IPv4 or IPv6 text, as logged) may read it. Others
   // get 404, as if the endpoint did not exist.
   virtual bool allows(std::string_view address) const = 0;
+  // Listeners of its own (an admin port, plaintext HTTP/1.1). When there are any, the endpoint
+  // is served only there, and they serve nothing else but the health endpoints.
+  virtual const std::vector<listener_config>& listeners() const = 0;
   // Appends the Prometheus text exposition (format 0.0.4) of `snapshot` to `out`.
   virtual void render(const metrics_snapshot& snapshot, std::string& out) const = 0;
 };

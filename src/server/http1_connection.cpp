@@ -42,13 +42,14 @@ enum class fill_result { produced, done, wait, failed };
 }  // namespace
 
 http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls,
-                                   std::uint16_t redirect_to_port)
+                                   std::uint16_t redirect_to_port, bool admin)
     : worker_(owner),
       socket_(std::move(socket)),
       fd_(socket_.native_handle()),
       io_(fd_),
       tls_(tls),
-      redirect_to_port_(redirect_to_port) {}
+      redirect_to_port_(redirect_to_port),
+      admin_(admin) {}
 
 http1_connection::~http1_connection() {
   if (phase_ != phase::closed) worker_.detach(this);
@@ -300,7 +301,7 @@ void http1_connection::process_input() {
 // h2c with prior knowledge: the first bytes of a plaintext connection are (a prefix of) the
 // HTTP/2 client preface, and the configuration serves HTTP/2 in the clear.
 bool http1_connection::starts_http2() const {
-  if (io_.secure() || redirect_to_port_ != 0 || !site_->cfg->extensions.http2 ||
+  if (io_.secure() || redirect_to_port_ != 0 || admin_ || !site_->cfg->extensions.http2 ||
       !site_->cfg->extensions.http2->cleartext()) {
     return false;
   }
@@ -344,7 +345,7 @@ void http1_connection::respond(const request& req, int parse_error) {
     redirect_to_https(req);
     return;
   }
-  if (bypasses_admission(*worker_.current_site(), req)) {
+  if (admin_ || bypasses_admission(*worker_.current_site(), req)) {
     write_response(req, 0, false);
     return;
   }
@@ -446,7 +447,7 @@ void http1_connection::write_response(const request& req, int error_status, bool
     if (error_status == 308) ex_->reply.set("Location", redirect_location_);
   } else {
     const request_context ctx{req.version_minor >= 1, io_.secure() ? &io_.session()->peer() : nullptr, remote_,
-                              worker_.draining()};
+                              worker_.draining(), admin_};
     handler.handle(req, ctx, *site_, ex_->reply);
   }
   add_common_response_fields(*site_, io_.secure(), ex_->identity, ex_->reply);

@@ -29,8 +29,9 @@ class http1_connection : public connection,
   // only by start(); the session it opens keeps what it needs.
   // `redirect_to_port`: non-zero on a redirect listener: every request is answered with 308 to
   // https://HOST:that-port/target.
+  // `admin`: a metrics.listen connection (HTTP/1.1, built-in endpoints only).
   http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls = nullptr,
-                   std::uint16_t redirect_to_port = 0);
+                   std::uint16_t redirect_to_port = 0, bool admin = false);
   ~http1_connection();
   http1_connection(const http1_connection&) = delete;
   http1_connection& operator=(const http1_connection&) = delete;
@@ -83,6 +84,7 @@ class http1_connection : public connection,
   socket_io io_;
   secure_transport* tls_;
   std::uint16_t redirect_to_port_;
+  bool admin_;
   std::string redirect_location_;
   std::string remote_;
   phase phase_ = phase::idle;

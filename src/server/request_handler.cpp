@@ -92,6 +92,10 @@ void request_handler::handle(const request& req, const request_context& ctx, con
       return;
   }
   if (serve_builtin(req, ctx, s, out)) return;
+  if (ctx.admin_listener) {
+    error(404, &req, s, out);
+    return;
+  }
   if (normalize_path(req.path, path_) != path_status::ok) {
     error(400, &req, s, out);
     return;
@@ -115,6 +119,8 @@ bool request_handler::serve_builtin(const request& req, const request_context& c
   }
   const auto* metrics = s.cfg->extensions.metrics.get();
   if (metrics == nullptr || req.path != metrics->path()) return false;
+  // With listeners of its own, the endpoint lives there only (elsewhere the path is a file path).
+  if (!metrics->listeners().empty() && !ctx.admin_listener) return false;
   if (!metrics->allows(ctx.remote_address)) {
     error(404, &req, s, out);  // as if there were no such thing
     return true;

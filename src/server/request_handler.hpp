@@ -25,6 +25,8 @@ struct request_context {
   std::string_view remote_address;
   // The worker is draining: /readyz answers 503 so load balancers move away.
   bool draining = false;
+  // Accepted on a metrics.listen (admin) listener: built-in endpoints only, never a file.
+  bool admin_listener = false;
 };
 
 class request_handler {

@@ -31,7 +31,7 @@ bool bypasses_admission(const site& s, const request& req) {
   if (!health.liveness_path.empty() && req.path == health.liveness_path) return true;
   if (!health.readiness_path.empty() && req.path == health.readiness_path) return true;
   const auto& metrics = s.cfg->extensions.metrics;
-  return metrics && req.path == metrics->path();
+  return metrics && metrics->listeners().empty() && req.path == metrics->path();
 }
 
 void add_common_response_fields(const site& s, bool secure, const request_identity& identity, response& r) {

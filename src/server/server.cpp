@@ -31,7 +31,11 @@ const listener_config unclaimed{"", 0};
 
 const char* scheme_of(bool secure) { return secure ? "https://" : "http://"; }
 
-std::string redirect_note(std::uint16_t redirect_to) { return redirect_to != 0 ? " (redirects to https)" : ""; }
+// How the log names a listener's job, after its address.
+std::string role_note(const listener_role& role) {
+  if (role.redirect_to_port != 0) return " (redirects to https)";
+  return role.admin ? " (metrics and health only)" : "";
+}
 
 }  // namespace
 
@@ -117,6 +121,7 @@ server::server(std::shared_ptr<const config> cfg, std::vector<inherited_socket> 
     it = inherited.erase(it);
   }
   for (const auto& l : redirects) add_listener(l, listener_kind::redirect, https_port, inherited);
+  for (const auto& l : admin_listeners(*cfg_)) add_listener(l, listener_kind::admin, 0, inherited);
   for (const auto& s : inherited) {
     log::info("socket activation: fd {} ({}{}) matches no configured listener; serving plaintext HTTP on it", s.fd,
               s.description, s.name.empty() ? "" : ", \"" + s.name + "\"");
@@ -137,7 +142,7 @@ std::uint16_t server::add_listener(const listener_config& l, listener_kind kind,
   auto bound = bind_for_workers(l);
   const auto& entry = record(kind, l, redirect_to, bound.real_port, std::move(bound.address));
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    workers_[i]->add_listener(bound.fds[i], listener_role{secure, redirect_to}, entry.id);
+    workers_[i]->add_listener(bound.fds[i], role_of(kind, redirect_to), entry.id);
   }
   return entry.real_port;
 }
@@ -158,7 +163,7 @@ server::bound_sockets server::bind_for_workers(const listener_config& l) const {
 server::listener_entry& server::record(listener_kind kind, const listener_config& l, std::uint16_t redirect_to,
                                        std::uint16_t real_port, std::string address) {
   listener_entry entry{kind, l.host, l.port, redirect_to, next_listener_id_++, real_port,
-                       scheme_of(kind == listener_kind::tls) + address + redirect_note(redirect_to)};
+                       scheme_of(kind == listener_kind::tls) + address + role_note(role_of(kind, redirect_to))};
   listeners_.push_back(std::move(entry));
   return listeners_.back();
 }
@@ -166,7 +171,7 @@ server::listener_entry& server::record(listener_kind kind, const listener_config
 std::uint16_t server::add_inherited(const inherited_socket& s, listener_kind kind, const listener_config& l,
                                     std::uint16_t redirect_to) {
   const bool secure = kind == listener_kind::tls;
-  const listener_role role{secure, redirect_to};
+  const listener_role role = role_of(kind, redirect_to);
   // Duplicates first: once a worker owns the original it may close it (on a throw, say).
   std::vector<int> fds{s.fd};
   for (std::size_t i = 1; i < workers_.size(); ++i) {
@@ -177,7 +182,7 @@ std::uint16_t server::add_inherited(const inherited_socket& s, listener_kind kin
   const std::uint32_t id = next_listener_id_++;
   for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->add_listener(fds[i], role, id);
   listeners_.push_back({kind, l.host, l.port, redirect_to, id, address_port(s.address),
-                        scheme_of(secure) + s.description + redirect_note(redirect_to) + " (inherited fd " +
+                        scheme_of(secure) + s.description + role_note(role) + " (inherited fd " +
                             std::to_string(s.fd) + ")",
                         true});
   return address_port(s.address);
@@ -217,6 +222,7 @@ server::listener_changes server::prepare_listener_changes(const config& next) {
     }
     // Redirects point at the first TLS port: when that moved, they are bound anew.
     for (const auto& l : redirect_listeners(next)) plan(listener_kind::redirect, l, https_port);
+    for (const auto& l : admin_listeners(next)) plan(listener_kind::admin, l, 0);
   } catch (...) {
     for (const auto& a : changes.added) {
       for (const int fd : a.sockets.fds) ::close(fd);
@@ -241,7 +247,7 @@ void server::apply_listener_changes(listener_changes& changes) {
   for (auto& a : changes.added) {
     const auto& entry = record(a.kind, a.config, a.redirect_to, a.sockets.real_port, std::move(a.sockets.address));
     for (std::size_t i = 0; i < workers_.size(); ++i) {
-      workers_[i]->open_listener(a.sockets.fds[i], listener_role{a.kind == listener_kind::tls, a.redirect_to},
+      workers_[i]->open_listener(a.sockets.fds[i], role_of(a.kind, a.redirect_to),
                                  entry.id);
     }
     log::info("listening on {}", entry.address);
@@ -253,6 +259,14 @@ void server::apply_listener_changes(listener_changes& changes) {
 // The addresses of the TLS listeners a configuration asks for.
 std::vector<listener_config> server::tls_listeners(const config& cfg) {
   return cfg.extensions.tls ? cfg.extensions.tls->listeners() : std::vector<listener_config>{};
+}
+
+std::vector<listener_config> server::admin_listeners(const config& cfg) {
+  return cfg.extensions.metrics ? cfg.extensions.metrics->listeners() : std::vector<listener_config>{};
+}
+
+listener_role server::role_of(listener_kind kind, std::uint16_t redirect_to) {
+  return {kind == listener_kind::tls, redirect_to, kind == listener_kind::admin};
 }
 
 std::vector<listener_config> server::redirect_listeners(const config& cfg) {

@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "log/access_log.hpp"
+#include "server/listener_role.hpp"
 #include "server/site.hpp"
 #include "server/socket_activation.hpp"
 
@@ -47,7 +48,7 @@ class server {
   std::size_t worker_count() const { return workers_.size(); }
 
  private:
-  enum class listener_kind : std::uint8_t { plain, tls, redirect };
+  enum class listener_kind : std::uint8_t { plain, tls, redirect, admin };
   // A listener as the configuration names it (port 0 stays 0, so it is the same listener after
   // a reload; an inherited socket no entry claimed has no host), with the sockets' id in the
   // workers and its real address.
@@ -94,6 +95,8 @@ class server {
   void refresh_addresses();
   static std::vector<listener_config> tls_listeners(const config& cfg);
   static std::vector<listener_config> redirect_listeners(const config& cfg);
+  static std::vector<listener_config> admin_listeners(const config& cfg);
+  static listener_role role_of(listener_kind kind, std::uint16_t redirect_to);
 
   std::shared_ptr<const config> cfg_;
   std::vector<std::unique_ptr<worker>> workers_;

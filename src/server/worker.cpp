@@ -129,7 +129,8 @@ void worker::accept_next(std::size_t listener) {
                    MSG_NOSIGNAL);
       socket.close(ignored);
     } else if (!roles_[listener].secure) {
-      std::make_shared<http1_connection>(*this, std::move(socket), nullptr, roles_[listener].redirect_to_port)
+      std::make_shared<http1_connection>(*this, std::move(socket), nullptr, roles_[listener].redirect_to_port,
+                                         roles_[listener].admin)
           ->start();
     } else if (auto* tls = site_->cfg->extensions.tls.get()) {
       std::make_shared<http1_connection>(*this, std::move(socket), tls)->start();

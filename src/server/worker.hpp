@@ -16,6 +16,7 @@
 #include "server/admission_control.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/exchange_pool.hpp"
+#include "server/listener_role.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
 #include "server/worker_stats.hpp"
@@ -23,12 +24,6 @@
 namespace ferry {
 
 class connection;
-
-// What a listening socket's connections are.
-struct listener_role {
-  bool secure = false;                 // TLS through the current configuration's transport
-  std::uint16_t redirect_to_port = 0;  // non-zero: plaintext, every request → 308 to https
-};
 
 class worker {
  public:

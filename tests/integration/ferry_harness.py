@@ -234,20 +234,21 @@ class Reader:
         return data == b""
 
 
-def request(server, raw, head_request=False, timeout=5.0):
-    """Sends raw bytes on a fresh connection, returns (response, reader)."""
-    s = server.connect(timeout)
+def request(server, raw, head_request=False, timeout=5.0, port=None):
+    """Sends raw bytes on a fresh connection (to `port`, default the server's), returns
+    (response, reader)."""
+    s = server.connect(timeout) if port is None else socket.create_connection((server.host, port), timeout)
     s.sendall(raw)
     r = Reader(s)
     return r.read_response(head_request=head_request), r
 
 
-def get(server, path="/", headers=(), method="GET", version="HTTP/1.1"):
+def get(server, path="/", headers=(), method="GET", version="HTTP/1.1", port=None):
     """A one-shot request with Connection: close; returns the Response."""
     lines = ["%s %s %s" % (method, path, version), "Host: localhost"]
     lines += ["%s: %s" % h for h in headers]
     lines += ["Connection: close", "", ""]
-    resp, r = request(server, "\r\n".join(lines).encode("latin-1"), head_request=(method == "HEAD"))
+    resp, r = request(server, "\r\n".join(lines).encode("latin-1"), head_request=(method == "HEAD"), port=port)
     r.sock.close()
     return resp
 

@@ -7,15 +7,13 @@ import re
 import shutil
 import unittest
 
-from ferry_harness import FerryTestCase, has_module, toml_string
+from ferry_harness import FerryTestCase, get, has_module, toml_string
 from tls_certs import CertificateAuthority
 
 FULL = has_module("tls") and has_module("http2")
 if FULL:
     from protocol_clients import TRANSPORTS, fetch
 else:
-    from ferry_harness import get
-
     TRANSPORTS = ("h1",)
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -239,6 +237,28 @@ class MetricsDisabledTest(ObservabilityTestCase):
     def test_the_file_is_served_when_the_endpoint_is_off(self):
         resp = self.fetch("h1", "/metrics")
         self.assertEqual((resp.status, resp.body), (200, b"shadowed\n"))
+
+
+@unittest.skipUnless(has_module("metrics"), "built without the metrics module")
+class MetricsAdminListenerTest(ObservabilityTestCase):
+    extra_config = '[metrics]\nlisten = ["127.0.0.1:0"]\n'
+
+    def admin_get(self, target):
+        match = self.server.wait_for_line(
+            re.compile(r"listening on http://127\.0\.0\.1:(\d+) \(metrics and health only\)"), 5)
+        self.assertIsNotNone(match)
+        return get(self.server, target, port=int(match.group(1)))
+
+    def test_the_endpoint_moves_to_its_own_listener(self):
+        scrape = self.admin_get("/metrics")
+        self.assertEqual(scrape.status, 200)
+        self.assertIn("# TYPE ferry_requests_total counter", scrape.body.decode())
+        self.assertEqual(self.admin_get("/healthz").body, b"alive\n")
+        self.assertEqual(self.admin_get("/a.txt").status, 404)  # never a file there
+        for transport in TRANSPORTS:  # elsewhere the path is an ordinary file path
+            with self.subTest(transport=transport):
+                resp = self.fetch(transport, "/metrics")
+                self.assertEqual((resp.status, resp.body), (200, b"shadowed\n"))
 
 
 if __name__ == "__main__":

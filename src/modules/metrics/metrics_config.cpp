@@ -75,6 +75,7 @@ metrics_config parse_metrics_config(const toml::table* table, config_error_sink&
   reader.read("enabled", out.enabled);
   read_path(reader, out.path);
   read_allow(reader, out.allow);
+  reader.read_listen_addresses("listen", out.listen);
   reader.report_unknown_keys();
   return out;
 }

@@ -6,6 +6,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "config/listener_config.hpp"
 
 #include "modules/metrics/cidr_list.hpp"
 
@@ -17,6 +20,7 @@ struct metrics_config {
   bool enabled = true;
   std::string path = "/metrics";
   cidr_list allow = cidr_list::loopback();  // an empty list allows nobody
+  std::vector<listener_config> listen;       // own listeners; none: on every listener
 };
 
 // The endpoint path: '/' followed by RFC 3986 path characters (letters, digits,

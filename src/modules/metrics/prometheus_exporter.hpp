@@ -16,6 +16,7 @@ class prometheus_exporter final : public metrics_exporter {
 
   const std::string& path() const override { return config_.path; }
   bool allows(std::string_view address) const override { return config_.allow.allows(address); }
+  const std::vector<listener_config>& listeners() const override { return config_.listen; }
   void render(const metrics_snapshot& snapshot, std::string& out) const override;
 
  private:

@@ -99,6 +99,8 @@ module_registry fake_modules(compression_settings& seen) {
                  reader.read("enabled", seen.metrics_enabled);
                  reader.read("path", seen.metrics_path);
                  reader.read("allow", seen.metrics_allow);
+                 std::vector<listener_config> listen;
+                 reader.read_listen_addresses("listen", listen);
                  reader.report_unknown_keys();
                }});
   // The [tls] example names certificate files that do not exist here: this stand-in checks
@@ -155,6 +157,7 @@ const std::vector<std::string>& all_keys() {
                                              "metrics.enabled",
                                              "metrics.path",
                                              "metrics.allow",
+                                             "metrics.listen",
                                              "files.index",
                                              "files.directory_listing",
                                              "files.dotfiles",

@@ -222,3 +222,23 @@ TEST(metrics_module, the_exporter_appends_its_rendering) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+TEST(metrics_config, own_listeners) {
+  EXPECT_TRUE(parse("").config.listen.empty());
+  const parsed_config p = parse("listen = [\"127.0.0.1:9100\", \"[::1]:9100\"]\n");
+  EXPECT_TRUE(p.errors.empty());
+  ASSERT_EQ(p.config.listen.size(), 2u);
+  EXPECT_EQ(p.config.listen[0].host, "127.0.0.1");
+  EXPECT_EQ(p.config.listen[0].port, 9100);
+  EXPECT_EQ(p.config.listen[1].host, "::1");
+  EXPECT_TRUE(contains(only_error("listen = [\"127.0.0.1:9100\", \"127.0.0.1:9100\"]\n"),
+                       "'metrics.listen[1]' = \"127.0.0.1:9100\": listed twice"));
+  EXPECT_TRUE(contains(only_error("listen = [\"metrics.example:9100\"]\n"), "'metrics.listen[0]'"));
+  EXPECT_TRUE(contains(only_error("listen = \"127.0.0.1:9100\"\n"), "metrics.listen"));
+}
+
+}  // namespace
+}  // namespace ferry

@@ -11,50 +11,30 @@ namespace {
 
 thread_local const request_identity* current_request = nullptr;
 
-// %q in the text pattern: " request_id=… trace_id=… span_id=…" while a request_scope is open.
-class request_fields_text : public spdlog::custom_flag_formatter {
+// %q in the text pattern adds " request_id=… trace_id=… span_id=…", %Q in the JSON pattern
+// ,"request_id":"…","trace_id":"…","span_id":"…" — while a request_scope is open. Ids are
+// well-formed by construction (no spaces, quotes or backslashes), so they go in as they are.
+class request_fields : public spdlog::custom_flag_formatter {
  public:
+  explicit request_fields(bool json) : json_(json) {}
   void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
     const request_identity* r = current_request;
     if (r == nullptr) return;
-    append(dest, " request_id=", r->id());
-    append(dest, " trace_id=", r->trace());
-    append(dest, " span_id=", r->span());
+    append(dest, "request_id", r->id());
+    append(dest, "trace_id", r->trace());
+    append(dest, "span_id", r->span());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<request_fields_text>();
-  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<request_fields>(json_); }
 
  private:
-  // Ids are well-formed by construction (no spaces or quotes), so they go in as they are.
-  static void append(spdlog::memory_buf_t& dest, std::string_view name, std::string_view value) {
+  void append(spdlog::memory_buf_t& dest, std::string_view name, std::string_view value) const {
     if (value.empty()) return;
-    dest.append(name.data(), name.data() + name.size());
-    dest.append(value.data(), value.data() + value.size());
+    const std::string_view before = json_ ? ",\"" : " ";
+    const std::string_view between = json_ ? "\":\"" : "=";
+    for (const std::string_view part : {before, name, between, value}) dest.append(part.data(), part.data() + part.size());
+    if (json_) dest.push_back('"');
   }
-};
-
-// %Q in the JSON pattern: ,"request_id":"…","trace_id":"…","span_id":"…" likewise.
-class request_fields_json : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
-    const request_identity* r = current_request;
-    if (r == nullptr) return;
-    append(dest, ",\"request_id\":\"", r->id());
-    append(dest, ",\"trace_id\":\"", r->trace());
-    append(dest, ",\"span_id\":\"", r->span());
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<request_fields_json>();
-  }
-
- private:
-  static void append(spdlog::memory_buf_t& dest, std::string_view key, std::string_view value) {
-    if (value.empty()) return;
-    dest.append(key.data(), key.data() + key.size());
-    dest.append(value.data(), value.data() + value.size());
-    dest.push_back('"');
-  }
+  bool json_;
 };
 
 // %* in the JSON pattern: the message as the contents of a JSON string. Messages can carry
@@ -96,12 +76,12 @@ void configure(const logging_config& cfg) {
   }
   if (cfg.error_format == log_format::json) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<json_escaped_message>('*').add_flag<request_fields_json>('Q').set_pattern(
+    formatter->add_flag<json_escaped_message>('*').add_flag<request_fields>('Q', true).set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%*"%Q})");
     logger->set_formatter(std::move(formatter));
   } else {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<request_fields_text>('q').set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v%q");
+    formatter->add_flag<request_fields>('q', false).set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v%q");
     logger->set_formatter(std::move(formatter));
   }
   logger->flush_on(spdlog::level::trace);

@@ -1,4 +1,4 @@
-#include "modules/metrics/cidr_list.hpp"
+#include "policy/cidr_list.hpp"
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -122,6 +122,13 @@ parsed<ip_network> parse_cidr(std::string_view text) {
 
 cidr_list cidr_list::loopback() {
   return cidr_list({parse_cidr("127.0.0.0/8").value, parse_cidr("::1/128").value});
+}
+
+std::string cidr_list::add(std::string_view cidr) {
+  auto network = parse_cidr(cidr);
+  if (!network) return network.error;
+  networks_.push_back(network.value);
+  return {};
 }
 
 bool cidr_list::allows(std::string_view address) const {

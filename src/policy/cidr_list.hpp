@@ -1,9 +1,10 @@
-// Who may read the metrics endpoint: a list of IPv4 and IPv6 networks, parsed strictly from the
-// config and matched against the client address as ferry logs it.
+// A list of IPv4 and IPv6 networks, parsed strictly from the config and matched against the
+// client address as ferry logs it: who may read /metrics, which clients an auth rule admits.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,10 @@ class cidr_list {
   // Anything else, including "-" or text with a NUL, is not allowed. Safe and bounded on any
   // input.
   bool allows(std::string_view address) const;
+
+  // Parses and appends one network; returns what is wrong with it ("" when added).
+  std::string add(std::string_view cidr);
+  bool empty() const { return networks_.empty(); }
 
   const std::vector<ip_network>& networks() const { return networks_; }
 

@@ -153,7 +153,7 @@ policy_condition policy_condition::tenant_equals(std::string tenant) {
   return c;
 }
 
-policy_condition policy_condition::client_address_in(policy_address_set addresses) {
+policy_condition policy_condition::client_address_in(cidr_list addresses) {
   policy_condition c(kind::client_address_in);
   c.addresses_ = std::move(addresses);
   return c;
@@ -300,7 +300,7 @@ bool policy_condition::holds(const principal& who, const request_attributes& req
     case kind::tenant_equals:
       return !who.tenant.empty() && who.tenant == value_;
     case kind::client_address_in:
-      return addresses_.contains(request.client_address);
+      return addresses_.allows(request.client_address);
     case kind::tls:
       return request.tls == expected_;
     case kind::time_window: {

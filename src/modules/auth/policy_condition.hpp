@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/toml_values.hpp"
-#include "modules/auth/policy_address_set.hpp"
+#include "policy/cidr_list.hpp"
 #include "modules/auth/policy_types.hpp"
 
 namespace ferry {
@@ -58,7 +58,7 @@ class policy_condition {
   static policy_condition claim_in(std::string name, std::vector<std::string> values);
   static policy_condition claim_contains(std::string name, std::string value);
   static policy_condition tenant_equals(std::string tenant);
-  static policy_condition client_address_in(policy_address_set addresses);
+  static policy_condition client_address_in(cidr_list addresses);
   static policy_condition tls_present(bool expected = true);
   static policy_condition time_in(policy_time_window window);
   static policy_condition header_equals(std::string name, std::string value);
@@ -88,7 +88,7 @@ class policy_condition {
   std::string name_;
   std::string value_;
   std::vector<std::string> values_;
-  policy_address_set addresses_;
+  cidr_list addresses_;
   policy_time_window window_;
   std::vector<policy_condition> children_;
 };

@@ -1,6 +1,6 @@
 // The metrics allow-list: strict CIDR parsing and matching of client addresses as ferry logs
 // them, including IPv4-mapped IPv6, edge prefixes and hostile text.
-#include "modules/metrics/cidr_list.hpp"
+#include "policy/cidr_list.hpp"
 
 #include <gtest/gtest.h>
 

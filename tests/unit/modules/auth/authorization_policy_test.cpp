@@ -219,7 +219,7 @@ TEST(authorization_policy, deny_rule_with_roles_does_not_ask_for_identity) {
 
 TEST(authorization_policy, conditions_on_rules) {
   policy_spec spec;
-  policy_address_set office;
+  cidr_list office;
   ASSERT_EQ(office.add("10.0.0.0/8"), "");
   auto from_office = rule("office", "/intranet/**", rule_action::allow);
   from_office.when = policy_condition::client_address_in(office);

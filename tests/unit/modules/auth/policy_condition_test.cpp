@@ -51,7 +51,7 @@ TEST(policy_condition, tenant) {
 }
 
 TEST(policy_condition, client_address_and_tls) {
-  policy_address_set office;
+  cidr_list office;
   ASSERT_EQ(office.add("192.0.2.0/24"), "");
   ASSERT_EQ(office.add("2001:db8::/32"), "");
   const auto in_office = policy_condition::client_address_in(office);
@@ -223,7 +223,7 @@ TEST(policy_condition, limits_are_enforced) {
   EXPECT_NE(policy_condition::claim_equals("", "x").validate(), "");
   EXPECT_NE(policy_condition::header_prefix("", "x").validate(), "");
   EXPECT_NE(policy_condition::tenant_equals("").validate(), "");
-  EXPECT_NE(policy_condition::client_address_in(policy_address_set()).validate(), "");
+  EXPECT_NE(policy_condition::client_address_in(cidr_list()).validate(), "");
   // An error deep inside is found.
   std::vector<policy_condition> nested;
   nested.push_back(policy_condition::claim_in("", {"a"}));

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "modules/access_control.hpp"
 #include "modules/content_encoder.hpp"
 #include "modules/http2_protocol.hpp"
 #include "modules/metrics_exporter.hpp"
@@ -23,6 +24,9 @@ struct pipeline_extensions {
   // The Prometheus endpoint (FERRY_WITH_METRICS). Null: no endpoint ([metrics] enabled = false,
   // or the module is absent); the core counts either way.
   std::shared_ptr<const metrics_exporter> metrics;
+  // Authentication and authorization (FERRY_WITH_AUTH). Null: every request is allowed (no
+  // [auth] table, or the module is absent).
+  std::shared_ptr<access_control> access;
 };
 
 }  // namespace ferry

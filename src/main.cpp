@@ -155,12 +155,12 @@ std::string reload(const options& opts, ferry::server& srv, std::shared_ptr<cons
   }
 }
 
-// Polled between signals: certificates whose files changed are reloaded. A broken file is
-// retried on every poll; it is reported once, not every few seconds.
-void reload_certificates(ferry::server& srv, std::vector<std::string>& reported) {
-  auto problems = srv.reload_changed_certificates();
+// Polled between signals: certificates and auth key files whose files changed are reloaded. A
+// broken file is retried on every poll; it is reported once, not every few seconds.
+void reload_changed_files(ferry::server& srv, std::vector<std::string>& reported) {
+  auto problems = srv.reload_changed_files();
   if (problems != reported) {
-    for (const auto& problem : problems) ferry::log::error("certificate reload: {}", problem);
+    for (const auto& problem : problems) ferry::log::error("{}", problem);
   }
   reported = std::move(problems);
 }
@@ -181,12 +181,12 @@ int serve(const options& opts, std::shared_ptr<const ferry::config> cfg,
   drop_root(*cfg, identity);
   srv.start();
   notifier.ready(serving_status(srv, *cfg));
-  std::vector<std::string> certificate_problems;
+  std::vector<std::string> file_problems;
   while (true) {
     const timespec poll{.tv_sec = certificate_poll_seconds, .tv_nsec = 0};
     const int sig = sigtimedwait(&signals, nullptr, &poll);
     if (sig < 0) {
-      if (errno == EAGAIN) reload_certificates(srv, certificate_problems);
+      if (errno == EAGAIN) reload_changed_files(srv, file_problems);
       continue;
     }
     if (sig == SIGHUP) {

@@ -65,6 +65,7 @@ void response::clear() {
   head_only = false;
   close = false;
   skip_access_log = false;
+  principal.clear();
 }
 
 }  // namespace ferry

@@ -91,7 +91,14 @@ void format_access_line(const access_record& r, access_log_format format, std::s
   when.refresh();
   if (format == access_log_format::combined) {
     out.append(r.remote_address);
-    out.append(" - - [");
+    out.append(" - ");
+    // The user field, as Apache's %u: "-" when anonymous.
+    if (r.user.empty()) {
+      out.push_back('-');
+    } else {
+      append_escaped_combined(out, r.user);
+    }
+    out.append(" [");
     out.append(when.combined, when.combined_length);
     out.append("] \"");
     append_escaped_combined(out, r.method);
@@ -138,6 +145,7 @@ void format_access_line(const access_record& r, access_log_format format, std::s
   append_json_string(out, r.referer);
   out.append(",\"host\":");
   append_json_string(out, r.host);
+  append_json_field_if_set(out, "user", r.user);
   append_json_field_if_set(out, "request_id", r.request_id);
   append_json_field_if_set(out, "trace_id", r.trace_id);
   append_json_field_if_set(out, "span_id", r.span_id);

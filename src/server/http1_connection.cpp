@@ -447,7 +447,7 @@ void http1_connection::write_response(const request& req, int error_status, bool
     if (error_status == 308) ex_->reply.set("Location", redirect_location_);
   } else {
     const request_context ctx{req.version_minor >= 1, io_.secure() ? &io_.session()->peer() : nullptr, remote_,
-                              worker_.draining(), admin_};
+                              worker_.draining(), admin_, worker_.access(), &ex_->identity};
     handler.handle(req, ctx, *site_, ex_->reply);
   }
   add_common_response_fields(*site_, io_.secure(), ex_->identity, ex_->reply);
@@ -664,6 +664,7 @@ void http1_connection::finish_response() {
   done.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
   done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
   done.log = !ex_->reply.skip_access_log;
+  done.user = ex_->reply.principal;
   record_finished_request(worker_, done);
   ex_->reply.clear();
   if (!keep_alive_) {

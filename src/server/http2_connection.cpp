@@ -153,8 +153,10 @@ void http2_connection::serve(stream& s) {
   if (misdirected(s.req)) {
     worker_.handler().error(421, &s.req, *site_, s.reply);
   } else {
-    const request_context ctx{true, io_.secure() ? &io_.session()->peer() : nullptr, remote_,
-                              worker_.draining() || shutting_down_};
+    const request_context ctx{true,          io_.secure() ? &io_.session()->peer() : nullptr,
+                              remote_,       worker_.draining() || shutting_down_,
+                              false,         worker_.access(),
+                              &s.identity};
     worker_.handler().handle(s.req, ctx, *site_, s.reply);
   }
   answer(s);
@@ -221,6 +223,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
     done.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - s.started);
     done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
     done.log = !s.reply.skip_access_log;
+    done.user = s.reply.principal;
     record_finished_request(worker_, done);
   }
   streams_.erase(found);

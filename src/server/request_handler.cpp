@@ -12,6 +12,7 @@
 #include "files/path_normalize.hpp"
 #include "files/range_set.hpp"
 #include "http/accept_encoding.hpp"
+#include "http/authority.hpp"
 #include "http/conditional.hpp"
 #include "http/http_date.hpp"
 #include "http/status.hpp"
@@ -100,7 +101,28 @@ void request_handler::handle(const request& req, const request_context& ctx, con
     error(400, &req, s, out);
     return;
   }
+  if (!admitted(req, ctx, s, out)) return;
   serve_path(req, ctx, s, out);
+}
+
+// Before any lookup, so a refused client learns nothing about which files exist.
+bool request_handler::admitted(const request& req, const request_context& ctx, const site& s, response& out) {
+  if (ctx.access == nullptr) return true;
+  decision_.clear();
+  access_request ask;
+  ask.req = &req;
+  ask.path = path_;
+  ask.remote_address = ctx.remote_address;
+  ask.tls = ctx.tls;
+  ask.identity = ctx.identity;
+  ask.vhost = authority_host(req.authority);
+  ctx.access->check(ask, decision_);
+  out.principal = decision_.principal;
+  if (decision_.status == 0) return true;
+  error(decision_.status == 401 ? 401 : 403, &req, s, out);
+  out.principal = decision_.principal;
+  for (const auto& challenge : decision_.challenges) out.add("WWW-Authenticate", challenge);
+  return false;
 }
 
 // Exact paths (a query string is ignored): these never reach the file system, and a file of

@@ -27,6 +27,9 @@ struct request_context {
   bool draining = false;
   // Accepted on a metrics.listen (admin) listener: built-in endpoints only, never a file.
   bool admin_listener = false;
+  // The auth module's checker (null: everything allowed) and the request's ids for its audit.
+  access_checker* access = nullptr;
+  const request_identity* identity = nullptr;
 };
 
 class request_handler {
@@ -44,6 +47,8 @@ class request_handler {
   // /healthz, /readyz and /metrics, answered before the file system. False: not one of them.
   bool serve_builtin(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_metrics(const site& s, const metrics_exporter& metrics, response& out);
+  // The auth module's verdict on path_; false (after answering 401/403) when refused.
+  bool admitted(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_path(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_directory(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_file(const request& req, const request_context& ctx, const site& s,
@@ -60,6 +65,7 @@ class request_handler {
   std::string etag_;
   std::vector<response_header> rule_headers_;
   metrics_snapshot snapshot_;  // reused by scrapes
+  access_decision decision_;   // reused per request
 };
 
 }  // namespace ferry

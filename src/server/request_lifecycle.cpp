@@ -61,6 +61,7 @@ void record_finished_request(worker& w, const finished_request& done) {
   record.user_agent = req.header("user-agent");
   record.referer = req.header("referer");
   record.host = req.authority;
+  record.user = done.user;
   if (done.identity != nullptr) {
     record.request_id = done.identity->id();
     record.trace_id = done.identity->trace();

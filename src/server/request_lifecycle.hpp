@@ -38,6 +38,7 @@ struct finished_request {
   std::chrono::microseconds duration{0};
   const tls_peer_info* tls = nullptr;  // null in the clear
   bool log = true;                     // false: counted, but kept out of the access log
+  std::string_view user;               // the authenticated principal, "" when anonymous
 };
 
 // Counts the request and appends its access log line.

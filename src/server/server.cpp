@@ -304,9 +304,15 @@ void server::reload(std::shared_ptr<const config> next) {
   cfg_ = std::move(next);
 }
 
-std::vector<std::string> server::reload_changed_certificates() {
-  if (!cfg_->extensions.tls) return {};
-  return cfg_->extensions.tls->reload_changed_certificates();
+std::vector<std::string> server::reload_changed_files() {
+  std::vector<std::string> problems;
+  if (cfg_->extensions.tls) {
+    for (auto& p : cfg_->extensions.tls->reload_changed_certificates()) problems.push_back("certificate reload: " + p);
+  }
+  if (cfg_->extensions.access) {
+    for (auto& p : cfg_->extensions.access->reload_changed_files()) problems.push_back("auth file reload: " + p);
+  }
+  return problems;
 }
 
 void server::drain() {

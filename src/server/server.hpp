@@ -36,8 +36,9 @@ class server {
   // connections carry on). Worker, user and group changes need a restart (logged as a
   // warning); inherited sockets stay as they are.
   void reload(std::shared_ptr<const config> next);
-  // Reloads TLS certificates whose files changed (see secure_transport); returns problems.
-  std::vector<std::string> reload_changed_certificates();
+  // Reloads TLS certificates and auth key files (keys, JWKS, htpasswd) whose files changed;
+  // returns problems (the previous contents keep serving).
+  std::vector<std::string> reload_changed_files();
   // Graceful stop: stop accepting, finish in-flight responses within the grace period.
   void drain();
   // Waits for the workers to finish.

@@ -32,6 +32,7 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
       site_(std::move(initial_site)),
       files_(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid, open_file_cache_in_memory) {
   access_log_.set_target(std::move(access_log));
+  if (const auto& access = site_->cfg->extensions.access) access_ = access->make_checker();
 }
 
 worker::~worker() {
@@ -216,6 +217,8 @@ void worker::close_all() {
 void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<access_log_target> access_log) {
   asio::post(io_, [this, next_site = std::move(next_site), access_log = std::move(access_log)]() mutable {
     site_ = std::move(next_site);
+    const auto& access = site_->cfg->extensions.access;
+    access_ = access ? access->make_checker() : nullptr;
     // The new configuration may have another root, other policies or other cache bounds.
     files_.reconfigure(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid);
     admission_.configure(site_->cfg->admission);

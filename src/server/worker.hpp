@@ -63,6 +63,8 @@ class worker {
   bool draining() const { return draining_; }
   admission_control& admission() { return admission_; }
   id_generator& ids() { return ids_; }
+  // The auth module's checker for the current configuration, or null (no [auth]).
+  access_checker* access() { return access_.get(); }
   worker_stats& stats() { return stats_; }
   // Copies the gauges other threads cannot read directly (admission, file cache) into stats().
   void publish_stats();
@@ -107,6 +109,7 @@ class worker {
   access_log_buffer access_log_;
   open_file_cache files_;
   request_handler handler_{files_};
+  std::unique_ptr<access_checker> access_;  // made from site_'s configuration
   date_cache dates_;
   std::string file_chunk_;     // reused for pread before on-the-fly compression
   std::string encoded_chunk_;  // reused for the encoder's output

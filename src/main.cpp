@@ -208,11 +208,41 @@ int serve(const options& opts, std::shared_ptr<const ferry::config> cfg,
   }
 }
 
+// `ferry NAME ARGS...` where a compiled module registered the command NAME. Returns the exit
+// status, or nothing when argv names no module command.
+std::optional<int> run_module_command(int argc, char** argv) {
+  if (argc < 2) return std::nullopt;
+  const std::string_view name = argv[1];
+  for (const auto& module : ferry::compiled_modules().modules()) {
+    for (const auto& command : module.commands) {
+      if (command.name != name) continue;
+      try {
+        return command.run(std::vector<std::string>(argv + 2, argv + argc));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ferry %s: %s\n", argv[1], e.what());
+        return exit_runtime;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// For --help: the module commands this binary has.
+std::string module_commands_help() {
+  std::string text;
+  for (const auto& module : ferry::compiled_modules().modules()) {
+    for (const auto& command : module.commands) text += "  ferry " + std::string(command.usage) + "\n";
+  }
+  return text.empty() ? text : "\nCommands:\n" + text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const auto status = run_module_command(argc, argv)) return *status;
   options opts;
   CLI::App app{"ferry: a static-file HTTP server"};
+  app.footer(module_commands_help());
   app.add_option("--config", opts.config_file, "TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("--root", opts.root, "Directory to serve (overrides root)");
   app.add_option("--listen", opts.listen, "HOST:PORT to listen on; repeatable (replaces listen)");

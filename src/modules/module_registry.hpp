@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,14 @@ namespace ferry {
 
 class config_error_sink;
 
+// A command a module adds to the ferry binary: `ferry NAME ARGS...` (e.g. `ferry hash-key`).
+// `run` gets the arguments after the name, prints its own output and returns the exit status.
+struct module_command {
+  std::string_view name;
+  std::string_view usage;  // one line for --help: "hash-key [KEY]  print the sha256: form of an API key"
+  std::function<int(const std::vector<std::string>& args)> run;
+};
+
 struct module_descriptor {
   std::string_view name;   // as in `ferry --version`
   std::string_view table;  // top-level TOML table the module owns, e.g. "compression"
@@ -22,6 +31,7 @@ struct module_descriptor {
   // node's source position; never keeps a reference to the TOML.
   std::function<void(const toml::table* table, config_error_sink& errors, pipeline_extensions& out)>
       configure;
+  std::vector<module_command> commands = {};
 };
 
 class module_registry {

@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from ferry_harness import FerryTestCase, get, has_module, toml_string
+from ferry_harness import FERRY_BIN, FerryTestCase, get, has_module, toml_string
 from tls_certs import CertificateAuthority
 
 FULL = has_module("tls") and has_module("http2")
@@ -144,6 +144,14 @@ hash_chain = true
             if "decision" in event:
                 decisions.add(event["decision"])
         assert {"allow", "deny"} <= decisions, decisions
+        # The same check by `ferry audit verify`, which must also see an edited line.
+        ok = subprocess.run([FERRY_BIN, "audit", "verify", cls.audit], capture_output=True, text=True)
+        assert ok.returncode == 0 and ": ok, %d lines" % (len(lines) - 1) in ok.stdout, ok
+        tampered = cls.audit + ".tampered"
+        with open(tampered, "wb") as f:
+            f.write(b"\n".join(lines).replace(b'"decision":"deny"', b'"decision":"allow"', 1))
+        bad = subprocess.run([FERRY_BIN, "audit", "verify", tampered], capture_output=True, text=True)
+        assert bad.returncode == 1 and ": line " in bad.stdout, bad
 
     def fetch(self, transport, target, headers=()):
         if FULL:
@@ -218,6 +226,21 @@ hash_chain = true
             wrong = self.fetch(t, "/private/a.txt", (("Authorization", basic("bob", "open sesame!")),))
             self.assertEqual(wrong.status, 401)
             self.assertTrue(any(c.startswith("Basic") for c in wrong.header_all("www-authenticate")))
+
+
+@unittest.skipUnless(has_module("auth"), "needs the auth module")
+class KeyCommandsTest(unittest.TestCase):
+    def test_generate_and_hash_key(self):
+        key = subprocess.run([FERRY_BIN, "generate-key"], capture_output=True, text=True, check=True).stdout.strip()
+        self.assertRegex(key, r"^[A-Za-z0-9_-]{43}$")  # 32 random bytes, base64url
+        for argv, stdin in (([key], None), ([], key + "\n")):
+            hashed = subprocess.run([FERRY_BIN, "hash-key", *argv], input=stdin, capture_output=True, text=True,
+                                    check=True).stdout.strip()
+            self.assertEqual(hashed, "sha256:" + hashlib.sha256(key.encode()).hexdigest())
+        short = subprocess.run([FERRY_BIN, "hash-key", "abc"], capture_output=True, text=True)
+        self.assertEqual(short.returncode, 0)
+        self.assertIn("warning", short.stderr)
+        self.assertEqual(subprocess.run([FERRY_BIN, "audit", "check"], capture_output=True).returncode, 2)
 
 
 if __name__ == "__main__":

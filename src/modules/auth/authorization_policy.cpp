@@ -41,6 +41,7 @@ constexpr std::string_view reason_rule_authenticated = "authenticated, allowed b
 constexpr std::string_view reason_rule_deny = "denied by rule";
 constexpr std::string_view reason_default_allow = "no rule matched; default allow";
 constexpr std::string_view reason_default_deny = "no rule matched; default deny";
+constexpr std::string_view reason_covered_deny = "no rule let the request through; the default covers only other requests";
 constexpr std::string_view reason_no_credentials = "identity required; no credentials presented";
 constexpr std::string_view reason_rejected = "identity required; credentials rejected";
 constexpr std::string_view reason_hook_threw = "authorization hook failed";
@@ -155,6 +156,7 @@ parsed<authorization_policy> authorization_policy::build(policy_spec spec,
   }
   policy.default_action_ = spec.default_action;
   policy.vhost_defaults_ = std::move(spec.vhost_defaults);
+  policy.default_for_uncovered_only_ = spec.default_for_uncovered_only;
   policy.hooks_ = std::move(hooks);
   return result;
 }
@@ -194,6 +196,7 @@ authorization_decision authorization_policy::decide(const principal& who, const 
   const bool anonymous = !who.authenticated();
   bool identity_would_help = false;  // an allowing rule was skipped for want of an identity
   auth_method_set challenge;
+  bool covered = false;  // some rule's vhost, path and methods match
 
   const auto refuse = [&](authorization_decision d) {
     if (anonymous && identity_would_help) {
@@ -208,6 +211,7 @@ authorization_decision authorization_policy::decide(const principal& who, const 
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const compiled_rule& rule = rules_[i];
     if (!target_matches(rule, request)) continue;
+    covered = true;
     challenge.add(rule.auth);
     const bool could_allow = rule.action != rule_action::deny;
     if (rule.needs_identity) {
@@ -235,9 +239,11 @@ authorization_decision authorization_policy::decide(const principal& who, const 
     return d.allowed ? consult_hooks(who, request, d) : d;
   }
 
-  authorization_decision d = default_for(request.vhost) == rule_action::allow
-                                 ? authorization_decision::allow(reason_default_allow)
-                                 : refuse(authorization_decision::forbid(reason_default_deny));
+  const bool default_allows =
+      default_for(request.vhost) == rule_action::allow && !(default_for_uncovered_only_ && covered);
+  authorization_decision d = default_allows ? authorization_decision::allow(reason_default_allow)
+                                 : refuse(authorization_decision::forbid(covered && default_for_uncovered_only_ ? reason_covered_deny
+                                                                                           : reason_default_deny));
   d.source = decision_source::vhost_default;
   return d.allowed ? consult_hooks(who, request, d) : d;
 }

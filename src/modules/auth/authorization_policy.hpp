@@ -81,6 +81,11 @@ struct policy_spec {
   std::vector<policy_rule_spec> rules;
   rule_action default_action = rule_action::deny;   // for virtual hosts not listed below
   std::vector<policy_vhost_default> vhost_defaults;
+  // When set, the default only decides requests that no rule covers (no rule's vhost, path and
+  // methods match); a covered request that no rule lets through is refused (401/403) even
+  // under a default of allow. The [auth] table uses this, so that `default = "allow"` cannot
+  // open a path a rule protects to anonymous clients.
+  bool default_for_uncovered_only = false;
 };
 
 inline constexpr std::size_t max_policy_rules = 4096;
@@ -126,6 +131,7 @@ class authorization_policy {
   std::vector<compiled_rule> rules_;
   rule_action default_action_ = rule_action::deny;
   std::vector<policy_vhost_default> vhost_defaults_;
+  bool default_for_uncovered_only_ = false;
   std::vector<registered_authorization_hook> hooks_;
 };
 

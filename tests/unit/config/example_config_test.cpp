@@ -50,6 +50,7 @@ struct compression_settings {
   std::int64_t brotli_level = 0;
   bool tls_table = false;
   bool http2_table = false;
+  bool auth_table = false;
   bool metrics_enabled = false;
   std::string metrics_path;
   std::vector<std::string> metrics_allow;
@@ -102,6 +103,11 @@ module_registry fake_modules(compression_settings& seen) {
                  std::vector<listener_config> listen;
                  reader.read_listen_addresses("listen", listen);
                  reader.report_unknown_keys();
+               }});
+  // [auth]: its example names key files that do not exist here; the real module is tested in
+  // unit_auth. This stand-in only takes the table.
+  modules.add({"auth", "auth", [&seen](const toml::table* table, config_error_sink&, pipeline_extensions&) {
+                 seen.auth_table = table != nullptr;
                }});
   // The [tls] example names certificate files that do not exist here: this stand-in checks
   // the keys and their types the way the module does, without opening files.
@@ -158,6 +164,37 @@ const std::vector<std::string>& all_keys() {
                                              "metrics.path",
                                              "metrics.allow",
                                              "metrics.listen",
+                                             "auth.default",
+                                             "auth.realm",
+                                             "auth.api_keys.header",
+                                             "auth.api_keys.keys",
+                                             "auth.api_keys.file",
+                                             "auth.jwt.keys",
+                                             "auth.jwt.jwks",
+                                             "auth.jwt.issuers",
+                                             "auth.jwt.audiences",
+                                             "auth.jwt.leeway",
+                                             "auth.jwt.required_claims",
+                                             "auth.jwt.roles_claim",
+                                             "auth.jwt.max_token_size",
+                                             "auth.jwt.cache_entries",
+                                             "auth.jwt.cache_ttl",
+                                             "auth.basic.htpasswd",
+                                             "auth.signed_urls.file",
+                                             "auth.signed_urls.bind_client_ip",
+                                             "auth.rules[1].name",
+                                             "auth.rules[1].path",
+                                             "auth.rules[1].methods",
+                                             "auth.rules[1].auth",
+                                             "auth.rules[1].roles",
+                                             "auth.rules[1].roles_match",
+                                             "auth.rules[1].action",
+                                             "auth.rules[1].when",
+                                             "auth.audit.target",
+                                             "auth.audit.events",
+                                             "auth.audit.hash_chain",
+                                             "auth.audit.queue_full",
+                                             "auth.audit.queue_size",
                                              "files.index",
                                              "files.directory_listing",
                                              "files.dotfiles",
@@ -321,6 +358,7 @@ TEST(ExampleConfig, ExampleLinesLoad) {
   EXPECT_FALSE(seen.types.empty());
   EXPECT_TRUE(seen.tls_table);
   EXPECT_TRUE(seen.http2_table);
+  EXPECT_TRUE(seen.auth_table);
 }
 
 TEST(ExampleConfig, MentionsEveryKey) {
@@ -361,7 +399,8 @@ TEST(ExampleConfig, LoadsWithTheCompiledModules) {
       // here; that must be the only complaint.
       std::istringstream lines(e.what());
       for (std::string line; std::getline(lines, line);) {
-        const bool missing_file = line.find("tls.certificates") != std::string::npos ||
+        const bool missing_file = line.find("auth.") != std::string::npos ||  // key files
+                                  line.find("tls.certificates") != std::string::npos ||
                                   line.find("tls.client_ca") != std::string::npos ||
                                   line.find("tls.crl") != std::string::npos;
         EXPECT_TRUE(missing_file) << line;

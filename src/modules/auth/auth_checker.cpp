@@ -1,0 +1,266 @@
+#include "modules/auth/auth_checker.hpp"
+
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+#include "modules/auth/api_key_extract.hpp"
+#include "modules/auth/audit_event.hpp"
+#include "modules/auth/basic_auth.hpp"
+#include "modules/auth/jwt_verifier.hpp"
+#include "modules/auth/signed_url.hpp"
+
+namespace ferry {
+namespace {
+
+const request empty_request{};
+
+// Three non-empty dot-separated parts: the JWS compact form (a JWE would have five).
+bool has_jwt_shape(std::string_view token) {
+  const std::size_t first = token.find('.');
+  if (first == std::string_view::npos || first == 0) return false;
+  const std::size_t second = token.find('.', first + 1);
+  if (second == std::string_view::npos || second == first + 1 || second + 1 >= token.size()) return false;
+  return token.find('.', second + 1) == std::string_view::npos;
+}
+
+// The auth-scheme of an Authorization value (RFC 9110 §11.6.2), e.g. "Bearer".
+std::string_view scheme_of(std::string_view value) {
+  const std::size_t space = value.find(' ');
+  return value.substr(0, space);
+}
+
+// Appends `text` as the inside of a quoted-string ('"' and '\' escaped).
+void append_quoted(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+auth_checker::auth_checker(std::shared_ptr<const auth_access_control> owner) : owner_(std::move(owner)) {
+  const auth_settings& settings = owner_->settings();
+  if (settings.jwt && settings.jwt->cache_entries > 0) {
+    cache_.emplace(settings.jwt->cache_entries, settings.jwt->cache_ttl);
+  }
+  refresh_sets();
+}
+
+void auth_checker::refresh_sets() {
+  // Generation first: a reload publishing between the two loads is then seen next time.
+  generation_ = owner_->generation();
+  sets_ = owner_->sets();
+}
+
+void auth_checker::reset_principal() {
+  who_.method = auth_method::none;
+  who_.credentials_rejected = false;
+  who_.subject.clear();
+  who_.key_id.clear();
+  who_.tenant.clear();
+  who_.roles.clear();
+  who_.claims.clear();
+  who_.list_claims.clear();
+}
+
+void auth_checker::accept_jwt(const jwt_claims& claims) {
+  who_.method = auth_method::jwt;
+  who_.subject = claims.subject();
+  for (const std::string_view role : claims.values(owner_->settings().jwt->roles_claim)) who_.roles.emplace_back(role);
+  if (auto tenant = claims.string_claim("tenant")) who_.tenant = *tenant;
+  const json_value& payload = claims.payload();
+  for (const json_member& member : payload.members) {
+    if (member.value.is_string()) {
+      who_.claims.push_back({member.name, member.value.text});
+    } else if (member.value.is_array()) {
+      if (auto items = claims.string_array_claim(member.name)) {
+        named_list_claim list{member.name, {}};
+        list.values.assign(items->begin(), items->end());
+        who_.list_claims.push_back(std::move(list));
+      }
+    }
+  }
+}
+
+void auth_checker::check_bearer(auth_method_set wanted, std::string_view token, std::int64_t now,
+                                credential_outcome& outcome) {
+  const bool jwt = wanted.contains(auth_method::jwt) && owner_->verifier() != nullptr && sets_->jwt_keys;
+  const bool api_key = wanted.contains(auth_method::api_key) && sets_->api_keys;
+  if (jwt && (!api_key || has_jwt_shape(token))) {
+    jwt_result result = owner_->verifier()->verify(token, *sets_->jwt_keys, cache_ ? &*cache_ : nullptr);
+    if (result.verdict == jwt_verdict::ok && result.claims) {
+      if (!who_.authenticated()) accept_jwt(*result.claims);
+    } else {
+      outcome.rejected = outcome.bearer_rejected = true;
+    }
+    return;
+  }
+  if (api_key) {
+    const credential_result result = sets_->api_keys->check(token, now);
+    if (result.authenticated()) {
+      if (!who_.authenticated()) {
+        who_.method = auth_method::api_key;
+        who_.subject = result.principal->id;
+        who_.key_id = result.principal->id;
+        who_.roles = result.principal->roles;
+      }
+    } else {
+      outcome.rejected = outcome.bearer_rejected = true;
+    }
+  }
+}
+
+void auth_checker::authenticate(auth_method_set wanted, const access_request& in, const request_attributes& attributes,
+                                std::int64_t now, credential_outcome& outcome) {
+  const request& req = in.req != nullptr ? *in.req : empty_request;
+
+  if (wanted.contains(auth_method::signed_url) && sets_->url_keys) {
+    const credential_result result = verify_signed_url(*sets_->url_keys, owner_->settings().signed_urls->options,
+                                                       attributes.path, req.query, in.remote_address, now);
+    if (result.authenticated()) {
+      who_.method = auth_method::signed_url;
+      who_.key_id = result.principal->id;
+    } else if (result.verdict != credential_verdict::missing) {
+      outcome.rejected = true;
+    }
+  }
+
+  const bool bearer_wanted = wanted.contains(auth_method::jwt) || wanted.contains(auth_method::api_key);
+  const bool basic_wanted = wanted.contains(auth_method::basic) && sets_->htpasswd;
+  if (bearer_wanted || basic_wanted) {
+    std::string_view authorization;
+    std::size_t count = 0;
+    for (const header_view& h : req.headers) {
+      if (!iequals(h.name, "Authorization")) continue;
+      if (count++ == 0) authorization = h.value;
+    }
+    if (count > 1) {
+      // Ambiguous: a proxy may have read the other one.
+      outcome.rejected = true;
+      outcome.bearer_rejected = bearer_wanted;
+    } else if (count == 1) {
+      const std::string_view scheme = scheme_of(authorization);
+      if (bearer_wanted && iequals(scheme, "Bearer")) {
+        const std::string_view token = jwt_bearer_token(authorization);
+        if (token.empty()) {
+          outcome.rejected = outcome.bearer_rejected = true;
+        } else {
+          check_bearer(wanted, token, now, outcome);
+        }
+      } else if (basic_wanted && iequals(scheme, "Basic")) {
+        basic_parse_result parsed = parse_basic_authorization(authorization);
+        const credential_result result = parsed.verdict == credential_verdict::ok
+                                             ? sets_->htpasswd->check(parsed.credentials)
+                                             : credential_result{parsed.verdict, nullptr, {}, parsed.reason};
+        if (result.authenticated()) {
+          if (!who_.authenticated()) {
+            who_.method = auth_method::basic;
+            who_.subject = result.principal->id;
+          }
+        } else if (result.verdict != credential_verdict::missing) {
+          outcome.rejected = true;
+        }
+      }
+      // Another scheme: not a credential this location checks; the challenge says what is.
+    }
+  }
+
+  const auth_settings& settings = owner_->settings();
+  if (wanted.contains(auth_method::api_key) && sets_->api_keys && settings.api_keys &&
+      !settings.api_keys->header.empty()) {
+    const api_key_sources sources{false, settings.api_keys->header};
+    const credential_result result = check_api_key(req, sources, *sets_->api_keys, now);
+    if (result.authenticated()) {
+      if (!who_.authenticated()) {
+        who_.method = auth_method::api_key;
+        who_.subject = result.principal->id;
+        who_.key_id = result.principal->id;
+        who_.roles = result.principal->roles;
+      }
+    } else if (result.verdict != credential_verdict::missing) {
+      outcome.rejected = outcome.bearer_rejected = true;
+    }
+  }
+
+  if (wanted.contains(auth_method::mtls) && in.tls != nullptr && in.tls->client_verified && !who_.authenticated()) {
+    who_.method = auth_method::mtls;
+    who_.subject = in.tls->client_subject;
+  }
+
+  if (outcome.rejected) {
+    reset_principal();
+    who_.credentials_rejected = true;
+  }
+}
+
+void auth_checker::fill_challenges(const authorization_decision& decision, const credential_outcome& outcome,
+                                   access_decision& out) const {
+  const auth_settings& settings = owner_->settings();
+  const auth_method_set offered = decision.challenge.empty() ? settings.configured_methods : decision.challenge;
+  if (offered.contains(auth_method::jwt) || offered.contains(auth_method::api_key)) {
+    std::string challenge = "Bearer realm=";
+    append_quoted(challenge, settings.realm);
+    if (outcome.bearer_rejected) challenge += ", error=\"invalid_token\"";
+    out.challenges.push_back(std::move(challenge));
+  }
+  if (offered.contains(auth_method::basic)) out.challenges.push_back(basic_challenge(settings.realm));
+}
+
+void auth_checker::check(const access_request& in, access_decision& out) {
+  out.clear();
+  if (owner_->generation() != generation_) refresh_sets();
+  const request& req = in.req != nullptr ? *in.req : empty_request;
+  const auto now = owner_->now();
+  const std::int64_t now_unix = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+
+  request_attributes attributes;
+  attributes.vhost = in.vhost;
+  attributes.path = in.path;
+  attributes.method = req.method_name;
+  attributes.client_address = in.remote_address;
+  attributes.tls = in.tls != nullptr;
+  attributes.headers = req.headers;
+  attributes.now = now;
+
+  reset_principal();
+  who_.certificate_subject.clear();
+  who_.certificate_sans.clear();
+  if (in.tls != nullptr && in.tls->client_verified) {
+    // Visible to rules and the audit whichever method authenticates.
+    who_.certificate_subject = in.tls->client_subject;
+    for (const auto& name : in.tls->client_dns_names) who_.certificate_sans.push_back("DNS:" + name);
+    for (const auto& uri : in.tls->client_uris) who_.certificate_sans.push_back("URI:" + uri);
+    for (const auto& email : in.tls->client_emails) who_.certificate_sans.push_back("email:" + email);
+  }
+
+  const authorization_policy& policy = *owner_->settings().policy;
+  const auth_method_set wanted = policy.credential_methods(attributes);
+  credential_outcome outcome;
+  if (!wanted.empty()) authenticate(wanted, in, attributes, now_unix, outcome);
+  const authorization_decision decision = policy.decide(who_, attributes);
+
+  const auth_audit_settings& audit = owner_->settings().audit;
+  if (audit.writer && (!audit.denials_only || !decision.allowed)) {
+    const std::string_view request_id = in.identity != nullptr ? in.identity->id() : std::string_view();
+    const std::string_view trace_id = in.identity != nullptr ? in.identity->trace() : std::string_view();
+    audit_line_.clear();
+    append_audit_event(audit_line_, make_authorization_audit_event(who_, attributes, decision, request_id, trace_id));
+    audit.writer->submit(audit_line_);
+  }
+
+  if (who_.authenticated()) out.principal = who_.subject.empty() ? who_.key_id : who_.subject;
+  if (decision.allowed) return;
+  out.status = decision.status == 401 ? 401 : 403;
+  if (out.status == 401) {
+    fill_challenges(decision, outcome, out);
+    // A 401 must carry a challenge (RFC 9110 §15.5.2); signed URLs and client certificates
+    // have none, so a refusal there is a 403.
+    if (out.challenges.empty()) out.status = 403;
+  }
+}
+
+}  // namespace ferry

@@ -12,11 +12,20 @@ namespace {
 
 thread_local std::uint64_t compare_calls = 0;
 
+// Fetched once: EVP_sha256() would look the implementation up (under a lock) on every call, and
+// hashing a bearer token happens on every request.
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 }  // namespace
 
 bool sha256(std::string_view data, sha256_digest& out) {
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &length, EVP_sha256(), nullptr) != 1 || length != out.size()) {
+  const EVP_MD* md = sha256_md();
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) != 1 ||
+      length != out.size()) {
     out.fill(0);
     return false;
   }

@@ -1,10 +1,10 @@
 #include "modules/auth/jwt_token_cache.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
+
+#include "modules/auth/credential_crypto.hpp"
 
 namespace ferry {
 
@@ -18,12 +18,7 @@ std::size_t jwt_token_cache::digest_hash::operator()(const digest& value) const 
 jwt_token_cache::jwt_token_cache(std::size_t max_entries, std::chrono::seconds max_ttl)
     : max_entries_(max_entries), max_ttl_(std::max<std::int64_t>(0, max_ttl.count())) {}
 
-bool jwt_token_cache::hash_token(std::string_view token, digest& out) {
-  unsigned int length = 0;
-  return EVP_Digest(token.data(), token.size(), out.data(), &length, EVP_sha256(), nullptr) ==
-             1 &&
-         length == out.size();
-}
+bool jwt_token_cache::hash_token(std::string_view token, digest& out) { return credential::sha256(token, out); }
 
 std::shared_ptr<const jwt_claims> jwt_token_cache::find(std::string_view token,
                                                         std::uint64_t generation,

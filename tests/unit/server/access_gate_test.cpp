@@ -2,11 +2,10 @@
 // the module's challenges whether or not the file exists, and the principal reaches the log.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <algorithm>
 
 #include "server/request_handler.hpp"
+#include "temp_dir.hpp"
 
 namespace ferry {
 namespace {
@@ -32,16 +31,11 @@ class fake_checker final : public access_checker {
 class AccessGate : public ::testing::Test {
  protected:
   void SetUp() override {
-    char name[] = "/tmp/ferry-gate-XXXXXX";
-    ASSERT_NE(::mkdtemp(name), nullptr);
-    root_ = name;
-    std::filesystem::create_directory(root_ / "private");
-    std::ofstream(root_ / "private" / "a.txt") << "secret\n";
+    root_.write("private/a.txt", "secret\n");
     auto cfg = std::make_shared<config>();
-    cfg->root = root_.string();
+    cfg->root = root_.path().string();
     site_ = std::make_unique<site>(cfg);
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
 
   response ask(std::string_view target, std::string_view authorization = "") {
     request req;
@@ -57,7 +51,7 @@ class AccessGate : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path root_;
+  test::temp_dir root_;
   std::unique_ptr<site> site_;
   open_file_cache files_{16, std::chrono::milliseconds(1000)};
   request_handler handler_{files_};

@@ -1,11 +1,8 @@
 // /healthz and /readyz are answered by the request handler before the file system.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-
 #include "server/request_handler.hpp"
+#include "temp_dir.hpp"
 
 namespace ferry {
 namespace {
@@ -13,18 +10,13 @@ namespace {
 class BuiltinEndpoints : public ::testing::Test {
  protected:
   void SetUp() override {
-    char name[] = "/tmp/ferry-builtin-XXXXXX";
-    ASSERT_NE(::mkdtemp(name), nullptr);
-    root_ = name;
-    std::ofstream(root_ / "readyz") << "a file\n";
+    root_.write("readyz", "a file\n");
     auto cfg = std::make_shared<config>();
-    cfg->root = root_.string();
+    cfg->root = root_.path().string();
     site_ = std::make_unique<site>(cfg);
     req_.method = http_method::get;
     req_.method_name = "GET";
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-
   response ask(std::string_view path, bool draining) {
     req_.path = path;
     req_.target = path;
@@ -36,7 +28,7 @@ class BuiltinEndpoints : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path root_;
+  test::temp_dir root_;
   std::unique_ptr<site> site_;
   open_file_cache files_{16, std::chrono::milliseconds(1000)};
   request_handler handler_{files_};

@@ -2,6 +2,7 @@
 // external program (python3, htpasswd) and reading its output, and building requests.
 #pragma once
 
+#include "temp_dir.hpp"
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,36 +21,7 @@
 
 namespace ferry::credential_test {
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "ferry-cred-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  std::string file(std::string_view name) const { return (path_ / name).string(); }
-  // Writes `content` to a new file that replaces any old one (a new inode, as editors do).
-  std::string write(std::string_view name, std::string_view content) const {
-    const std::string target = file(name);
-    const std::string staging = target + ".tmp";
-    {
-      std::ofstream out(staging, std::ios::binary | std::ios::trunc);
-      out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    }
-    std::filesystem::rename(staging, target);
-    return target;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using test::temp_dir;
 
 inline bool executable(const char* path) { return ::access(path, X_OK) == 0; }
 

@@ -2,6 +2,7 @@
 // removes itself, and a strict JSON check by Debian's python3 (an independent parser).
 #pragma once
 
+#include "temp_dir.hpp"
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -67,24 +68,7 @@ inline principal user(auth_method method, std::string subject, std::vector<std::
   return p;
 }
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "ferry-policy-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::string file(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test::temp_dir;
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -15,19 +15,21 @@ from ferry_harness import Reader, Response, build_request
 TRANSPORTS = ("h1", "h1-tls", "h2-tls", "h2c")
 
 
-def _tls(server, ca_file, alpn, server_name="localhost"):
+def _tls(server, ca_file, alpn, server_name="localhost", client_cert=None):
     ctx = ssl.create_default_context(cafile=ca_file)
     ctx.set_alpn_protocols(alpn)
+    if client_cert is not None:
+        ctx.load_cert_chain(*client_cert)
     raw = socket.create_connection((server.host, server.tls_port), timeout=10)
     sock = ctx.wrap_socket(raw, server_hostname=server_name)
     assert sock.selected_alpn_protocol() == alpn[0], sock.selected_alpn_protocol()
     return sock
 
 
-def open_h2(server, transport, ca_file=None, settings=None):
+def open_h2(server, transport, ca_file=None, settings=None, client_cert=None):
     """A connected socket and an h2 client connection with the preface sent."""
     if transport == "h2-tls":
-        sock = _tls(server, ca_file, ["h2"])
+        sock = _tls(server, ca_file, ["h2"], client_cert=client_cert)
     else:
         sock = socket.create_connection((server.host, server.port), timeout=10)
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -84,13 +86,14 @@ def h2_exchange(sock, conn, requests, timeout=10):
     return out
 
 
-def fetch(server, transport, method="GET", target="/", headers=(), ca_file=None):
-    """One request on a fresh connection over `transport`."""
+def fetch(server, transport, method="GET", target="/", headers=(), ca_file=None, client_cert=None):
+    """One request on a fresh connection over `transport`; `client_cert` is (cert, key) paths
+    presented over TLS."""
     if transport in ("h2-tls", "h2c"):
-        sock, conn = open_h2(server, transport, ca_file)
+        sock, conn = open_h2(server, transport, ca_file, client_cert=client_cert)
         with sock:
             return h2_exchange(sock, conn, [(method, target, [(k.lower(), v) for k, v in headers])])[0]
-    sock = _tls(server, ca_file, ["http/1.1"]) if transport == "h1-tls" else socket.create_connection(
+    sock = _tls(server, ca_file, ["http/1.1"], client_cert=client_cert) if transport == "h1-tls" else socket.create_connection(
         (server.host, server.port), timeout=10)
     with sock:
         sock.sendall(build_request(method, target, headers=[("Host", "localhost"), ("Connection", "close"),

@@ -20,7 +20,7 @@ class CertificateAuthority:
              "-out", self.cert, "-subj", "/CN=" + name, "-days", "2", cwd=self.dir)
         self._serial = 1
 
-    def issue(self, name, dns_names=(), kind="ec", client=False, common_name=None):
+    def issue(self, name, dns_names=(), kind="ec", client=False, common_name=None, uris=(), emails=()):
         """Writes name.key and name.pem signed by this CA; returns (cert, key) paths."""
         key = os.path.join(self.dir, name + ".key")
         csr = os.path.join(self.dir, name + ".csr")
@@ -31,8 +31,9 @@ class CertificateAuthority:
              "/CN=" + (common_name or (dns_names[0] if dns_names else name)), cwd=self.dir)
         ext = os.path.join(self.dir, name + ".ext")
         with open(ext, "w") as f:
-            if dns_names:
-                f.write("subjectAltName=" + ",".join("DNS:" + n for n in dns_names) + "\n")
+            sans = ["DNS:" + n for n in dns_names] + ["URI:" + u for u in uris] + ["email:" + e for e in emails]
+            if sans:
+                f.write("subjectAltName=" + ",".join(sans) + "\n")
             f.write("extendedKeyUsage=" + ("clientAuth" if client else "serverAuth") + "\n")
         self._serial += 1
         _run("x509", "-req", "-in", csr, "-CA", self.cert, "-CAkey", self.key, "-set_serial", str(self._serial),

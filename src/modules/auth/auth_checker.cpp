@@ -187,8 +187,14 @@ void auth_checker::authenticate(auth_method_set wanted, const access_request& in
   }
 
   if (wanted.contains(auth_method::mtls) && in.tls != nullptr && in.tls->client_verified && !who_.authenticated()) {
-    who_.method = auth_method::mtls;
-    who_.subject = in.tls->client_subject;
+    if (settings.certificates.resolve(*in.tls, certificate_)) {
+      who_.method = auth_method::mtls;
+      who_.subject = certificate_.principal;
+      who_.roles = certificate_.roles;
+      who_.tenant = certificate_.tenant;
+    } else {
+      outcome.rejected = true;  // verified by TLS, but no [auth.mtls] identity admits it
+    }
   }
 
   if (outcome.rejected) {

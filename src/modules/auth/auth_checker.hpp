@@ -17,6 +17,7 @@
 
 #include "modules/access_control.hpp"
 #include "modules/auth/auth_access_control.hpp"
+#include "modules/auth/certificate_identity.hpp"
 #include "modules/auth/jwt_token_cache.hpp"
 #include "modules/auth/policy_types.hpp"
 
@@ -48,6 +49,7 @@ class auth_checker final : public access_checker {
   std::uint64_t generation_ = 0;
   std::optional<jwt_token_cache> cache_;
   principal who_;
+  certificate_identity certificate_;  // scratch for the mTLS mapping
   std::string audit_line_;
 };
 

@@ -209,6 +209,41 @@ void read_signed_urls(const toml::table& table, config_error_sink& errors, auth_
   out.settings.signed_urls = std::move(settings);
 }
 
+// --- [auth.mtls] -------------------------------------------------------------------------------
+
+void read_mtls(const toml::table& table, config_error_sink& errors, auth_config& out) {
+  toml_table_reader reader(table, "auth.mtls", errors);
+  bool reject_unmapped = false;
+  reader.read_choice("unmapped", {{"subject", false}, {"reject", true}}, reject_unmapped);
+  std::vector<certificate_identity_rule> rules;
+  for_each_table(reader, "identities", [&](const toml::table& entry, const std::string& path) {
+    toml_table_reader entry_reader(entry, path, errors);
+    certificate_identity_rule rule;
+    int fields = 0;
+    const std::pair<std::string_view, certificate_field> names[] = {{"subject", certificate_field::subject},
+                                                                    {"dns", certificate_field::dns},
+                                                                    {"uri", certificate_field::uri},
+                                                                    {"email", certificate_field::email}};
+    for (const auto& [name, field] : names) {
+      if (entry.get(name) == nullptr) continue;
+      ++fields;
+      if (!entry_reader.read(name, rule.pattern)) continue;
+      rule.field = field;
+      if (const std::string problem = certificate_identity_map::check_pattern(rule.pattern); !problem.empty()) {
+        errors.report(*entry.get(name), entry_reader.key_path(name) + ": " + problem);
+      }
+    }
+    if (fields != 1) errors.report(entry, path + ": needs exactly one of 'subject', 'dns', 'uri', 'email'");
+    entry_reader.read("principal", rule.principal);
+    entry_reader.read("roles", rule.roles);
+    entry_reader.read("tenant", rule.tenant);
+    entry_reader.report_unknown_keys();
+    rules.push_back(std::move(rule));
+  });
+  reader.report_unknown_keys();
+  out.settings.certificates = certificate_identity_map(std::move(rules), reject_unmapped);
+}
+
 // --- [auth.audit] ------------------------------------------------------------------------------
 
 // Validates the table; the writer is started by load_auth_config once everything else is good.
@@ -285,6 +320,7 @@ std::optional<auth_config> load_auth_config(const toml::table& table, config_err
   sub_table("jwt", read_jwt);
   sub_table("basic", read_basic);
   sub_table("signed_urls", read_signed_urls);
+  sub_table("mtls", read_mtls);
   std::optional<audit_writer_options> audit;
   const toml::node* audit_node = reader.take("audit");
   if (audit_node != nullptr) {

@@ -18,6 +18,7 @@
 #include "modules/auth/api_key_set.hpp"
 #include "modules/auth/audit_writer.hpp"
 #include "modules/auth/authorization_policy.hpp"
+#include "modules/auth/certificate_identity.hpp"
 #include "modules/auth/credential_file.hpp"
 #include "modules/auth/htpasswd.hpp"
 #include "modules/auth/jwt_key_set.hpp"
@@ -59,6 +60,7 @@ struct auth_settings {
   std::optional<auth_api_key_settings> api_keys;
   std::string htpasswd_file;  // "" = no [auth.basic]
   std::optional<auth_signed_url_settings> signed_urls;
+  certificate_identity_map certificates;  // [auth.mtls]: verified client certificate -> principal
   auth_audit_settings audit;
 };
 

@@ -22,6 +22,7 @@
 #include "ferry/build_info.hpp"
 #include "log/logging.hpp"
 #include "modules/module_registry.hpp"
+#include "server/change_audit.hpp"
 #include "server/privileges.hpp"
 #include "server/server.hpp"
 #include "server/socket_activation.hpp"
@@ -144,12 +145,16 @@ std::string reload(const options& opts, ferry::server& srv, std::shared_ptr<cons
     auto next = build_config(opts);
     ferry::log::set_level(next->logging.level);
     srv.reload(next);
+    auto& stats = ferry::stats_registry::process();
+    stats.count_reload(true);
+    ferry::audit_reload_succeeded(*cfg, *next, 1 + stats.reloads_ok());
     cfg = std::move(next);
-    ferry::stats_registry::process().count_reload(true);
     ferry::log::info("configuration reloaded");
     return serving_status(srv, *cfg);
   } catch (const std::exception& e) {
-    ferry::stats_registry::process().count_reload(false);
+    auto& stats = ferry::stats_registry::process();
+    stats.count_reload(false);
+    ferry::audit_reload_failed(*cfg, e.what(), 1 + stats.reloads_ok());
     ferry::log::error("reload failed, keeping the current configuration: {}", e.what());
     return "reload failed, keeping the current configuration; " + serving_status(srv, *cfg);
   }
@@ -180,6 +185,7 @@ int serve(const options& opts, std::shared_ptr<const ferry::config> cfg,
   ferry::server srv(cfg, ferry::take_inherited_sockets());
   drop_root(*cfg, identity);
   srv.start();
+  ferry::audit_started(*cfg);
   notifier.ready(serving_status(srv, *cfg));
   std::vector<std::string> file_problems;
   while (true) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/config_changes.hpp"
 #include "config/listener_config.hpp"
 #include "modules/pipeline_extensions.hpp"
 
@@ -135,6 +136,9 @@ struct config {
 
   // What the compiled-in modules built from their tables.
   pipeline_extensions extensions;
+
+  // A digest of each top-level key of the file, for the reload audit event's summary.
+  config_digests sections;
 };
 
 }  // namespace ferry

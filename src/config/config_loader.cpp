@@ -109,6 +109,7 @@ config load_config_string(std::string_view text, const std::string& source_name,
   merge_overrides(document, overrides);
   config cfg;
   cfg.source = source_name;
+  cfg.sections = digest_config_sections(document);
   toml_table_reader root(document, "", errors);
   read_core_tables(root, cfg);
   configure_modules(root, modules, cfg);

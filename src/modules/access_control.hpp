@@ -4,13 +4,16 @@
 // null and every request is allowed.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "http/request.hpp"
 #include "http/request_identity.hpp"
+#include "modules/metrics_exporter.hpp"
 #include "modules/secure_transport.hpp"
 
 namespace ferry {
@@ -58,6 +61,16 @@ class access_control {
   // Re-reads key, JWKS and htpasswd files that changed (polled with the certificates). Returns
   // problems for the error log; the previous contents keep serving. Thread-safe.
   virtual std::vector<std::string> reload_changed_files() = 0;
+
+  // Audit events the server causes (no-ops when the audit log is off). Thread-safe.
+  // A config reload: `ok` or failed, the file, the count of successful loads so far, and what
+  // changed (or the error).
+  virtual void audit_config_reload(bool ok, std::string_view source, std::uint64_t generation,
+                                   std::string_view summary) = 0;
+  // A certificate that handshakes now present ("loaded", "reloaded") or no longer ("removed").
+  virtual void audit_certificate_change(std::string_view change, const certificate_expiry& certificate) = 0;
+  // The audit log's counters for the metrics; none when the audit log is off.
+  virtual std::optional<audit_log_counts> audit_counts() const = 0;
 };
 
 }  // namespace ferry

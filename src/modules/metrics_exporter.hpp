@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,9 +28,22 @@ inline constexpr std::array<double, 14> request_duration_bounds{
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
 inline constexpr std::size_t request_duration_buckets = request_duration_bounds.size() + 1;
 
+// One certificate new handshakes present: its expiry for the metrics, and what identifies it
+// for audit events about certificate changes.
 struct certificate_expiry {
   std::string name;            // the certificate's first name (SAN or CN), e.g. "example.com"
   std::int64_t not_after = 0;  // Unix seconds
+  std::string subject;         // RFC 2253 DN
+  std::string issuer;          // RFC 2253 DN
+  std::string serial;          // upper-case hex
+  std::string sha256;          // fingerprint of the DER, lower-case hex
+};
+
+// The audit log's counts (module auth), totals since it opened.
+struct audit_log_counts {
+  std::uint64_t written = 0;
+  std::uint64_t dropped = 0;  // refused: queue full (after the wait with queue_full = "block")
+  std::uint64_t failed = 0;   // accepted, but the write failed (disk full, EIO...)
 };
 
 // Everything one scrape reports: counters are totals since start, gauges are current values,
@@ -62,6 +76,7 @@ struct metrics_snapshot {
   std::uint64_t tls_handshakes = 0;        // counter: completed
   std::uint64_t tls_handshake_failures = 0;  // counter
   std::vector<certificate_expiry> certificates;
+  std::optional<audit_log_counts> audit;  // none: no audit log
   std::uint64_t reloads_ok = 0;      // counter
   std::uint64_t reloads_failed = 0;  // counter
 };

@@ -153,6 +153,7 @@ bool request_handler::serve_builtin(const request& req, const request_context& c
 
 void request_handler::serve_metrics(const site& s, const metrics_exporter& metrics, response& out) {
   stats_registry::process().snapshot(snapshot_, s.cfg->extensions.tls.get());
+  snapshot_.audit = s.cfg->extensions.access ? s.cfg->extensions.access->audit_counts() : std::nullopt;
   scratch_.clear();
   metrics.render(snapshot_, scratch_);
   out.status = 200;

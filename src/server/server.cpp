@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "log/logging.hpp"
+#include "server/change_audit.hpp"
 #include "server/worker.hpp"
 
 namespace ferry {
@@ -307,7 +308,9 @@ void server::reload(std::shared_ptr<const config> next) {
 std::vector<std::string> server::reload_changed_files() {
   std::vector<std::string> problems;
   if (cfg_->extensions.tls) {
+    const auto before = presented_certificates(*cfg_);
     for (auto& p : cfg_->extensions.tls->reload_changed_certificates()) problems.push_back("certificate reload: " + p);
+    audit_certificate_changes(*cfg_, before, presented_certificates(*cfg_));
   }
   if (cfg_->extensions.access) {
     for (auto& p : cfg_->extensions.access->reload_changed_files()) problems.push_back("auth file reload: " + p);

@@ -71,6 +71,7 @@ class stats_registry {
   // Forgets a worker that is going away (its counts leave the totals).
   void remove_worker(const worker_stats& stats);
   void count_reload(bool ok) { (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t reloads_ok() const { return reloads_ok_.load(std::memory_order_relaxed); }
   // Sums every worker's counters into `out` (certificate expiry from `tls` when set).
   void snapshot(metrics_snapshot& out, const secure_transport* tls) const;
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "modules/auth/api_key_file.hpp"
+#include "modules/auth/audit_event.hpp"
 #include "modules/auth/auth_checker.hpp"
 
 namespace ferry {
@@ -92,6 +93,31 @@ std::vector<std::string> auth_access_control::reload_changed_files() {
   }
   if (changed) generation_.fetch_add(1, std::memory_order_acq_rel);
   return problems;
+}
+
+void auth_access_control::audit_config_reload(bool ok, std::string_view source, std::uint64_t generation,
+                                              std::string_view summary) {
+  if (!settings_.audit.writer) return;
+  std::string line;
+  append_audit_event(line, config_reload_audit_event{now(), ok, source, generation, summary});
+  settings_.audit.writer->submit(line);
+}
+
+void auth_access_control::audit_certificate_change(std::string_view change, const certificate_expiry& certificate) {
+  if (!settings_.audit.writer) return;
+  std::string not_after;
+  append_rfc3339_utc_ms(not_after, std::chrono::system_clock::time_point(std::chrono::seconds(certificate.not_after)));
+  std::string line;
+  append_audit_event(line, certificate_audit_event{now(), change, certificate.name, certificate.subject,
+                                                   certificate.issuer, certificate.serial, not_after,
+                                                   certificate.sha256});
+  settings_.audit.writer->submit(line);
+}
+
+std::optional<audit_log_counts> auth_access_control::audit_counts() const {
+  if (!settings_.audit.writer) return std::nullopt;
+  const audit_writer_counters counters = settings_.audit.writer->counters();
+  return audit_log_counts{counters.written, counters.dropped, counters.failed};
 }
 
 }  // namespace ferry

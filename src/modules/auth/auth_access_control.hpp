@@ -30,6 +30,10 @@ class auth_access_control final : public access_control,
 
   std::unique_ptr<access_checker> make_checker() const override;
   std::vector<std::string> reload_changed_files() override;
+  void audit_config_reload(bool ok, std::string_view source, std::uint64_t generation,
+                           std::string_view summary) override;
+  void audit_certificate_change(std::string_view change, const certificate_expiry& certificate) override;
+  std::optional<audit_log_counts> audit_counts() const override;
 
   // For the checkers.
   const auth_settings& settings() const { return settings_; }

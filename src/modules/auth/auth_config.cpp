@@ -10,6 +10,7 @@
 #include "config/toml_values.hpp"
 #include "http/request.hpp"
 #include "modules/auth/api_key_file.hpp"
+#include "modules/auth/audit_writer_registry.hpp"
 #include "modules/auth/basic_auth.hpp"
 #include "modules/auth/jwt_algorithm.hpp"
 
@@ -334,12 +335,14 @@ std::optional<auth_config> load_auth_config(const toml::table& table, config_err
   // Last, so that a config with errors does not start a writer thread (or create a file).
   if (audit) {
     std::string error;
-    auto writer = audit_writer::start(std::move(*audit), error);
+    std::string warning;
+    auto writer = open_shared_audit_writer(*audit, error, warning);
     if (!writer) {
       errors.report(*audit_node->as_table()->get("target"), "auth.audit.target: " + error);
       return std::nullopt;
     }
-    config.settings.audit.writer = std::shared_ptr<audit_writer>(std::move(writer));
+    if (!warning.empty()) config.warnings.push_back(std::move(warning));
+    config.settings.audit.writer = std::move(writer);
   }
   return config;
 }

@@ -205,6 +205,14 @@ void render_process(const metrics_snapshot& s, exposition& x) {
   x.sample("ferry_config_reloads_total", {{"result", "failed"}}, s.reloads_failed);
   x.family("ferry_workers", "gauge", "Worker threads serving requests.");
   x.sample("ferry_workers", {}, static_cast<std::uint64_t>(s.workers));
+  if (s.audit) {
+    // Dropped audit events are holes in the trail: worth an alert of their own.
+    x.family("ferry_audit_events_total", "counter",
+             "Audit events: written, dropped (queue full) or failed (write error).");
+    x.sample("ferry_audit_events_total", {{"result", "written"}}, s.audit->written);
+    x.sample("ferry_audit_events_total", {{"result", "dropped"}}, s.audit->dropped);
+    x.sample("ferry_audit_events_total", {{"result", "failed"}}, s.audit->failed);
+  }
 }
 
 template <class T>

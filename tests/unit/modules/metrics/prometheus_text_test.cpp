@@ -20,6 +20,13 @@
 namespace ferry {
 namespace {
 
+certificate_expiry expiry(std::string name, std::int64_t not_after) {
+  certificate_expiry out;
+  out.name = std::move(name);
+  out.not_after = not_after;
+  return out;
+}
+
 using label_set = std::map<std::string, std::string>;
 
 struct sample {
@@ -329,7 +336,7 @@ metrics_snapshot busy_snapshot() {
   s.copy_bytes = 21;
   s.tls_handshakes = 22;
   s.tls_handshake_failures = 23;
-  s.certificates = {{"example.com", s.now + 86'400}, {"expired.test", s.now - 10}};
+  s.certificates = {expiry("example.com", s.now + 86'400), expiry("expired.test", s.now - 10)};
   s.reloads_ok = 24;
   s.reloads_failed = 25;
   return s;
@@ -465,6 +472,16 @@ TEST(prometheus_text, single_values) {
   EXPECT_EQ(value_of(text, "ferry_workers"), "4");
 }
 
+TEST(prometheus_text, audit_counts_appear_only_with_an_audit_log) {
+  metrics_snapshot s;
+  EXPECT_EQ(render_and_parse(s).families.count("ferry_audit_events_total"), 0U);
+  s.audit = audit_log_counts{31, 32, 33};
+  const exposition_text text = render_and_parse(s);
+  EXPECT_EQ(value_of(text, "ferry_audit_events_total", {{"result", "written"}}), "31");
+  EXPECT_EQ(value_of(text, "ferry_audit_events_total", {{"result", "dropped"}}), "32");
+  EXPECT_EQ(value_of(text, "ferry_audit_events_total", {{"result", "failed"}}), "33");
+}
+
 TEST(prometheus_text, certificate_expiry_may_be_negative) {
   const exposition_text text = render_and_parse(busy_snapshot());
   EXPECT_EQ(value_of(text, "ferry_certificate_expiry_seconds", {{"name", "example.com"}}), "86400");
@@ -474,7 +491,7 @@ TEST(prometheus_text, certificate_expiry_may_be_negative) {
 TEST(prometheus_text, a_repeated_certificate_name_reports_the_earliest_expiry) {
   metrics_snapshot s;
   s.now = 1000;
-  s.certificates = {{"a.test", 5000}, {"b.test", 3000}, {"a.test", 2000}, {"a.test", 9000}};
+  s.certificates = {expiry("a.test", 5000), expiry("b.test", 3000), expiry("a.test", 2000), expiry("a.test", 9000)};
   const exposition_text text = render_and_parse(s);
   EXPECT_EQ(value_of(text, "ferry_certificate_expiry_seconds", {{"name", "a.test"}}), "1000");
   EXPECT_EQ(value_of(text, "ferry_certificate_expiry_seconds", {{"name", "b.test"}}), "2000");
@@ -483,11 +500,11 @@ TEST(prometheus_text, a_repeated_certificate_name_reports_the_earliest_expiry) {
 TEST(prometheus_text, extreme_expiry_times_saturate) {
   metrics_snapshot s;
   s.now = std::numeric_limits<std::int64_t>::min();
-  s.certificates = {{"far.test", std::numeric_limits<std::int64_t>::max()}};
+  s.certificates = {expiry("far.test", std::numeric_limits<std::int64_t>::max())};
   EXPECT_EQ(value_of(render_and_parse(s), "ferry_certificate_expiry_seconds", {{"name", "far.test"}}),
             "9223372036854775807");
   s.now = std::numeric_limits<std::int64_t>::max();
-  s.certificates = {{"old.test", std::numeric_limits<std::int64_t>::min()}};
+  s.certificates = {expiry("old.test", std::numeric_limits<std::int64_t>::min())};
   EXPECT_EQ(value_of(render_and_parse(s), "ferry_certificate_expiry_seconds", {{"name", "old.test"}}),
             "-9223372036854775808");
 }
@@ -495,7 +512,8 @@ TEST(prometheus_text, extreme_expiry_times_saturate) {
 TEST(prometheus_text, hostile_certificate_names_are_escaped) {
   metrics_snapshot s;
   const std::string hostile = std::string("a\"b\\c\nd} x=\"1\"\r\t") + std::string(1, '\0') + "z";
-  s.certificates = {{hostile, 1}, {"bad\xff\xc0\xafutf8\xed\xa0\x80!", 2}, {"ünïcødé.test", 3}, {"", 4}};
+  s.certificates = {expiry(hostile, 1), expiry("bad\xff\xc0\xafutf8\xed\xa0\x80!", 2), expiry("ünïcødé.test", 3),
+                    expiry("", 4)};
   std::string raw;
   const exposition_text text = render_and_parse(s, &raw);
   EXPECT_NE(find(text, "ferry_certificate_expiry_seconds", {{"name", hostile}}), nullptr) << raw;
@@ -531,7 +549,7 @@ TEST(prometheus_text, every_byte_in_a_label_value_renders_parseably) {
   std::string all;
   for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
   metrics_snapshot s;
-  s.certificates = {{all, 1}};
+  s.certificates = {expiry(all, 1)};
   const exposition_text text = render_and_parse(s);
   ASSERT_EQ(text.samples.back().name, "ferry_workers");
   bool found = false;
@@ -611,7 +629,7 @@ TEST(prometheus_text, rendering_appends_and_is_deterministic) {
 
 TEST(prometheus_text, many_certificates) {
   metrics_snapshot s;
-  for (int i = 0; i < 5000; ++i) s.certificates.push_back({"host" + std::to_string(i % 2500) + ".test", i});
+  for (int i = 0; i < 5000; ++i) s.certificates.push_back(expiry("host" + std::to_string(i % 2500) + ".test", i));
   const exposition_text text = render_and_parse(s);
   std::size_t count = 0;
   for (const sample& sample : text.samples) count += sample.name == "ferry_certificate_expiry_seconds";

@@ -6,12 +6,13 @@ set -eu
 packages="build-essential g++ clang libclang-rt-14-dev cmake ninja-build pkg-config git ca-certificates
 libasio-dev node-llhttp libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libgtest-dev
 zlib1g-dev libbrotli-dev libzstd-dev libssl-dev libnghttp2-dev
+libhiredis-dev redis-server
 curl openssl nghttp2-client python3 python3-h2 python3-brotli python3-yaml brotli zstd gzip procps groff-base
 systemd"
 
 case "$(uname -s)" in
   Darwin)
-    echo "brew install cmake ninja asio llhttp spdlog cli11 tomlplusplus googletest brotli zstd openssl@3 curl"
+    echo "brew install cmake ninja asio llhttp spdlog cli11 tomlplusplus googletest brotli zstd openssl@3 curl hiredis redis"
     exit 0 ;;
 esac
 

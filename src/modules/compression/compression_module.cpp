@@ -2,6 +2,7 @@
 // encoder factory the core consults for on-the-fly gzip and brotli.
 #include <memory>
 
+#include "modules/compression/compression_commands.hpp"
 #include "modules/compression/compression_config.hpp"
 #include "modules/compression/compression_factory.hpp"
 #include "modules/module_registry.hpp"
@@ -17,6 +18,7 @@ void register_compression_module(module_registry& registry) {
             const compression_config config = parse_compression_config(table, errors);
             if (config.enabled) out.encoders = std::make_shared<const compression_factory>(config);
           },
+      .commands = compression_commands(),
   });
 }
 

@@ -8,6 +8,7 @@
 #include "modules/content_encoder.hpp"
 #include "modules/http2_protocol.hpp"
 #include "modules/metrics_exporter.hpp"
+#include "modules/request_limits.hpp"
 #include "modules/secure_transport.hpp"
 
 namespace ferry {
@@ -27,6 +28,9 @@ struct pipeline_extensions {
   // Authentication and authorization (FERRY_WITH_AUTH). Null: every request is allowed (no
   // [auth] table, or the module is absent).
   std::shared_ptr<access_control> access;
+  // Rate limits (FERRY_WITH_RATE_LIMIT). Null: nothing is limited (no [rate_limit] limits, or
+  // the module is absent).
+  std::shared_ptr<const request_limiter> limits;
 };
 
 }  // namespace ferry

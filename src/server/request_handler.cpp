@@ -102,7 +102,9 @@ void request_handler::handle(const request& req, const request_context& ctx, con
     return;
   }
   if (!admitted(req, ctx, s, out)) return;
+  if (!within_limits(req, ctx, s, out)) return;
   serve_path(req, ctx, s, out);
+  add_limit_headers(out);
 }
 
 // Before any lookup, so a refused client learns nothing about which files exist.
@@ -123,6 +125,38 @@ bool request_handler::admitted(const request& req, const request_context& ctx, c
   out.principal = decision_.principal;
   for (const auto& challenge : decision_.challenges) out.add("WWW-Authenticate", challenge);
   return false;
+}
+
+// After authentication (limits may count per principal), before any lookup.
+bool request_handler::within_limits(const request& req, const request_context& ctx, const site& s, response& out) {
+  verdict_.clear();
+  const auto& limiter = s.cfg->extensions.limits;
+  if (!limiter) return true;
+  if (limiter != limiter_) {
+    limiter_ = limiter;
+    limit_checker_ = limiter->make_checker();
+  }
+  limit_request ask;
+  ask.req = &req;
+  ask.path = path_;
+  ask.remote_address = ctx.remote_address;
+  ask.principal = out.principal;
+  ask.vhost = authority_host(req.authority);
+  limit_checker_->check(ask, verdict_);
+  if (!verdict_.limited) return true;
+  // error() starts the response afresh; the principal stays for the access log (swapped, so
+  // both buffers keep their capacity).
+  principal_.swap(out.principal);
+  error(429, &req, s, out);
+  out.principal.swap(principal_);
+  if (!verdict_.retry_after.empty()) out.add("Retry-After", verdict_.retry_after);
+  add_limit_headers(out);
+  return false;
+}
+
+void request_handler::add_limit_headers(response& out) const {
+  if (!verdict_.policy.empty()) out.add("RateLimit-Policy", verdict_.policy);
+  if (!verdict_.state.empty()) out.add("RateLimit", verdict_.state);
 }
 
 // Exact paths (a query string is ignored): these never reach the file system, and a file of

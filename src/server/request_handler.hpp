@@ -49,6 +49,9 @@ class request_handler {
   void serve_metrics(const site& s, const metrics_exporter& metrics, response& out);
   // The auth module's verdict on path_; false (after answering 401/403) when refused.
   bool admitted(const request& req, const request_context& ctx, const site& s, response& out);
+  // The rate_limit module's verdict; false (after answering 429) when over a limit.
+  bool within_limits(const request& req, const request_context& ctx, const site& s, response& out);
+  void add_limit_headers(response& out) const;
   void serve_path(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_directory(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_file(const request& req, const request_context& ctx, const site& s,
@@ -66,6 +69,12 @@ class request_handler {
   std::vector<response_header> rule_headers_;
   metrics_snapshot snapshot_;  // reused by scrapes
   access_decision decision_;   // reused per request
+  // This worker's checker for the site's limiter, remade when a reload brings another one
+  // (holding the limiter keeps its address from being reused by the next configuration).
+  std::shared_ptr<const request_limiter> limiter_;
+  std::unique_ptr<limit_checker> limit_checker_;
+  limit_verdict verdict_;  // reused per request
+  std::string principal_;  // holds the principal while a 429 is written
 };
 
 }  // namespace ferry

@@ -109,6 +109,9 @@ module_registry fake_modules(compression_settings& seen) {
   modules.add({"auth", "auth", [&seen](const toml::table* table, config_error_sink&, pipeline_extensions&) {
                  seen.auth_table = table != nullptr;
                }});
+  // [rate_limit]: the real reader is tested against this example in unit_rate_limit (built
+  // only with the module); this stand-in only takes the table.
+  modules.add({"rate_limit", "rate_limit", [](const toml::table*, config_error_sink&, pipeline_extensions&) {}});
   // The [tls] example names certificate files that do not exist here: this stand-in checks
   // the keys and their types the way the module does, without opening files.
   modules.add({"tls", "tls", [&seen](const toml::table* table, config_error_sink& errors, pipeline_extensions&) {
@@ -195,6 +198,21 @@ const std::vector<std::string>& all_keys() {
                                              "auth.audit.hash_chain",
                                              "auth.audit.queue_full",
                                              "auth.audit.queue_size",
+                                             "auth.mtls.unmapped",
+                                             "auth.mtls.identities[0].uri",
+                                             "auth.mtls.identities[0].principal",
+                                             "auth.mtls.identities[0].roles",
+                                             "auth.mtls.identities[0].tenant",
+                                             "rate_limit.max_keys",
+                                             "rate_limit.ipv4_prefix",
+                                             "rate_limit.ipv6_prefix",
+                                             "rate_limit.headers",
+                                             "rate_limit.limits[0].name",
+                                             "rate_limit.limits[0].vhost",
+                                             "rate_limit.limits[0].path",
+                                             "rate_limit.limits[0].key",
+                                             "rate_limit.limits[0].rate",
+                                             "rate_limit.limits[0].burst",
                                              "files.index",
                                              "files.directory_listing",
                                              "files.dotfiles",

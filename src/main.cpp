@@ -24,6 +24,7 @@
 #include "modules/module_registry.hpp"
 #include "server/change_audit.hpp"
 #include "server/privileges.hpp"
+#include "server/runtime_tuning.hpp"
 #include "server/server.hpp"
 #include "server/socket_activation.hpp"
 #include "server/systemd_notify.hpp"
@@ -47,8 +48,19 @@ struct options {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   bool check_config = false;
+  bool print_tuning = false;
   bool version = false;
 };
+
+// The machine as this process sees it; the descriptor limit is raised once, at the first call.
+const ferry::machine_facts& machine() {
+  static const ferry::machine_facts facts = [] {
+    ferry::machine_facts read = ferry::read_machine_facts();
+    ferry::raise_fd_limit(read);
+    return read;
+  }();
+  return facts;
+}
 
 // Flags that belong to a module's table, as TOML laid over the file's: --tls-listen replaces
 // tls.listen, --tls-cert with --tls-key replaces tls.certificates.
@@ -72,7 +84,8 @@ toml::table module_overrides(const options& opts, ferry::config_error_sink& flag
 }
 
 // Loads the file (or defaults) and applies the command-line overrides, then validates.
-std::shared_ptr<const ferry::config> build_config(const options& opts) {
+// `tuning`, when given, receives what was derived from the machine (for --print-tuning).
+std::shared_ptr<const ferry::config> build_config(const options& opts, ferry::runtime_tuning* tuning = nullptr) {
   const auto& modules = ferry::compiled_modules();
   ferry::config_error_sink flag_errors("command line");
   const toml::table overrides = module_overrides(opts, flag_errors);
@@ -96,6 +109,11 @@ std::shared_ptr<const ferry::config> build_config(const options& opts) {
   if (opts.access_log) cfg.logging.access_log = *opts.access_log;
   flag_errors.throw_if_any();
   ferry::validate_config(cfg);
+  // What the configuration leaves to the machine (workers = 0) or the container bounds.
+  ferry::runtime_tuning derived = ferry::derive_tuning(cfg.workers, cfg.open_file_cache, machine());
+  cfg.workers = derived.workers;
+  cfg.open_file_cache = derived.open_file_cache;
+  if (tuning != nullptr) *tuning = std::move(derived);
   return std::make_shared<const ferry::config>(std::move(cfg));
 }
 
@@ -259,6 +277,8 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", opts.tls_cert, "PEM certificate chain (with --tls-key: replaces tls.certificates)");
   app.add_option("--tls-key", opts.tls_key, "PEM private key for --tls-cert");
   app.add_flag("--check-config", opts.check_config, "Validate the configuration and exit");
+  app.add_flag("--print-tuning", opts.print_tuning,
+               "Print the values derived from the machine (workers, caches, limits) and their sources, then exit");
   app.add_flag("--version", opts.version, "Print the version and the compiled-in modules");
   try {
     app.parse(argc, argv);
@@ -274,8 +294,9 @@ int main(int argc, char** argv) {
 
   std::shared_ptr<const ferry::config> cfg;
   std::optional<ferry::account_identity> identity;
+  ferry::runtime_tuning tuning;
   try {
-    cfg = build_config(opts);
+    cfg = build_config(opts, &tuning);
     identity = resolve_account(*cfg);
   } catch (const ferry::config_error& e) {
     std::fprintf(stderr, "%s\n", e.what());
@@ -286,6 +307,10 @@ int main(int argc, char** argv) {
   }
   if (opts.check_config) {
     std::printf("configuration ok\n");
+    return exit_ok;
+  }
+  if (opts.print_tuning) {
+    std::fputs(ferry::format_tuning(tuning).c_str(), stdout);
     return exit_ok;
   }
 

@@ -92,6 +92,20 @@ struct timeouts_config {
   milliseconds shutdown_grace{10'000};
 };
 
+// Where a trusted proxy names the client: X-Forwarded-For, RFC 7239 Forwarded, or nowhere.
+enum class client_address_header { x_forwarded_for, forwarded, none };
+
+// The client address behind load balancers (nginx's realip). Only a connection whose address
+// (after any PROXY protocol header) lies in `trusted_proxies` may name the client in `header`;
+// any other peer is the client, whatever it sends.
+struct client_address_config {
+  std::vector<std::string> trusted_proxies;  // networks as written ("10.0.0.0/8"); [] trusts nobody
+  client_address_header header = client_address_header::x_forwarded_for;
+
+  // Whether any request can be attributed to someone other than its peer.
+  bool resolves() const { return !trusted_proxies.empty() && header != client_address_header::none; }
+};
+
 struct precompressed_config {
   bool enabled = true;
   std::vector<std::string> encodings{"br", "zstd", "gzip"};  // server preference order
@@ -131,6 +145,7 @@ struct config {
   admission_config admission;
   request_id_config request_id;
   health_config health;
+  client_address_config client_address;
   timeouts_config timeouts;
   logging_config logging;
 

@@ -332,6 +332,20 @@ void read_health(toml_table_reader& root, config& cfg) {
   }
 }
 
+void read_client_address(toml_table_reader& root, config& cfg) {
+  const toml::table* table = take_table(root, "client_address");
+  if (table == nullptr) return;
+  toml_table_reader client(*table, "client_address", root.errors());
+  client_address_config& out = cfg.client_address;
+  read_checked_list(client, "trusted_proxies", out.trusted_proxies, check_network);
+  client.read_choice("header",
+                     {{"x-forwarded-for", client_address_header::x_forwarded_for},
+                      {"forwarded", client_address_header::forwarded},
+                      {"none", client_address_header::none}},
+                     out.header);
+  client.report_unknown_keys();
+}
+
 void read_timeouts(toml_table_reader& root, config& cfg) {
   const toml::table* table = take_table(root, "timeouts");
   if (table == nullptr) return;
@@ -372,6 +386,7 @@ void read_core_tables(toml_table_reader& root, config& cfg) {
   read_admission(root, cfg);
   read_request_id(root, cfg);
   read_health(root, cfg);
+  read_client_address(root, cfg);
   read_timeouts(root, cfg);
   read_log(root, cfg);
 }

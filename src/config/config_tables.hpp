@@ -1,5 +1,6 @@
 // The core's part of the TOML layout: top-level keys and the [files], [error_pages],
-// [[headers]], [limits], [timeouts] and [log] tables. Internal to the loader.
+// [[headers]], [limits], [admission], [request_id], [health], [client_address], [timeouts]
+// and [log] tables. Internal to the loader.
 #pragma once
 
 #include "config/config.hpp"

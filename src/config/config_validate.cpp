@@ -117,6 +117,13 @@ void check_headers(const config& cfg, checker& check) {
   }
 }
 
+void check_client_address(const config& cfg, checker& check) {
+  const auto& networks = cfg.client_address.trusted_proxies;
+  for (std::size_t i = 0; i < networks.size(); ++i) {
+    check.value(indexed("client_address.trusted_proxies", i), networks[i], check_network(networks[i]));
+  }
+}
+
 void check_limits(const config& cfg, checker& check) {
   const auto& limits = cfg.limits;
   if (limits.max_request_head < 1024 || limits.max_request_head > 1024 * 1024) {
@@ -161,6 +168,7 @@ void validate_config(const config& cfg) {
   check_files(cfg, check);
   check_headers(cfg, check);
   check_limits(cfg, check);
+  check_client_address(cfg, check);
   check_timeouts(cfg, check);
   check.value("log.level", cfg.logging.level, check_log_level(cfg.logging.level));
   check.value("log.error_log", cfg.logging.error_log, check_error_log(cfg.logging.error_log));

@@ -198,16 +198,46 @@ bool toml_table_reader::read_duration(std::string_view key, std::chrono::millise
 }
 
 bool toml_table_reader::read_listen_addresses(std::string_view key, std::vector<listener_config>& out) {
-  std::vector<std::string> texts;
-  if (!read(key, texts)) return false;
-  const toml::array& array = *table_.get(key)->as_array();
+  const toml::node* node = take(key);
+  if (node == nullptr) return false;
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    report_wrong_type(*node, key_path(key), "an array of listen addresses", errors_);
+    return false;
+  }
   std::vector<listener_config> addresses;
   bool ok = true;
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    const auto address = parse_listen_address(texts[i]);
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    std::string name = key_path(key) + "[" + std::to_string(i) + "]";
+    std::string text;
+    bool proxy_protocol = false;
+    const toml::node* text_node = &element;
+    if (const auto* string = element.as_string()) {
+      text = string->get();
+    } else if (const auto* table = element.as_table()) {
+      // { address = "HOST:PORT", proxy_protocol = true }
+      toml_table_reader entry(*table, name, errors_);
+      const std::size_t problems = errors_.messages().size();
+      text_node = entry.take("address");
+      if (text_node == nullptr) errors_.report(*table, quoted(entry.key_path("address")) + " is required");
+      entry.read("address", text);
+      entry.read("proxy_protocol", proxy_protocol);
+      entry.report_unknown_keys();
+      if (errors_.messages().size() != problems) {
+        ok = false;
+        continue;
+      }
+      name = entry.key_path("address");
+    } else {
+      report_wrong_type(element, name, "a listen address (\"HOST:PORT\") or a table { address = \"HOST:PORT\", ... }",
+                        errors_);
+      ok = false;
+      continue;
+    }
+    auto address = parse_listen_address(text);
     if (!address) {
-      errors_.report(*array.get(i), "'" + key_path(key) + "[" + std::to_string(i) + "]' = " +
-                                        quote_for_message(texts[i]) + ": " + address.error);
+      errors_.report(*text_node, quoted(name) + " = " + quote_for_message(text) + ": " + address.error);
       ok = false;
       continue;
     }
@@ -215,12 +245,12 @@ bool toml_table_reader::read_listen_addresses(std::string_view key, std::vector<
       return seen.host == address.value.host && seen.port == address.value.port;
     });
     if (duplicate) {
-      errors_.report(*array.get(i), "'" + key_path(key) + "[" + std::to_string(i) + "]' = " +
-                                        quote_for_message(texts[i]) + ": listed twice");
+      errors_.report(*text_node, quoted(name) + " = " + quote_for_message(text) + ": listed twice");
       ok = false;
       continue;
     }
-    addresses.push_back(address.value);
+    address.value.proxy_protocol = proxy_protocol;
+    addresses.push_back(std::move(address.value));
   }
   if (ok) out = std::move(addresses);
   return ok;

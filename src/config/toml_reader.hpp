@@ -71,7 +71,8 @@ class toml_table_reader {
                      std::chrono::milliseconds& out);
   // An array whose elements are all strings.
   bool read(std::string_view key, std::vector<std::string>& out);
-  // An array of listen addresses ("HOST:PORT"), each valid and listed once. `out` is changed
+  // An array of listen addresses, each valid and listed once: "HOST:PORT" strings, or tables
+  // { address = "HOST:PORT", proxy_protocol = BOOL } (unknown keys refused). `out` is changed
   // only when every element is good; each bad one is reported at its own line.
   bool read_listen_addresses(std::string_view key, std::vector<listener_config>& out);
   // A string that must be one of `choices`.

@@ -3,11 +3,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include "http/authority.hpp"
 #include "http/h1_serializer.hpp"
+#include "http/proxy_protocol.hpp"
 #include "http/status.hpp"
 #include "log/logging.hpp"
 #include "server/http2_connection.hpp"
@@ -42,14 +44,15 @@ enum class fill_result { produced, done, wait, failed };
 }  // namespace
 
 http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls,
-                                   std::uint16_t redirect_to_port, bool admin)
+                                   std::uint16_t redirect_to_port, bool admin, bool proxy_protocol)
     : worker_(owner),
       socket_(std::move(socket)),
       fd_(socket_.native_handle()),
       io_(fd_),
       tls_(tls),
       redirect_to_port_(redirect_to_port),
-      admin_(admin) {}
+      admin_(admin),
+      proxy_protocol_(proxy_protocol) {}
 
 http1_connection::~http1_connection() {
   if (phase_ != phase::closed) worker_.detach(this);
@@ -67,6 +70,73 @@ void http1_connection::start() {
   remote_ = ec ? std::string("-") : peer.address().to_string();
   site_ = worker_.current_site();
   worker_.attach(this);
+  // The PROXY header and the plaintext request head that follows share one deadline.
+  set_deadline(site_->cfg->timeouts.request_head);
+  if (proxy_protocol_) {
+    phase_ = phase::proxy_header;
+    wait_proxy_header();
+    return;
+  }
+  begin_protocol();
+}
+
+void http1_connection::wait_proxy_header() {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+    if (ec) self->close();
+    if (self->phase_ == phase::proxy_header) self->read_proxy_header();
+  });
+}
+
+// The header is peeked at, and only its own bytes are taken from the socket: what follows is
+// the TLS handshake's or the request's, and the TLS session reads the socket itself.
+void http1_connection::read_proxy_header() {
+  now_ = clock::now();
+  std::array<char, proxy_header_max_length> peeked;
+  ssize_t n = 0;
+  do {
+    n = ::recv(fd_, peeked.data(), peeked.size(), MSG_PEEK);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    wait_proxy_header();
+    return;
+  }
+  if (n <= 0) {
+    close();  // EOF or a socket error before a whole header
+    return;
+  }
+  const auto header = parse_proxy_header({peeked.data(), static_cast<std::size_t>(n)});
+  if (header.status == proxy_header_status::need_more) {
+    // More bytes wake the wait again; a client that never sends them meets the deadline.
+    wait_proxy_header();
+    return;
+  }
+  if (header.status == proxy_header_status::invalid) {
+    log::debug("{}: closed: not a valid PROXY protocol header ({})", remote_, header.error);
+    close();
+    return;
+  }
+  ssize_t taken = 0;
+  do {
+    taken = ::recv(fd_, peeked.data(), header.consumed, 0);
+  } while (taken < 0 && errno == EINTR);
+  if (taken != static_cast<ssize_t>(header.consumed)) {
+    close();
+    return;
+  }
+  if (header.has_address) {
+    log::debug("{}: PROXY v{} header: client {} port {}", remote_, header.version, header.source.address(),
+               header.source.port);
+    remote_.assign(header.source.address());
+  } else {
+    log::debug("{}: PROXY v{} header without a client address (LOCAL or UNKNOWN): keeping the peer", remote_,
+               header.version);
+  }
+  phase_ = phase::idle;
+  begin_protocol();
+}
+
+// What the listener speaks, once any PROXY header is out of the way.
+void http1_connection::begin_protocol() {
   if (auto* tls = std::exchange(tls_, nullptr)) {
     io_.set_session(tls->open(fd_));
     if (!io_.secure()) {
@@ -78,7 +148,6 @@ void http1_connection::start() {
     continue_handshake();
     return;
   }
-  set_deadline(site_->cfg->timeouts.request_head);
   wait_readable();
 }
 
@@ -431,6 +500,9 @@ void http1_connection::write_response(const request& req, int error_status, bool
   const int parse_error = close_after ? error_status : 0;
   identify_request(worker_, *site_, req, ex_->identity);
   const log::request_scope scope(ex_->identity);
+  // A head the parser refused may be incomplete: only a whole one can name the client.
+  client_ = close_after ? std::string_view(remote_)
+                        : worker_.client_addresses().resolve(remote_, req, client_storage_);
   if (close_after) {
     ex_->reply.clear();
     ex_->reply.close = true;
@@ -446,8 +518,14 @@ void http1_connection::write_response(const request& req, int error_status, bool
     if (error_status == 503) ex_->reply.set("Retry-After", worker_.admission().retry_after());
     if (error_status == 308) ex_->reply.set("Location", redirect_location_);
   } else {
-    const request_context ctx{req.version_minor >= 1, io_.secure() ? &io_.session()->peer() : nullptr, remote_,
-                              worker_.draining(), admin_, worker_.access(), &ex_->identity};
+    const request_context ctx{req.version_minor >= 1,
+                              io_.secure() ? &io_.session()->peer() : nullptr,
+                              client_,
+                              worker_.draining(),
+                              admin_,
+                              worker_.access(),
+                              &ex_->identity,
+                              remote_};
     handler.handle(req, ctx, *site_, ex_->reply);
   }
   add_common_response_fields(*site_, io_.secure(), ex_->identity, ex_->reply);
@@ -657,7 +735,7 @@ void http1_connection::finish_response() {
   finished_request done;
   done.req = &ex_->parser.current();
   done.identity = &ex_->identity;
-  done.remote = remote_;
+  done.remote = client_;
   done.protocol = request_version_minor_ == 0 ? metric_protocol::http1_0 : metric_protocol::http1_1;
   done.status = ex_->reply.status;
   done.body_bytes = body_bytes_sent_;
@@ -737,6 +815,10 @@ void http1_connection::check_deadline(clock::time_point now) {
       worker_.stats().tls_handshake_failures.add(1);  // too slow counts as failed
       close();
       return;
+    case phase::proxy_header:
+      log::debug("{}: closed: no PROXY protocol header within the request head timeout", remote_);
+      close();
+      return;
     case phase::reading:
       if (ex_->parser.message_started() || length_ > 0) {
         respond(ex_->parser.current(), 408);
@@ -752,7 +834,8 @@ void http1_connection::check_deadline(clock::time_point now) {
 
 void http1_connection::drain() {
   draining_ = true;
-  if (phase_ == phase::idle) close();
+  // Nothing asked yet: a connection still waiting for its PROXY header is as good as idle.
+  if (phase_ == phase::idle || phase_ == phase::proxy_header) close();
 }
 
 void http1_connection::close() {

@@ -30,8 +30,10 @@ class http1_connection : public connection,
   // `redirect_to_port`: non-zero on a redirect listener: every request is answered with 308 to
   // https://HOST:that-port/target.
   // `admin`: a metrics.listen connection (HTTP/1.1, built-in endpoints only).
+  // `proxy_protocol`: the connection starts with a PROXY protocol header (before TLS), whose
+  // source address replaces the peer's; without a valid one it is closed without an answer.
   http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls = nullptr,
-                   std::uint16_t redirect_to_port = 0, bool admin = false);
+                   std::uint16_t redirect_to_port = 0, bool admin = false, bool proxy_protocol = false);
   ~http1_connection();
   http1_connection(const http1_connection&) = delete;
   http1_connection& operator=(const http1_connection&) = delete;
@@ -42,9 +44,13 @@ class http1_connection : public connection,
   void close() override;
 
  private:
+  // proxy_header: waiting for the PROXY protocol header, before anything else.
   // queued: a complete request waits for an admission slot; nothing is read meanwhile.
-  enum class phase { handshake, idle, reading, queued, writing, lingering, closed };
+  enum class phase { proxy_header, handshake, idle, reading, queued, writing, lingering, closed };
 
+  void wait_proxy_header();
+  void read_proxy_header();
+  void begin_protocol();
   void continue_handshake();
   bool starts_http2() const;
   void hand_over_to_http2(std::string_view received);
@@ -85,8 +91,14 @@ class http1_connection : public connection,
   secure_transport* tls_;
   std::uint16_t redirect_to_port_;
   bool admin_;
+  bool proxy_protocol_;
   std::string redirect_location_;
+  // The connection's address: the peer's, or the source a PROXY header gave.
   std::string remote_;
+  // Who the current request is from: remote_, or client_storage_ holding the client a trusted
+  // proxy named ([client_address]).
+  std::string_view client_;
+  std::string client_storage_;
   phase phase_ = phase::idle;
   // Read once per I/O event: deadlines need milliseconds, not a clock call per step.
   clock::time_point now_;

@@ -11,6 +11,7 @@
 #include "http/status.hpp"
 #include "log/logging.hpp"
 #include "server/admission_control.hpp"
+#include "server/client_address.hpp"
 #include "server/request_lifecycle.hpp"
 #include "server/response_body_reader.hpp"
 #include "server/worker.hpp"
@@ -58,6 +59,10 @@ struct http2_connection::stream final : admission_waiter {
   http2_connection& owner;
   std::int32_t id;
   const request& req;  // owned by the session until on_stream_closed
+  // Who the request is from: the connection's address, or client_storage holding the client a
+  // trusted proxy named ([client_address]).
+  std::string_view client;
+  std::string client_storage;
   clock::time_point started;
   request_identity identity;
   response reply;
@@ -101,7 +106,9 @@ void http2_connection::start(std::string_view initial) {
 void http2_connection::on_request(std::int32_t stream_id, const request& req) {
   auto [it, inserted] = streams_.try_emplace(stream_id, std::make_unique<stream>(*this, stream_id, req));
   if (!inserted) return;
-  identify_request(worker_, *worker_.current_site(), req, it->second->identity);
+  stream& s = *it->second;
+  s.client = worker_.client_addresses().resolve(remote_, req, s.client_storage);
+  identify_request(worker_, *worker_.current_site(), req, s.identity);
   waiting_.push_back(stream_id);
   admit_waiting_streams();
 }
@@ -153,10 +160,14 @@ void http2_connection::serve(stream& s) {
   if (misdirected(s.req)) {
     worker_.handler().error(421, &s.req, *site_, s.reply);
   } else {
-    const request_context ctx{true,          io_.secure() ? &io_.session()->peer() : nullptr,
-                              remote_,       worker_.draining() || shutting_down_,
-                              false,         worker_.access(),
-                              &s.identity};
+    const request_context ctx{true,
+                              io_.secure() ? &io_.session()->peer() : nullptr,
+                              s.client,
+                              worker_.draining() || shutting_down_,
+                              false,
+                              worker_.access(),
+                              &s.identity,
+                              remote_};
     worker_.handler().handle(s.req, ctx, *site_, s.reply);
   }
   answer(s);
@@ -215,7 +226,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
     finished_request done;
     done.req = &s.req;
     done.identity = &s.identity;
-    done.remote = remote_;
+    done.remote = s.client;
     done.protocol = metric_protocol::http2;
     // A stream reset before its answer is logged like nginx's 499: the client went away.
     done.status = s.answered ? s.reply.status : 499;

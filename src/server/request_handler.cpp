@@ -177,7 +177,7 @@ bool request_handler::serve_builtin(const request& req, const request_context& c
   if (metrics == nullptr || req.path != metrics->path()) return false;
   // With listeners of its own, the endpoint lives there only (elsewhere the path is a file path).
   if (!metrics->listeners().empty() && !ctx.admin_listener) return false;
-  if (!metrics->allows(ctx.remote_address)) {
+  if (!metrics->allows(ctx.peer_address)) {
     error(404, &req, s, out);  // as if there were no such thing
     return true;
   }

@@ -21,7 +21,8 @@ struct request_context {
   // What the TLS handshake established (version, SNI, the client certificate's subject and
   // SANs, whether it verified), or null in the clear. For policies that need it.
   const tls_peer_info* tls = nullptr;
-  // The client's address as logged (numeric), for the metrics allow-list.
+  // The client's address (numeric): the connection's, or the one a trusted proxy named
+  // ([client_address]). What the access log, auth and rate limits see.
   std::string_view remote_address;
   // The worker is draining: /readyz answers 503 so load balancers move away.
   bool draining = false;
@@ -30,6 +31,9 @@ struct request_context {
   // The auth module's checker (null: everything allowed) and the request's ids for its audit.
   access_checker* access = nullptr;
   const request_identity* identity = nullptr;
+  // The connection's own address (after any PROXY protocol header), never a header value: the
+  // metrics allow-list judges this one, so no client can vouch for itself.
+  std::string_view peer_address;
 };
 
 class request_handler {

@@ -34,8 +34,14 @@ const char* scheme_of(bool secure) { return secure ? "https://" : "http://"; }
 
 // How the log names a listener's job, after its address.
 std::string role_note(const listener_role& role) {
-  if (role.redirect_to_port != 0) return " (redirects to https)";
-  return role.admin ? " (metrics and health only)" : "";
+  std::string note;
+  if (role.redirect_to_port != 0) {
+    note = " (redirects to https)";
+  } else if (role.admin) {
+    note = " (metrics and health only)";
+  }
+  if (role.proxy_protocol) note += " (PROXY protocol)";
+  return note;
 }
 
 }  // namespace
@@ -143,7 +149,7 @@ std::uint16_t server::add_listener(const listener_config& l, listener_kind kind,
   auto bound = bind_for_workers(l);
   const auto& entry = record(kind, l, redirect_to, bound.real_port, std::move(bound.address));
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    workers_[i]->add_listener(bound.fds[i], role_of(kind, redirect_to), entry.id);
+    workers_[i]->add_listener(bound.fds[i], role_of(kind, redirect_to, l.proxy_protocol), entry.id);
   }
   return entry.real_port;
 }
@@ -163,8 +169,16 @@ server::bound_sockets server::bind_for_workers(const listener_config& l) const {
 
 server::listener_entry& server::record(listener_kind kind, const listener_config& l, std::uint16_t redirect_to,
                                        std::uint16_t real_port, std::string address) {
-  listener_entry entry{kind, l.host, l.port, redirect_to, next_listener_id_++, real_port,
-                       scheme_of(kind == listener_kind::tls) + address + role_note(role_of(kind, redirect_to))};
+  listener_entry entry{kind,
+                       l.host,
+                       l.port,
+                       redirect_to,
+                       next_listener_id_++,
+                       real_port,
+                       scheme_of(kind == listener_kind::tls) + address +
+                           role_note(role_of(kind, redirect_to, l.proxy_protocol)),
+                       false,
+                       l.proxy_protocol};
   listeners_.push_back(std::move(entry));
   return listeners_.back();
 }
@@ -172,7 +186,7 @@ server::listener_entry& server::record(listener_kind kind, const listener_config
 std::uint16_t server::add_inherited(const inherited_socket& s, listener_kind kind, const listener_config& l,
                                     std::uint16_t redirect_to) {
   const bool secure = kind == listener_kind::tls;
-  const listener_role role = role_of(kind, redirect_to);
+  const listener_role role = role_of(kind, redirect_to, l.proxy_protocol);
   // Duplicates first: once a worker owns the original it may close it (on a throw, say).
   std::vector<int> fds{s.fd};
   for (std::size_t i = 1; i < workers_.size(); ++i) {
@@ -185,7 +199,7 @@ std::uint16_t server::add_inherited(const inherited_socket& s, listener_kind kin
   listeners_.push_back({kind, l.host, l.port, redirect_to, id, address_port(s.address),
                         scheme_of(secure) + s.description + role_note(role) + " (inherited fd " +
                             std::to_string(s.fd) + ")",
-                        true});
+                        true, l.proxy_protocol});
   return address_port(s.address);
 }
 
@@ -199,7 +213,9 @@ void server::refresh_addresses() {
 server::listener_changes server::prepare_listener_changes(const config& next) {
   const auto find = [this](listener_kind kind, const listener_config& l) -> const listener_entry* {
     for (const auto& e : listeners_) {
-      if (e.kind == kind && e.host == l.host && e.port == l.port) return &e;
+      // A listener that starts or stops expecting PROXY headers is a new one: its connections
+      // are read differently from the first byte.
+      if (e.kind == kind && e.host == l.host && e.port == l.port && e.proxy_protocol == l.proxy_protocol) return &e;
     }
     return nullptr;
   };
@@ -248,7 +264,7 @@ void server::apply_listener_changes(listener_changes& changes) {
   for (auto& a : changes.added) {
     const auto& entry = record(a.kind, a.config, a.redirect_to, a.sockets.real_port, std::move(a.sockets.address));
     for (std::size_t i = 0; i < workers_.size(); ++i) {
-      workers_[i]->open_listener(a.sockets.fds[i], role_of(a.kind, a.redirect_to),
+      workers_[i]->open_listener(a.sockets.fds[i], role_of(a.kind, a.redirect_to, a.config.proxy_protocol),
                                  entry.id);
     }
     log::info("listening on {}", entry.address);
@@ -266,8 +282,8 @@ std::vector<listener_config> server::admin_listeners(const config& cfg) {
   return cfg.extensions.metrics ? cfg.extensions.metrics->listeners() : std::vector<listener_config>{};
 }
 
-listener_role server::role_of(listener_kind kind, std::uint16_t redirect_to) {
-  return {kind == listener_kind::tls, redirect_to, kind == listener_kind::admin};
+listener_role server::role_of(listener_kind kind, std::uint16_t redirect_to, bool proxy_protocol) {
+  return {kind == listener_kind::tls, redirect_to, kind == listener_kind::admin, proxy_protocol};
 }
 
 std::vector<listener_config> server::redirect_listeners(const config& cfg) {

@@ -62,6 +62,7 @@ class server {
     std::uint16_t real_port = 0;
     std::string address;     // as logged: "http://127.0.0.1:8080"
     bool inherited = false;  // from socket activation: open for the life of the process
+    bool proxy_protocol = false;
   };
   // One socket per worker bound to `l` (the first resolves port 0), not yet given to them.
   struct bound_sockets {
@@ -97,7 +98,7 @@ class server {
   static std::vector<listener_config> tls_listeners(const config& cfg);
   static std::vector<listener_config> redirect_listeners(const config& cfg);
   static std::vector<listener_config> admin_listeners(const config& cfg);
-  static listener_role role_of(listener_kind kind, std::uint16_t redirect_to);
+  static listener_role role_of(listener_kind kind, std::uint16_t redirect_to, bool proxy_protocol);
 
   std::shared_ptr<const config> cfg_;
   std::vector<std::unique_ptr<worker>> workers_;

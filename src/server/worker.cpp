@@ -33,6 +33,7 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
       files_(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid, open_file_cache_in_memory) {
   access_log_.set_target(std::move(access_log));
   if (const auto& access = site_->cfg->extensions.access) access_ = access->make_checker();
+  client_addresses_ = client_address_resolver(site_->cfg->client_address);
 }
 
 worker::~worker() {
@@ -131,10 +132,11 @@ void worker::accept_next(std::size_t listener) {
       socket.close(ignored);
     } else if (!roles_[listener].secure) {
       std::make_shared<http1_connection>(*this, std::move(socket), nullptr, roles_[listener].redirect_to_port,
-                                         roles_[listener].admin)
+                                         roles_[listener].admin, roles_[listener].proxy_protocol)
           ->start();
     } else if (auto* tls = site_->cfg->extensions.tls.get()) {
-      std::make_shared<http1_connection>(*this, std::move(socket), tls)->start();
+      std::make_shared<http1_connection>(*this, std::move(socket), tls, 0, false, roles_[listener].proxy_protocol)
+          ->start();
     }  // else: a reload removed [tls]; its listeners stay until restart but serve nothing
     accept_next(listener);
   });
@@ -219,6 +221,7 @@ void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<acces
     site_ = std::move(next_site);
     const auto& access = site_->cfg->extensions.access;
     access_ = access ? access->make_checker() : nullptr;
+    client_addresses_ = client_address_resolver(site_->cfg->client_address);
     // The new configuration may have another root, other policies or other cache bounds.
     files_.reconfigure(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid);
     admission_.configure(site_->cfg->admission);

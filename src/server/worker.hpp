@@ -15,6 +15,7 @@
 #include "log/access_log.hpp"
 #include "server/admission_control.hpp"
 #include "server/buffer_pool.hpp"
+#include "server/client_address.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/listener_role.hpp"
 #include "server/request_handler.hpp"
@@ -65,6 +66,8 @@ class worker {
   id_generator& ids() { return ids_; }
   // The auth module's checker for the current configuration, or null (no [auth]).
   access_checker* access() { return access_.get(); }
+  // [client_address] of the current configuration: who each request is from.
+  const client_address_resolver& client_addresses() const { return client_addresses_; }
   worker_stats& stats() { return stats_; }
   // Copies the gauges other threads cannot read directly (admission, file cache) into stats().
   void publish_stats();
@@ -110,6 +113,7 @@ class worker {
   open_file_cache files_;
   request_handler handler_{files_};
   std::unique_ptr<access_checker> access_;  // made from site_'s configuration
+  client_address_resolver client_addresses_;  // made from site_'s configuration
   date_cache dates_;
   std::string file_chunk_;     // reused for pread before on-the-fly compression
   std::string encoded_chunk_;  // reused for the encoder's output

@@ -322,8 +322,10 @@ TEST(ConfigErrors, WrongTypesNameKeyAndExpectedType) {
   EXPECT_EQ(error_of("workers = \"4\"\n"), "test.toml:1: 'workers' must be an integer (got string)");
   EXPECT_EQ(error_of("workers = 4.0\n"), "test.toml:1: 'workers' must be an integer (got float)");
   EXPECT_EQ(error_of("listen = \"0.0.0.0:80\"\n"),
-            "test.toml:1: 'listen' must be an array of strings (got string)");
-  EXPECT_EQ(error_of("listen = [8080]\n"), "test.toml:1: 'listen[0]' must be a string (got integer)");
+            "test.toml:1: 'listen' must be an array of listen addresses (got string)");
+  EXPECT_EQ(error_of("listen = [8080]\n"),
+            "test.toml:1: 'listen[0]' must be a listen address (\"HOST:PORT\") or a table { address = "
+            "\"HOST:PORT\", ... } (got integer)");
   EXPECT_EQ(error_of("files = 1\n"), "test.toml:1: 'files' must be a table (got integer)");
   EXPECT_EQ(error_of("[files]\ndirectory_listing = \"yes\"\n"),
             "test.toml:2: 'files.directory_listing' must be a boolean (true or false) (got string)");

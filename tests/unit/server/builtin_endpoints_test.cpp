@@ -21,7 +21,7 @@ class BuiltinEndpoints : public ::testing::Test {
     req_.path = path;
     req_.target = path;
     request_context ctx;
-    ctx.remote_address = "127.0.0.1";
+    ctx.remote_address = ctx.peer_address = "127.0.0.1";
     ctx.draining = draining;
     response out;
     handler_.handle(req_, ctx, *site_, out);

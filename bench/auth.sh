@@ -5,6 +5,11 @@
 # against the defaults. One worker pinned to CPU 0, wrk on CPU 1, rounds interleaved; medians.
 #
 #   bench/auth.sh                 DUR=5 ROUNDS=3 FERRY_BIN=build/release/ferry
+#   CASES="no-auth jwt-cache" ROUNDS=9 bench/auth.sh    only some cases (ids below), more rounds
+#
+# Besides the ratio of the medians, each case's ratio to "no auth" of the same round is taken
+# and their median and range printed: adjacent runs share the machine's state, so on a busy
+# machine that ratio is steadier than either median.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/common.sh
@@ -51,47 +56,37 @@ auth_config 1024 >"$tmp/jwt-cache.toml"
 auth_config 0 >"$tmp/jwt-nocache.toml"
 printf '[request_id]\nheader = ""\ntrace_context = false\n' >"$tmp/no-ids.toml"
 
-# run CONFIG [HEADER]: prints "req/s µs-per-request"
-run() {
-  local p pid t0 t1 out reqs rps
-  p=$(port)
-  taskset -c 0 "$FERRY_BIN" --config "$1" --root "$tmp/root" --listen "127.0.0.1:$p" --workers 1 \
-    --log-level warn >/dev/null 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$p/healthz" && break; sleep 0.05; done
-  local header=()
-  [[ -n ${2:-} ]] && header=(-H "$2")
-  [[ $(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "http://127.0.0.1:$p/index.html") == 200 ]] ||
-    { echo "bench/auth.sh: $1 does not answer 200" >&2; exit 1; }
-  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  out=$(taskset -c 1 wrk -t1 -c64 -d"${DUR}s" "${header[@]}" "http://127.0.0.1:$p/index.html")
-  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  kill -TERM "$pid"
-  wait "$pid" 2>/dev/null || true
-  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  echo "$rps $(awk -v d=$((t1 - t0)) -v r="$reqs" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", d * 1e6 / hz / r}')"
-}
 
-declare -A rps_of us_of
+declare -A rps_of us_of ratio_of
 # "no auth, same header" sends the token to a ferry without [auth]: what the bigger request
 # itself costs (receiving and parsing ~600 more bytes), apart from checking it.
-cases=("no auth|$tmp/plain.toml|" "no auth, same header|$tmp/plain.toml|Authorization: Bearer $token"
-       "RS256 JWT, cache|$tmp/jwt-cache.toml|Authorization: Bearer $token"
-       "RS256 JWT, no cache|$tmp/jwt-nocache.toml|Authorization: Bearer $token" "no request ids|$tmp/no-ids.toml|")
+all_cases=("no-auth|no auth|$tmp/plain.toml|" "same-header|no auth, same header|$tmp/plain.toml|Authorization: Bearer $token"
+           "jwt-cache|RS256 JWT, cache|$tmp/jwt-cache.toml|Authorization: Bearer $token"
+           "jwt-nocache|RS256 JWT, no cache|$tmp/jwt-nocache.toml|Authorization: Bearer $token"
+           "no-ids|no request ids|$tmp/no-ids.toml|")
+CASES=${CASES:-no-auth same-header jwt-cache jwt-nocache no-ids}
+cases=()
+for c in "${all_cases[@]}"; do
+  # "no auth" is the baseline of every ratio: always run.
+  [[ ${c%%|*} == no-auth || " $CASES " == *" ${c%%|*} "* ]] && cases+=("$c")
+done
 for _ in $(seq "$ROUNDS"); do
+  base_round=
   for c in "${cases[@]}"; do
-    IFS='|' read -r name config header <<<"$c"
-    read -r r u < <(run "$config" "$header")
+    IFS='|' read -r _ name config header <<<"$c"
+    read -r r u < <(ferry_cpu_run "$FERRY_BIN" "$config" "$tmp/root" /index.html "$DUR" "$header")
     rps_of[$name]+="$r "
     us_of[$name]+="$u "
+    [[ -z $base_round ]] && base_round=$u
+    ratio_of[$name]+="$(awk -v a="$u" -v b="$base_round" 'BEGIN {printf "%.3f", a / b}') "
   done
 done
-printf "%-22s %12s %12s %10s\n" "1 KiB c64" "req/s" "µs/request" "vs no auth"
+printf "%-22s %12s %12s %10s %22s\n" "1 KiB c64" "req/s" "µs/request" "vs no auth" "per round (range)"
 base=$(med <<<"${us_of[no auth]}")
 for c in "${cases[@]}"; do
-  IFS='|' read -r name _ _ <<<"$c"
+  IFS='|' read -r _ name _ _ <<<"$c"
   us=$(med <<<"${us_of[$name]}")
-  printf '%-22s %12.0f %12.3f %9.2fx\n' "$name" "$(med <<<"${rps_of[$name]}")" "$us" "$(awk -v a="$us" -v b="$base" 'BEGIN {print a / b}')"
+  range=$(tr ' ' '\n' <<<"${ratio_of[$name]}" | grep -v '^$' | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')
+  printf '%-22s %12.0f %12.3f %9.2fx %9.2fx (%s)\n' "$name" "$(med <<<"${rps_of[$name]}")" "$us" \
+    "$(awk -v a="$us" -v b="$base" 'BEGIN {print a / b}')" "$(med <<<"${ratio_of[$name]}")" "$range"
 done

@@ -71,3 +71,28 @@ med_pair() { # "a/b a/b ..." -> "median(a)/median(b)"
   a=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f1 | tr '\n' ' '); b=$(tr ' ' '\n' <<<"$1" | cut -s -d/ -f2 | tr '\n' ' ')
   printf "%.0f/%.0f" "$(med <<<"$a")" "$(med <<<"$b")"
 }
+
+# ferry_cpu_run BIN CONFIG ROOT TARGET DUR [HEADER]: one ferry worker pinned to CPU 0 with
+# CONFIG, `wrk -t1 -c64` from CPU 1 for DUR seconds on TARGET (with HEADER when given); prints
+# "req/s µs-of-server-CPU-per-request". Fails when TARGET does not answer 200.
+ferry_cpu_run() {
+  local bin=$1 config=$2 root=$3 target=$4 dur=$5 p pid t0 t1 out reqs rps
+  local header=()
+  [[ -n ${6:-} ]] && header=(-H "$6")
+  p=$(port)
+  taskset -c 0 "$bin" --config "$config" --root "$root" --listen "127.0.0.1:$p" --workers 1 \
+    --log-level warn >/dev/null 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$p/healthz" && break; sleep 0.05; done
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "http://127.0.0.1:$p$target") == 200 ]] ||
+    { echo "ferry_cpu_run: $config does not answer 200 on $target" >&2; return 1; }
+  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  out=$(taskset -c 1 wrk -t1 -c64 -d"${dur}s" "${header[@]}" "http://127.0.0.1:$p$target")
+  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  echo "$rps $(awk -v d=$((t1 - t0)) -v r="$reqs" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", d * 1e6 / hz / r}')"
+}

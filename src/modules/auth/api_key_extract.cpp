@@ -65,6 +65,12 @@ presented_api_key parse_bearer(std::string_view authorization) {
   return shaped(rest);
 }
 
+presented_api_key parse_api_key_header(std::string_view value, std::size_t count) {
+  if (count > 1) return verdict(credential_verdict::malformed, "API key header repeated");
+  if (count == 1) return shaped(value);
+  return verdict(credential_verdict::missing, "no API key");
+}
+
 presented_api_key extract_api_key(const request& req, const api_key_sources& sources) {
   presented_api_key from_bearer = verdict(credential_verdict::missing, "no API key");
   if (sources.bearer) {
@@ -78,8 +84,7 @@ presented_api_key extract_api_key(const request& req, const api_key_sources& sou
   if (!sources.header.empty()) {
     std::size_t count = 0;
     const std::string_view value = single_header(req, sources.header, count);
-    if (count > 1) return verdict(credential_verdict::malformed, "API key header repeated");
-    if (count == 1) from_header = shaped(value);
+    from_header = parse_api_key_header(value, count);
     if (from_header.verdict == credential_verdict::malformed) return from_header;
   }
   const bool bearer_ok = from_bearer.verdict == credential_verdict::ok;

@@ -33,6 +33,11 @@ presented_api_key extract_api_key(const request& req, const api_key_sources& sou
 // another scheme, malformed for a Bearer value without a single valid key.
 presented_api_key parse_bearer(std::string_view authorization);
 
+// The key in the configured API key header, given that header's value and how many times the
+// request carries it (as one scan of the headers found them): what extract_api_key decides for
+// that header alone (bearer off).
+presented_api_key parse_api_key_header(std::string_view value, std::size_t count);
+
 // extract_api_key then set.check: the whole API-key check of one request.
 credential_result check_api_key(const request& req, const api_key_sources& sources, const api_key_set& set,
                                 std::int64_t now);

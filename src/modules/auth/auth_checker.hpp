@@ -11,13 +11,18 @@
 // someone else, or as nobody).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "modules/access_control.hpp"
 #include "modules/auth/auth_access_control.hpp"
+#include "modules/auth/authorization_policy.hpp"
 #include "modules/auth/certificate_identity.hpp"
+#include "modules/auth/credential_result.hpp"
 #include "modules/auth/jwt_token_cache.hpp"
 #include "modules/auth/policy_types.hpp"
 
@@ -38,9 +43,13 @@ class auth_checker final : public access_checker {
   void refresh_sets();
   void reset_principal();
   void authenticate(auth_method_set wanted, const access_request& in, const request_attributes& attributes,
-                    std::int64_t now, credential_outcome& outcome);
-  void check_bearer(auth_method_set wanted, std::string_view token, std::int64_t now, credential_outcome& outcome);
-  void accept_jwt(const jwt_claims& claims);
+                    std::chrono::system_clock::time_point now, std::int64_t now_unix, credential_outcome& outcome);
+  void check_bearer(auth_method_set wanted, std::string_view authorization, std::chrono::system_clock::time_point now,
+                    std::int64_t now_unix, credential_outcome& outcome);
+  void accept_api_key(const credential_result& result);
+  // The principal a verified token stands for, with this configuration's roles claim.
+  std::shared_ptr<const principal> jwt_identity(const jwt_claims& claims) const;
+  void accept_jwt(std::shared_ptr<const principal> identity);
   void fill_challenges(const authorization_decision& decision, const credential_outcome& outcome,
                        access_decision& out) const;
 
@@ -48,7 +57,12 @@ class auth_checker final : public access_checker {
   std::shared_ptr<const auth_credential_sets> sets_;
   std::uint64_t generation_ = 0;
   std::optional<jwt_token_cache> cache_;
+  // The request's principal, for every method but JWT; JWT's is `jwt_who_`, built once per
+  // verified token and shared with the cache, so a cached token costs no copying. (Copied into
+  // who_ only when the request also carries a client certificate, whose fields are per request.)
   principal who_;
+  std::shared_ptr<const principal> jwt_who_;
+  policy_matches matches_;            // scratch: the rules matching this request
   certificate_identity certificate_;  // scratch for the mTLS mapping
   std::string audit_line_;
 };

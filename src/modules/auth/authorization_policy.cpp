@@ -23,10 +23,6 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
-bool vhost_matches(std::string_view pattern, std::string_view vhost) {
-  return pattern == "*" || iequals(pattern, vhost);
-}
-
 bool roles_satisfied(const std::vector<std::string>& roles, role_requirement match, const principal& who) {
   if (roles.empty()) return true;
   if (match == role_requirement::all_of) {
@@ -132,6 +128,19 @@ parsed<authorization_policy> authorization_policy::build(policy_spec spec,
     compiled_rule c;
     c.label = r.name.empty() ? "rule[" + std::to_string(i) + "]" : r.name;
     c.vhost = r.vhost == "*" ? r.vhost : lower_ascii(r.vhost);
+    c.any_vhost = c.vhost == "*";
+    // Only '*' and '?' are special to path_glob. Without them the pattern matches itself only;
+    // a literal followed by nothing but a run of two or more stars (an "any depth" `**`, which
+    // can neither be a "/**/" nor be followed by anything) matches exactly the paths that
+    // start with the literal.
+    const std::size_t wild = r.path.find_first_of("*?");
+    if (wild == std::string::npos) {
+      c.path_kind = path_test::exact;
+      c.path_literal = r.path;
+    } else if (r.path.size() - wild >= 2 && r.path.find_first_not_of('*', wild) == std::string::npos) {
+      c.path_kind = path_test::prefix;
+      c.path_literal = r.path.substr(0, wild);
+    }
     c.path = path_glob(std::move(r.path));
     c.methods = std::move(r.methods);
     c.roles = std::move(r.roles);
@@ -162,12 +171,20 @@ parsed<authorization_policy> authorization_policy::build(policy_spec spec,
 }
 
 bool authorization_policy::target_matches(const compiled_rule& rule, const request_attributes& request) const {
-  if (!vhost_matches(rule.vhost, request.vhost)) return false;
+  if (!rule.any_vhost && !iequals(rule.vhost, request.vhost)) return false;
   if (!rule.methods.empty()) {
     const bool listed = std::any_of(rule.methods.begin(), rule.methods.end(), [&](const std::string& m) {
       return m == request.method || (m == "GET" && request.method == "HEAD");
     });
     if (!listed) return false;
+  }
+  switch (rule.path_kind) {
+    case path_test::exact:
+      return request.path == rule.path_literal;
+    case path_test::prefix:
+      return request.path.starts_with(rule.path_literal);
+    case path_test::glob:
+      break;
   }
   return rule.path.matches(request.path);
 }
@@ -180,70 +197,110 @@ rule_action authorization_policy::default_for(std::string_view vhost) const {
 }
 
 auth_method_set authorization_policy::credential_methods(const request_attributes& request) const {
+  policy_matches matches;
+  return credential_methods(request, matches);
+}
+
+auth_method_set authorization_policy::credential_methods(const request_attributes& request,
+                                                         policy_matches& matches) const {
   // Rules that do not look at the principal are decided by the request alone, so the first of
   // them that matches ends the list: nothing after it can apply.
   static const principal anonymous;
+  matches.rules.clear();
   auth_method_set methods;
-  for (const compiled_rule& rule : rules_) {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const compiled_rule& rule = rules_[i];
     if (!target_matches(rule, request)) continue;
+    matches.rules.push_back(static_cast<std::uint32_t>(i));
     methods.add(rule.auth);
-    if (!rule.principal_dependent && (!rule.when || rule.when->holds(anonymous, request))) break;
+    if (!rule.principal_dependent && (!rule.when || rule.when->holds(anonymous, request))) {
+      matches.untested_from = i + 1;
+      return methods;
+    }
   }
+  matches.untested_from = rules_.size();
   return methods;
 }
 
 authorization_decision authorization_policy::decide(const principal& who, const request_attributes& request) const {
-  const bool anonymous = !who.authenticated();
-  bool identity_would_help = false;  // an allowing rule was skipped for want of an identity
-  auth_method_set challenge;
-  bool covered = false;  // some rule's vhost, path and methods match
-
-  const auto refuse = [&](authorization_decision d) {
-    if (anonymous && identity_would_help) {
-      d.status = 401;
-      d.outcome = authorization_outcome::unauthenticated;
-      d.reason = who.credentials_rejected ? reason_rejected : reason_no_credentials;
-      d.challenge = challenge;
-    }
-    return d;
-  };
-
+  decide_walk walk;
+  walk.anonymous = !who.authenticated();
+  authorization_decision d;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
-    const compiled_rule& rule = rules_[i];
-    if (!target_matches(rule, request)) continue;
-    covered = true;
-    challenge.add(rule.auth);
-    const bool could_allow = rule.action != rule_action::deny;
-    if (rule.needs_identity) {
-      if (anonymous) {
-        identity_would_help = identity_would_help || could_allow;
-        continue;
-      }
-      if (!rule.auth.empty() && !rule.auth.contains(who.method)) continue;
-      if (!roles_satisfied(rule.roles, rule.roles_match, who)) continue;
-    }
-    if (rule.when && !rule.when->holds(who, request)) {
-      if (anonymous && could_allow && rule.when->uses_principal()) identity_would_help = true;
-      continue;
-    }
-    authorization_decision d;
-    if (rule.action == rule_action::deny) {
-      d = refuse(authorization_decision::forbid(reason_rule_deny));
-    } else {
-      d = authorization_decision::allow(rule.action == rule_action::authenticate ? reason_rule_authenticated
-                                                                                  : reason_rule_allow);
-    }
-    d.source = decision_source::rule;
-    d.rule_index = static_cast<int>(i);
-    d.rule_name = rule.label;
-    return d.allowed ? consult_hooks(who, request, d) : d;
+    if (target_matches(rules_[i], request) && consider(i, who, request, walk, d)) return d;
   }
+  return finish(who, request, walk);
+}
 
+authorization_decision authorization_policy::decide(const principal& who, const request_attributes& request,
+                                                    const policy_matches& matches) const {
+  decide_walk walk;
+  walk.anonymous = !who.authenticated();
+  authorization_decision d;
+  for (const std::uint32_t i : matches.rules) {
+    if (i < rules_.size() && consider(i, who, request, walk, d)) return d;
+  }
+  // Not reached when the recording stopped early (the rule it stopped at decides), but cheap
+  // to be exact about.
+  for (std::size_t i = matches.untested_from; i < rules_.size(); ++i) {
+    if (target_matches(rules_[i], request) && consider(i, who, request, walk, d)) return d;
+  }
+  return finish(who, request, walk);
+}
+
+authorization_decision authorization_policy::refuse(const principal& who, const decide_walk& walk,
+                                                    authorization_decision d) {
+  if (walk.anonymous && walk.identity_would_help) {
+    d.status = 401;
+    d.outcome = authorization_outcome::unauthenticated;
+    d.reason = who.credentials_rejected ? reason_rejected : reason_no_credentials;
+    d.challenge = walk.challenge;
+  }
+  return d;
+}
+
+bool authorization_policy::consider(std::size_t index, const principal& who, const request_attributes& request,
+                                    decide_walk& walk, authorization_decision& out) const {
+  const compiled_rule& rule = rules_[index];
+  walk.covered = true;
+  walk.challenge.add(rule.auth);
+  const bool could_allow = rule.action != rule_action::deny;
+  if (rule.needs_identity) {
+    if (walk.anonymous) {
+      walk.identity_would_help = walk.identity_would_help || could_allow;
+      return false;
+    }
+    if (!rule.auth.empty() && !rule.auth.contains(who.method)) return false;
+    if (!roles_satisfied(rule.roles, rule.roles_match, who)) return false;
+  }
+  if (rule.when && !rule.when->holds(who, request)) {
+    if (walk.anonymous && could_allow && rule.when->uses_principal()) walk.identity_would_help = true;
+    return false;
+  }
+  authorization_decision d;
+  if (rule.action == rule_action::deny) {
+    d = refuse(who, walk, authorization_decision::forbid(reason_rule_deny));
+  } else {
+    d = authorization_decision::allow(rule.action == rule_action::authenticate ? reason_rule_authenticated
+                                                                                : reason_rule_allow);
+  }
+  d.source = decision_source::rule;
+  d.rule_index = static_cast<int>(index);
+  d.rule_name = rule.label;
+  out = d.allowed ? consult_hooks(who, request, d) : d;
+  return true;
+}
+
+authorization_decision authorization_policy::finish(const principal& who, const request_attributes& request,
+                                                    const decide_walk& walk) const {
   const bool default_allows =
-      default_for(request.vhost) == rule_action::allow && !(default_for_uncovered_only_ && covered);
-  authorization_decision d = default_allows ? authorization_decision::allow(reason_default_allow)
-                                 : refuse(authorization_decision::forbid(covered && default_for_uncovered_only_ ? reason_covered_deny
-                                                                                           : reason_default_deny));
+      default_for(request.vhost) == rule_action::allow && !(default_for_uncovered_only_ && walk.covered);
+  authorization_decision d =
+      default_allows ? authorization_decision::allow(reason_default_allow)
+                     : refuse(who, walk,
+                              authorization_decision::forbid(walk.covered && default_for_uncovered_only_
+                                                                 ? reason_covered_deny
+                                                                 : reason_default_deny));
   d.source = decision_source::vhost_default;
   return d.allowed ? consult_hooks(who, request, d) : d;
 }

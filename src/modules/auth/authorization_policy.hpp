@@ -30,6 +30,7 @@
 // After the rules allow, each registered authorization_hook is asked in turn; any may refuse.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,17 @@ struct policy_spec {
 
 inline constexpr std::size_t max_policy_rules = 4096;
 
+// The rules whose vhost, path and methods match one request, in order, as credential_methods
+// found them, so that decide does not test every rule's target a second time. A checker keeps
+// one and reuses it (no allocation once warm). Only meaningful for the request and the policy
+// that filled it.
+struct policy_matches {
+  std::vector<std::uint32_t> rules;
+  // credential_methods stops at the first rule that decides whatever the identity; the rules
+  // from here on were not tested (decide never needs them, but would test them itself).
+  std::size_t untested_from = 0;
+};
+
 class authorization_policy {
  public:
   // An empty policy: every request falls to the default, deny (403).
@@ -103,16 +115,28 @@ class authorization_policy {
   // rules whose vhost, path and method match, up to the first one that matches whatever the
   // identity (later rules cannot be reached). Empty: the request needs no credentials.
   auth_method_set credential_methods(const request_attributes& request) const;
+  // The same, also recording the matching rules in `matches` for the decide below.
+  auth_method_set credential_methods(const request_attributes& request, policy_matches& matches) const;
 
   authorization_decision decide(const principal& who, const request_attributes& request) const;
+  // The same decision, for a request whose matching rules credential_methods recorded.
+  authorization_decision decide(const principal& who, const request_attributes& request,
+                                const policy_matches& matches) const;
 
   std::size_t rule_count() const { return rules_.size(); }
 
  private:
+  // How a rule's path is tested: most patterns are a literal or a literal followed by `**`,
+  // which a comparison decides exactly as the glob would, without running it.
+  enum class path_test : std::uint8_t { glob, exact, prefix };
+
   struct compiled_rule {
     std::string label;  // name, or "rule[N]"
     std::string vhost;  // "*" or lower-case host
+    bool any_vhost = false;
     path_glob path{std::string()};
+    path_test path_kind = path_test::glob;
+    std::string path_literal;  // exact: the whole pattern; prefix: the pattern before the `**`
     std::vector<std::string> methods;
     std::vector<std::string> roles;
     role_requirement roles_match = role_requirement::any_of;
@@ -123,7 +147,23 @@ class authorization_policy {
     bool principal_dependent = false;  // needs_identity, or conditions that test the principal
   };
 
+  // What deciding has seen so far, over the rules whose targets match.
+  struct decide_walk {
+    bool anonymous = true;
+    bool identity_would_help = false;  // an allowing rule was skipped for want of an identity
+    auth_method_set challenge;
+    bool covered = false;  // some rule's vhost, path and methods match
+  };
+
   bool target_matches(const compiled_rule& rule, const request_attributes& request) const;
+  // Rule `index`, whose target matches: true when it decides (the decision is in `out`).
+  bool consider(std::size_t index, const principal& who, const request_attributes& request, decide_walk& walk,
+                authorization_decision& out) const;
+  // A refusal becomes a 401 when the principal is anonymous and an identity could have helped.
+  static authorization_decision refuse(const principal& who, const decide_walk& walk, authorization_decision d);
+  // No rule decided: the virtual host's default.
+  authorization_decision finish(const principal& who, const request_attributes& request,
+                                const decide_walk& walk) const;
   rule_action default_for(std::string_view vhost) const;
   authorization_decision consult_hooks(const principal& who, const request_attributes& request,
                                        authorization_decision allowed) const;

@@ -230,6 +230,112 @@ TEST_F(AuthModule, ValidJwtWithRoleIsAllowedAsItsSubject) {
   EXPECT_EQ(run(*checker, r).status, 0);
 }
 
+TEST_F(AuthModule, CachedTokenCountsOnlyForItsExactBytes) {
+  auto control = make(config_text());
+  ASSERT_TRUE(control);
+  auto checker = control->make_checker();
+  const std::string token = hs256_token(claims("alice", "[\"reader\"]"));
+  test_request first("/private/a.txt", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(run(*checker, first).status, 0);  // verified, now cached
+  // The same token however the header spaces it: still alice.
+  for (const std::string& value : {"Bearer " + token, "bearer   " + token, "BEARER " + token + "  \t"}) {
+    test_request r("/private/a.txt", {{"Authorization", value}});
+    const access_decision d = run(*checker, r);
+    EXPECT_EQ(d.status, 0) << value;
+    EXPECT_EQ(d.principal, "alice") << value;
+  }
+  // Anything else is not the cached token: a byte changed, cut short, extended, characters a
+  // token cannot have.
+  std::string changed = token;
+  changed[changed.size() / 2] = changed[changed.size() / 2] == 'A' ? 'B' : 'A';
+  for (const std::string& value :
+       {"Bearer " + changed, "Bearer " + token.substr(0, token.size() - 1), "Bearer " + token + "A",
+        "Bearer " + token + "!", "Bearer " + token + " x", "Bearer\t" + token, "Bearer" + token,
+        "Bearer " + token + "\n"}) {
+    test_request r("/private/a.txt", {{"Authorization", value}});
+    const access_decision d = run(*checker, r);
+    EXPECT_NE(d.status, 0) << value;
+    EXPECT_EQ(d.principal, "") << value;
+  }
+  // Twice, even when both are the cached token: ambiguous.
+  test_request twice("/private/a.txt", {{"Authorization", "Bearer " + token}, {"Authorization", "Bearer " + token}});
+  EXPECT_EQ(run(*checker, twice).status, 401);
+}
+
+TEST_F(AuthModule, CachedPrincipalsStayApart) {
+  auto control = make(config_text());
+  ASSERT_TRUE(control);
+  auto checker = control->make_checker();
+  const std::string alice = hs256_token(claims("alice", "[\"reader\"]"));
+  const std::string bob = hs256_token(claims("bob", "[\"guest\"]"));  // no role for /private
+  const std::string olga = hs256_token(claims("olga", "[]", now_unix + 600, "\"dept\":\"ops\""));
+  for (int round = 0; round < 3; ++round) {  // the first round verifies, the others hit the cache
+    test_request a("/private/a.txt", {{"Authorization", "Bearer " + alice}});
+    access_decision d = run(*checker, a);
+    EXPECT_EQ(d.status, 0);
+    EXPECT_EQ(d.principal, "alice");
+    test_request b("/private/a.txt", {{"Authorization", "Bearer " + bob}});
+    d = run(*checker, b);
+    EXPECT_EQ(d.status, 403);
+    EXPECT_EQ(d.principal, "bob");
+    test_request o("/ops/x", {{"Authorization", "Bearer " + olga}});  // a claim condition
+    d = run(*checker, o);
+    EXPECT_EQ(d.status, 0);
+    EXPECT_EQ(d.principal, "olga");
+    test_request a_ops("/ops/x", {{"Authorization", "Bearer " + alice}});
+    EXPECT_EQ(run(*checker, a_ops).status, 403);
+    test_request anonymous("/private/a.txt");
+    d = run(*checker, anonymous);
+    EXPECT_EQ(d.status, 401);
+    EXPECT_EQ(d.principal, "");
+  }
+  // A cached token next to a bad API key is still refused: the wrong credential wins.
+  test_request mixed("/private/a.txt", {{"Authorization", "Bearer " + alice}, {"X-API-Key", "nope"}});
+  const access_decision d = run(*checker, mixed);
+  EXPECT_EQ(d.status, 401);
+  EXPECT_EQ(d.principal, "");
+  // The token expires while cached: refused once the clock passes exp + leeway.
+  *clock = now_unix + 600 + 60;
+  test_request late("/private/a.txt", {{"Authorization", "Bearer " + alice}});
+  EXPECT_EQ(run(*checker, late).status, 401);
+}
+
+TEST_F(AuthModule, CachedJwtBesideAClientCertificateKeepsBoth) {
+  const std::string audit =
+      "\n[auth.audit]\ntarget = \"" + audit_file + "\"\nevents = \"all\"\nqueue_full = \"block\"\n";
+  auto control = make(config_text({}, audit));
+  ASSERT_TRUE(control);
+  {
+    auto checker = control->make_checker();
+    tls_peer_info peer;
+    peer.client_certificate = true;
+    peer.client_verified = true;
+    peer.client_subject = "CN=svc,O=Example";
+    const std::string token = hs256_token(claims("alice", "[\"reader\"]"));
+    for (int i = 0; i < 2; ++i) {  // verified, then from the cache
+      test_request r("/private/a.txt", {{"Authorization", "Bearer " + token}});
+      r.build();
+      r.in.tls = &peer;
+      access_decision d;
+      checker->check(r.in, d);
+      EXPECT_EQ(d.status, 0);
+      EXPECT_EQ(d.principal, "alice");
+    }
+    test_request plain("/private/a.txt", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(run(*checker, plain).principal, "alice");
+    control->settings().audit.writer->flush();
+  }
+  const auto lines = policy_test::parse_json_lines(audit_file);
+  ASSERT_EQ(lines.size(), 3U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(lines[i].at("auth"), "jwt");
+    EXPECT_EQ(lines[i].at("subject"), "alice");
+    EXPECT_EQ(lines[i].at("cert_subject"), "CN=svc,O=Example");
+  }
+  EXPECT_EQ(lines[2].at("subject"), "alice");
+  EXPECT_EQ(lines[2].count("cert_subject") == 0 || lines[2].at("cert_subject").empty(), true);
+}
+
 TEST_F(AuthModule, ValidJwtWithoutRoleIs403) {
   auto control = make(config_text());
   ASSERT_TRUE(control);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,24 @@ authorization_policy build(policy_spec spec) {
   return std::move(built.value);
 }
 
+// Both ways of deciding: from scratch, and from the matches credential_methods recorded (what
+// the checker does). Every test below checks that they agree.
 authorization_decision decide(const authorization_policy& policy, const principal& who, test_request r) {
-  return policy.decide(who, r.attributes());
+  const request_attributes attributes = r.attributes();
+  const authorization_decision plain = policy.decide(who, attributes);
+  policy_matches matches;
+  matches.rules.push_back(12345);  // stale contents must not matter
+  EXPECT_EQ(policy.credential_methods(attributes, matches), policy.credential_methods(attributes));
+  const authorization_decision recorded = policy.decide(who, attributes, matches);
+  EXPECT_EQ(recorded.allowed, plain.allowed);
+  EXPECT_EQ(recorded.status, plain.status);
+  EXPECT_EQ(recorded.outcome, plain.outcome);
+  EXPECT_EQ(recorded.source, plain.source);
+  EXPECT_EQ(recorded.rule_index, plain.rule_index);
+  EXPECT_EQ(recorded.rule_name, plain.rule_name);
+  EXPECT_EQ(recorded.reason, plain.reason);
+  EXPECT_EQ(recorded.challenge, plain.challenge);
+  return plain;
 }
 
 test_request get(std::string path) {
@@ -278,6 +295,46 @@ TEST(authorization_policy, credential_methods_stop_at_an_identity_free_match) {
   principal rejected;
   rejected.credentials_rejected = true;
   EXPECT_TRUE(decide(policy, rejected, get("/page")).allowed);
+}
+
+TEST(authorization_policy, literal_and_prefix_paths_match_as_globs_do) {
+  // Patterns a plain comparison decides (a literal; a literal then `**`) next to ones the glob
+  // must run for: each rule must match exactly the paths path_glob matches.
+  const std::vector<std::string> patterns = {"/**", "**", "/api/**", "/api/***", "/api**", "/a.txt", "/",
+                                             "/api/*", "/api/**/x", "/**/*.js", "/a?c", "*", "/x/**/"};
+  const std::vector<std::string> paths = {"/", "", "/api", "/api/", "/api/x", "/api/x/y", "/apix", "/a.txt",
+                                          "/a.txtx", "/abc", "/app.js", "/d/app.js", "/x/", "/x/y/", "x", "/API/x"};
+  for (const std::string& pattern : patterns) {
+    policy_spec spec;
+    spec.rules.push_back(rule("r", pattern, rule_action::allow));
+    spec.default_action = rule_action::deny;
+    const auto policy = build(std::move(spec));
+    const path_glob glob(pattern);
+    for (const std::string& path : paths) {
+      EXPECT_EQ(decide(policy, principal{}, get(path)).allowed, glob.matches(path)) << pattern << " " << path;
+    }
+  }
+}
+
+TEST(authorization_policy, recorded_matches_stop_where_credential_methods_stop) {
+  policy_spec spec;
+  auto open = rule("open", "/pub/**", rule_action::allow);
+  spec.rules.push_back(std::move(open));
+  auto members = rule("members", "/**", rule_action::authenticate);
+  members.auth = {auth_method::jwt};
+  spec.rules.push_back(std::move(members));
+  const auto policy = build(std::move(spec));
+  test_request r = get("/pub/a");
+  policy_matches matches;
+  EXPECT_TRUE(policy.credential_methods(r.attributes(), matches).empty());
+  EXPECT_EQ(matches.rules, std::vector<std::uint32_t>{0});
+  EXPECT_EQ(matches.untested_from, 1U);
+  r = get("/private/a");
+  EXPECT_EQ(policy.credential_methods(r.attributes(), matches), (auth_method_set{auth_method::jwt}));
+  EXPECT_EQ(matches.rules, std::vector<std::uint32_t>{1});
+  EXPECT_EQ(matches.untested_from, 2U);
+  EXPECT_EQ(decide(policy, principal{}, get("/private/a")).status, 401);
+  EXPECT_TRUE(decide(policy, user(auth_method::jwt, "x"), get("/private/a")).allowed);
 }
 
 TEST(authorization_policy, build_refuses_bad_specs) {

@@ -41,6 +41,21 @@ void mask(unsigned char* bytes, std::size_t length, unsigned prefix) {
 
 unsigned clamp_prefix(unsigned prefix, unsigned max) { return std::clamp(prefix, 1u, max); }
 
+// Dotted decimal, as inet_ntop writes it; glibc's inet_ntop formats IPv4 with sprintf, which
+// showed up at 1 % of a worker's CPU on the request path.
+std::size_t format_ipv4(const unsigned char* bytes, char* out) {
+  std::size_t size = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (i != 0) out[size++] = '.';
+    const unsigned value = bytes[i];
+    if (value >= 100) out[size++] = static_cast<char>('0' + value / 100);
+    if (value >= 10) out[size++] = static_cast<char>('0' + value / 10 % 10);
+    out[size++] = static_cast<char>('0' + value % 10);
+  }
+  out[size] = '\0';
+  return size;
+}
+
 }  // namespace
 
 client_key make_client_key(std::string_view address, const client_key_prefixes& prefixes) {
@@ -81,8 +96,13 @@ client_key make_client_key(std::string_view address, const client_key_prefixes& 
   mask(bytes, family == AF_INET ? 4 : 16, prefix);
 
   char network[INET6_ADDRSTRLEN] = {};
-  if (inet_ntop(family, bytes, network, sizeof network) == nullptr) return key;
-  const std::size_t length = std::strlen(network);
+  std::size_t length = 0;
+  if (family == AF_INET) {
+    length = format_ipv4(bytes, network);
+  } else {
+    if (inet_ntop(family, bytes, network, sizeof network) == nullptr) return key;
+    length = std::strlen(network);
+  }
   // "/" and at most three digits follow; max_size leaves room for that after the longest text
   // inet_ntop can write (INET6_ADDRSTRLEN - 1).
   if (length + 4 > client_key::max_size) return key;

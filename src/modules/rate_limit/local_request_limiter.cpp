@@ -29,7 +29,7 @@ class local_limit_checker final : public limit_checker {
     const std::int64_t now = monotonic_ns();
     for (const limit_rule& rule : settings.limits) {
       if (rule.vhost != "*" && rule.vhost != in.vhost) continue;
-      if (!rule.path.matches(in.path)) continue;
+      if (!rule.every_path && !rule.path.matches(in.path)) continue;
       if (!make_key(rule, in, settings)) continue;  // nothing to count this request by
       const gcra_decision decision = owner_->store().decide(key_, now, rule.policy);
       // Report the limit nearest to refusing: a refusal, else the fewest requests left.

@@ -68,6 +68,7 @@ void read_limit(const toml::table& table, const std::string& path, config_error_
     }
   }
   rule.path = path_glob(glob);
+  rule.every_path = glob == "/**";
   read_key(reader, rule);
   std::string rate;
   if (table.get("rate") == nullptr) {

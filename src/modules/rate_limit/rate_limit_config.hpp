@@ -26,6 +26,7 @@ struct limit_rule {
   std::string name;      // unique; the RateLimit policy name
   std::string vhost;     // "*" or a lower-case host
   path_glob path{"/**"};
+  bool every_path = true;  // path is "/**": no need to match
   limit_key_kind key = limit_key_kind::client_address;
   std::string header;    // key = header: its name
   std::int64_t requests = 1;

@@ -313,6 +313,36 @@ def ferry_modules():
     return _modules_cache
 
 
+# ---- server process memory ----
+
+def _status_kib(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError("no %s in /proc/%d/status" % (field, pid))
+
+
+def rss_kib(pid):
+    """VmRSS of the process in KiB."""
+    return _status_kib(pid, "VmRSS")
+
+
+def reset_peak_rss(pid):
+    """Resets VmHWM to the current RSS (writes 5 to clear_refs); False where that is not allowed."""
+    try:
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_kib(pid):
+    """VmHWM (peak RSS since start or since reset_peak_rss) in KiB."""
+    return _status_kib(pid, "VmHWM")
+
+
 def has_module(name):
     return name in ferry_modules()
 

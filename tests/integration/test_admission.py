@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from ferry_harness import FerryTestCase, Reader, Server, build_request, make_root, read_all_responses
+from ferry_harness import FerryTestCase, Reader, Server, build_request, make_root, read_all_responses, rss_kib
 
 BIG = 16 * 1024 * 1024
 FILES = {"big.bin": b"b" * BIG, "small.txt": "small\n", "mid.bin": b"m" * (1 << 20)}
@@ -187,13 +187,6 @@ queue_timeout = "2s"
     clients = 48
     requests_per_client = 4
 
-    def rss_kib(self):
-        with open("/proc/%d/status" % self.server.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
     def test_every_request_gets_200_or_503(self):
         results = []
         errors = []
@@ -213,7 +206,7 @@ queue_timeout = "2s"
                 with lock:
                     errors.append(repr(e))
 
-        rss_before = self.rss_kib()
+        rss_before = rss_kib(self.server.proc.pid)
         threads = [threading.Thread(target=client) for _ in range(self.clients)]
         for t in threads:
             t.start()
@@ -231,7 +224,7 @@ queue_timeout = "2s"
         for r in refused:
             self.assertEqual(r.header("retry-after"), "1")
         # Bounded: the queue holds at most 8 requests; nothing grows with the offered load.
-        self.assertLess(self.rss_kib() - rss_before, 64 * 1024)
+        self.assertLess(rss_kib(self.server.proc.pid) - rss_before, 64 * 1024)
 
 
 if __name__ == "__main__":

@@ -6,15 +6,7 @@ import os
 import unittest
 import zlib
 
-from ferry_harness import FerryTestCase, Reader, Server, has_module, make_root
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+from ferry_harness import FerryTestCase, Reader, Server, has_module, make_root, rss_kib
 
 
 def keepalive_requests(server, path, count):

@@ -46,6 +46,17 @@ struct audit_log_counts {
   std::uint64_t failed = 0;   // accepted, but the write failed (disk full, EIO...)
 };
 
+// The rate limits' counts (module rate_limit).
+struct rate_limit_counts {
+  std::string name;          // the limit's name (from the config: bounded cardinality)
+  std::uint64_t limited = 0;  // requests it refused with 429
+};
+struct rate_limit_stats {
+  std::vector<rate_limit_counts> limits;
+  std::uint64_t keys = 0;       // gauge: clients remembered now
+  std::uint64_t evictions = 0;  // counter: clients forgotten to make room (max_keys)
+};
+
 // Everything one scrape reports: counters are totals since start, gauges are current values,
 // both summed over the workers.
 struct metrics_snapshot {
@@ -77,6 +88,7 @@ struct metrics_snapshot {
   std::uint64_t tls_handshake_failures = 0;  // counter
   std::vector<certificate_expiry> certificates;
   std::optional<audit_log_counts> audit;  // none: no audit log
+  std::optional<rate_limit_stats> rate_limits;  // none: no rate limits
   std::uint64_t reloads_ok = 0;      // counter
   std::uint64_t reloads_failed = 0;  // counter
 };

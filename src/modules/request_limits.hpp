@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "http/request.hpp"
+#include "modules/metrics_exporter.hpp"
 
 namespace ferry {
 
@@ -50,6 +51,8 @@ class request_limiter {
  public:
   virtual ~request_limiter() = default;
   virtual std::unique_ptr<limit_checker> make_checker() const = 0;
+  // For the metrics: refusals per limit and the store's size. Thread-safe.
+  virtual rate_limit_stats stats() const = 0;
 };
 
 }  // namespace ferry

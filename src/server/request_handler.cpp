@@ -188,6 +188,7 @@ bool request_handler::serve_builtin(const request& req, const request_context& c
 void request_handler::serve_metrics(const site& s, const metrics_exporter& metrics, response& out) {
   stats_registry::process().snapshot(snapshot_, s.cfg->extensions.tls.get());
   snapshot_.audit = s.cfg->extensions.access ? s.cfg->extensions.access->audit_counts() : std::nullopt;
+  snapshot_.rate_limits = s.cfg->extensions.limits ? std::optional(s.cfg->extensions.limits->stats()) : std::nullopt;
   scratch_.clear();
   metrics.render(snapshot_, scratch_);
   out.status = 200;

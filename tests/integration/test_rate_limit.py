@@ -98,6 +98,12 @@ class RateLimitTest(FerryTestCase):
                 free = self.fetch(t, "/free.txt", client)
                 self.assertEqual(free.status, 200)
                 self.assertIsNone(free.header("ratelimit"))
+        # Every refusal is counted, by the limit that refused it.
+        metrics = get(self.server, "/metrics").body.decode()
+        refused = re.search(r'^ferry_rate_limited_total\{limit="by-client"\} (\d+)$', metrics, re.M)
+        self.assertIsNotNone(refused, metrics)
+        self.assertGreaterEqual(int(refused.group(1)), len(TRANSPORTS))
+        self.assertRegex(metrics, r'(?m)^ferry_rate_limit_keys [1-9]')
 
     def test_requests_without_the_key_are_not_counted(self):
         for t in TRANSPORTS:

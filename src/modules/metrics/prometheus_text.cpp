@@ -213,6 +213,16 @@ void render_process(const metrics_snapshot& s, exposition& x) {
     x.sample("ferry_audit_events_total", {{"result", "dropped"}}, s.audit->dropped);
     x.sample("ferry_audit_events_total", {{"result", "failed"}}, s.audit->failed);
   }
+  if (s.rate_limits) {
+    x.family("ferry_rate_limited_total", "counter", "Requests refused with 429, by the limit that refused them.");
+    for (const rate_limit_counts& limit : s.rate_limits->limits) {
+      x.sample("ferry_rate_limited_total", {{"limit", limit.name}}, limit.limited);
+    }
+    x.family("ferry_rate_limit_keys", "gauge", "Clients the rate limits remember now.");
+    x.sample("ferry_rate_limit_keys", {}, s.rate_limits->keys);
+    x.family("ferry_rate_limit_evictions_total", "counter", "Clients forgotten to stay within rate_limit.max_keys.");
+    x.sample("ferry_rate_limit_evictions_total", {}, s.rate_limits->evictions);
+  }
 }
 
 template <class T>

@@ -42,6 +42,7 @@ class local_limit_checker final : public limit_checker {
     }
     if (closest == nullptr) return;
     out.limited = !closest_decision.allowed;
+    if (out.limited) owner_->count_refusal(static_cast<std::size_t>(closest - settings.limits.data()));
     if (out.limited) append_retry_after(out.retry_after, closest_decision);
     if (settings.headers) {
       out.policy = closest->policy_header;
@@ -83,7 +84,19 @@ class local_limit_checker final : public limit_checker {
 }  // namespace
 
 local_request_limiter::local_request_limiter(rate_limit_settings settings)
-    : settings_(std::move(settings)), store_(shared_local_rate_store(settings_.max_keys)) {}
+    : settings_(std::move(settings)),
+      store_(shared_local_rate_store(settings_.max_keys)),
+      refusals_(std::make_unique<std::atomic<std::uint64_t>[]>(settings_.limits.size())) {}
+
+rate_limit_stats local_request_limiter::stats() const {
+  rate_limit_stats out;
+  for (std::size_t i = 0; i < settings_.limits.size(); ++i) {
+    out.limits.push_back({settings_.limits[i].name, refusals_[i].load(std::memory_order_relaxed)});
+  }
+  out.keys = store_->size();
+  out.evictions = store_->evictions();
+  return out;
+}
 
 std::unique_ptr<limit_checker> local_request_limiter::make_checker() const {
   // The checker keeps the settings and the store alive while a worker still runs an old site.

@@ -3,6 +3,8 @@
 // its clients' state, so SIGHUP never hands everyone a fresh burst.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "modules/rate_limit/local_rate_store.hpp"
@@ -18,6 +20,9 @@ class local_request_limiter final : public request_limiter,
   explicit local_request_limiter(rate_limit_settings settings);
 
   std::unique_ptr<limit_checker> make_checker() const override;
+  rate_limit_stats stats() const override;
+  // A request refused by the limit at `index` in settings().limits.
+  void count_refusal(std::size_t index) const { refusals_[index].fetch_add(1, std::memory_order_relaxed); }
 
   const rate_limit_settings& settings() const { return settings_; }
   local_rate_store& store() const { return *store_; }
@@ -25,6 +30,7 @@ class local_request_limiter final : public request_limiter,
  private:
   rate_limit_settings settings_;
   std::shared_ptr<local_rate_store> store_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> refusals_;  // one per limit
 };
 
 // The process's store for `max_keys`: the running one when its capacity matches, else a new one.

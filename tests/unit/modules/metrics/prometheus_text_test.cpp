@@ -482,6 +482,17 @@ TEST(prometheus_text, audit_counts_appear_only_with_an_audit_log) {
   EXPECT_EQ(value_of(text, "ferry_audit_events_total", {{"result", "failed"}}), "33");
 }
 
+TEST(prometheus_text, rate_limit_counts_appear_only_with_limits) {
+  metrics_snapshot s;
+  EXPECT_EQ(render_and_parse(s).families.count("ferry_rate_limited_total"), 0U);
+  s.rate_limits = rate_limit_stats{{{"per-client", 41}, {"api", 0}}, 42, 43};
+  const exposition_text text = render_and_parse(s);
+  EXPECT_EQ(value_of(text, "ferry_rate_limited_total", {{"limit", "per-client"}}), "41");
+  EXPECT_EQ(value_of(text, "ferry_rate_limited_total", {{"limit", "api"}}), "0");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_keys"), "42");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_evictions_total"), "43");
+}
+
 TEST(prometheus_text, certificate_expiry_may_be_negative) {
   const exposition_text text = render_and_parse(busy_snapshot());
   EXPECT_EQ(value_of(text, "ferry_certificate_expiry_seconds", {{"name", "example.com"}}), "86400");

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <unordered_set>
 
+#include "files/path_normalize.hpp"
+#include "http/text_escape.hpp"
 #include "modules/auth/credential_codec.hpp"
 #include "modules/auth/credential_crypto.hpp"
 #include "modules/auth/credential_token.hpp"
@@ -240,6 +242,99 @@ std::string sign_url(std::string_view path, std::int64_t expires, std::string_vi
   std::string query = "expires=" + expires_text + "&kid=" + std::string(kid) + "&sig=";
   query += credential::encode_base64url(mac);
   return query;
+}
+
+namespace {
+
+// RFC 3986 pchar and '/' stay as they are (what the server's own redirects keep); every other
+// byte, '%' and non-ASCII included, is percent-encoded, so the server decodes back exactly the
+// bytes that were signed.
+constexpr std::string_view path_characters_kept = "!$&'()*+,;=:@/";
+constexpr std::int64_t max_expires = 999'999'999'999;  // max_expires_digits
+
+bool has_dot_dot_segment(std::string_view path) {
+  while (true) {
+    const std::size_t slash = path.find('/');
+    if (path.substr(0, slash) == "..") return true;
+    if (slash == std::string_view::npos) return false;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+std::string_view path_problem(path_status status) {
+  switch (status) {
+    case path_status::ok:
+      return {};
+    case path_status::not_absolute:
+      return "the path must start with '/'";
+    case path_status::nul_byte:
+      return "the path contains a NUL byte";
+    case path_status::control_char:
+      return "the path contains a control character";
+    case path_status::backslash:
+      return "the path contains a backslash (ferry never serves one)";
+    case path_status::invalid_utf8:
+      return "the path is not valid UTF-8";
+    case path_status::escapes_root:
+      return "the path must not contain \"..\" segments";
+    case path_status::invalid_escape:
+      break;  // cannot happen: '%' is always encoded
+  }
+  return "the path cannot be requested";
+}
+
+}  // namespace
+
+signed_link sign_url_path(std::string_view path, std::int64_t expires, std::string_view kid, std::string_view secret,
+                          std::string_view client_ip) {
+  signed_link result;
+  if (path.empty() || path.front() != '/') {
+    result.error = path_problem(path_status::not_absolute);
+    return result;
+  }
+  // The server would resolve "/a/../b" to "/b": refuse rather than sign a path not written.
+  if (has_dot_dot_segment(path)) {
+    result.error = path_problem(path_status::escapes_root);
+    return result;
+  }
+  if (!credential::valid_url_key_id(kid)) {
+    result.error = "the key id must be 1 to 64 characters of A-Z a-z 0-9 . _ -";
+    return result;
+  }
+  if (secret.size() < min_url_signing_secret_length) {
+    result.error = "the secret is shorter than 32 bytes";
+    return result;
+  }
+  if (expires < 0 || expires > max_expires) {
+    result.error = "the expiry must be 0 to 999999999999 Unix seconds";
+    return result;
+  }
+  if (!client_ip.empty() && !valid_ip_text(client_ip)) {
+    result.error = "the client address must be numeric IPv4 or IPv6 text";
+    return result;
+  }
+  // Sign what the server will verify: the path as it decodes and normalises the encoded link.
+  std::string encoded;
+  append_percent_encoded(encoded, path, path_characters_kept);
+  std::string normalized;
+  const path_status status = normalize_path(encoded, normalized);
+  if (status != path_status::ok) {
+    result.error = path_problem(status);
+    return result;
+  }
+  const std::string query = sign_url(normalized, expires, kid, secret, client_ip);
+  if (query.empty()) {
+    result.error = "HMAC failed";
+    return result;
+  }
+  if (normalized != path) {
+    encoded.clear();
+    append_percent_encoded(encoded, normalized, path_characters_kept);
+  }
+  result.link = std::move(encoded);
+  result.link += '?';
+  result.link += query;
+  return result;
 }
 
 credential_result verify_signed_url(const url_signing_key_set& keys, const signed_url_options& options,

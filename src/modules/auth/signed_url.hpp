@@ -108,6 +108,20 @@ std::string signed_url_canonical(std::string_view path, std::string_view expires
 std::string sign_url(std::string_view path, std::int64_t expires, std::string_view kid, std::string_view secret,
                      std::string_view client_ip = {});
 
+// A whole link as `ferry sign-url` prints it: "<path percent-encoded>?<sign_url's query>".
+// `path` is written as the server verifies it: decoded (a space, not "%20"; a '%' is itself),
+// UTF-8, starting with '/'. Repeated '/' and "." segments are resolved the way the server
+// normalises the request path, and the link carries that form. Refused, with `error` saying
+// why: no leading '/', a ".." segment (the link would name another path than the one written),
+// bytes the server never serves (NUL, controls, backslash, invalid UTF-8), and whatever sign_url
+// refuses. The encoding keeps RFC 3986 path characters and encodes every other byte.
+struct signed_link {
+  std::string link;   // "" on error
+  std::string error;  // "" on success
+};
+signed_link sign_url_path(std::string_view path, std::int64_t expires, std::string_view kid, std::string_view secret,
+                          std::string_view client_ip = {});
+
 // Checks `query` (the raw text after '?', without it) for `path`.
 // missing: none of expires/kid/sig present. malformed: only some, a repeated parameter,
 // an empty parameter (e.g. "a&&b"), a bad value, more than 64 parameters or 4096 bytes, or an

@@ -85,4 +85,15 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
+std::string encode_hex(std::span<const unsigned char> bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const unsigned char b : bytes) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15U]);
+  }
+  return out;
+}
+
 }  // namespace ferry

@@ -1,8 +1,10 @@
 // Escaping text that came from a request (or from disk) for the places it is written to:
-// URLs (percent-encoding) and JSON strings (access log, error log, listings).
+// URLs (percent-encoding) and JSON strings (access log, error log, listings); and bytes as hex
+// (digests, fingerprints).
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,5 +25,8 @@ void append_percent_encoded(std::string& out, std::string_view text, std::string
 // control characters escaped, valid UTF-8 kept, invalid bytes replaced by U+FFFD. The result is
 // valid JSON whatever the input.
 void append_json_escaped(std::string& out, std::string_view text);
+
+// `bytes` as lower-case hex, two digits per byte.
+std::string encode_hex(std::span<const unsigned char> bytes);
 
 }  // namespace ferry

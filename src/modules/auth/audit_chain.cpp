@@ -3,6 +3,9 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <span>
+
+#include "http/text_escape.hpp"
 
 namespace ferry {
 namespace {
@@ -36,14 +39,7 @@ std::string sha256_hex(std::string_view bytes) {
   if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 || length != 32) {
     return std::string(audit_chain_seed);  // cannot happen with the default provider loaded
   }
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
+  return encode_hex(std::span<const unsigned char>(digest.data(), length));
 }
 
 void audit_chain::link(std::string_view event, std::string& out) {

@@ -100,17 +100,6 @@ std::optional<std::string> decode_base64(std::string_view text) {
   return decode_groups(text.substr(0, text.size() - padding), standard_table);
 }
 
-std::string encode_hex(std::span<const unsigned char> bytes) {
-  constexpr std::string_view digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15U]);
-  }
-  return out;
-}
-
 bool decode_hex(std::string_view text, std::span<unsigned char> out) {
   if (text.size() != out.size() * 2) return false;
   for (std::size_t i = 0; i < out.size(); ++i) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/text_escape.hpp"  // encode_hex
+
 namespace ferry::credential {
 
 std::string encode_base64url(std::span<const unsigned char> bytes);  // no padding
@@ -18,7 +20,7 @@ std::optional<std::string> decode_base64url(std::string_view text);  // no paddi
 // Standard alphabet with the padding RFC 7617 requires: the length is a multiple of 4.
 std::optional<std::string> decode_base64(std::string_view text);
 
-std::string encode_hex(std::span<const unsigned char> bytes);  // lower case
+using ferry::encode_hex;  // lower case (http/text_escape.hpp)
 // Exactly 2*out.size() lower-case hex digits.
 bool decode_hex(std::string_view text, std::span<unsigned char> out);
 

@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "http/text_escape.hpp"
+
 namespace ferry {
 
 namespace {
@@ -40,14 +42,7 @@ std::string script_sha1(std::string_view source) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(source.data(), source.size(), digest, &length, EVP_sha1(), nullptr) != 1) return {};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
+  return encode_hex(std::span<const unsigned char>(digest, length));
 }
 
 std::string describe_reply(const redis_reply& reply) {

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <utility>
 
+#include "http/text_escape.hpp"
 #include "modules/tls/tls_session.hpp"
 
 namespace ferry {
@@ -43,13 +44,7 @@ std::string sha256_fingerprint(const X509* certificate) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (X509_digest(certificate, EVP_sha256(), digest, &length) != 1) return {};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
+  return encode_hex(std::span<const unsigned char>(digest, length));
 }
 
 }  // namespace

@@ -42,8 +42,10 @@ class local_limit_checker final : public limit_checker {
     }
     if (closest == nullptr) return;
     out.limited = !closest_decision.allowed;
-    if (out.limited) owner_->count_refusal(static_cast<std::size_t>(closest - settings.limits.data()));
-    if (out.limited) append_retry_after(out.retry_after, closest_decision);
+    if (out.limited) {
+      owner_->count_refusal(static_cast<std::size_t>(closest - settings.limits.data()));
+      append_retry_after(out.retry_after, closest_decision);
+    }
     if (settings.headers) {
       out.policy = closest->policy_header;
       append_rate_limit(out.state, closest->name, closest_decision);

@@ -8,6 +8,7 @@ libasio-dev node-llhttp libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-de
 zlib1g-dev libbrotli-dev libzstd-dev libssl-dev libnghttp2-dev
 libhiredis-dev redis-server
 curl openssl nghttp2-client python3 python3-h2 python3-brotli python3-yaml brotli zstd gzip procps groff-base
+file man-db
 systemd"
 
 case "$(uname -s)" in

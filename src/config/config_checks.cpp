@@ -1,12 +1,13 @@
 #include "config/config_checks.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+
+#include "config/cidr_list.hpp"
+#include "http/request.hpp"  // iequals
 
 namespace ferry {
 
@@ -24,12 +25,6 @@ bool has_control(std::string_view text) {
 bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // Headers whose values decide message framing or the connection; a rule setting them would
@@ -51,17 +46,6 @@ bool has_dot_segment(std::string_view path) {
   return false;
 }
 
-// Numeric address text to its bytes, as inet_pton reads it (IPv4 when there is no ':'); false
-// for anything else, including text inet_pton would misread after a C-string cut (a NUL).
-bool parse_network_address(std::string_view text, std::array<std::uint8_t, 16>& bytes, bool& v4) {
-  constexpr std::size_t max_address_text = 45;  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
-  if (text.empty() || text.size() > max_address_text || text.find('\0') != std::string_view::npos) return false;
-  char buffer[max_address_text + 1];
-  std::memcpy(buffer, text.data(), text.size());
-  buffer[text.size()] = '\0';
-  v4 = text.find(':') == std::string_view::npos;
-  return inet_pton(v4 ? AF_INET : AF_INET6, buffer, bytes.data()) == 1;
-}
 
 }  // namespace
 
@@ -179,39 +163,7 @@ std::string check_precompressed_encoding(std::string_view encoding) {
   return "must be one of \"br\", \"zstd\", \"gzip\"";
 }
 
-std::string check_network(std::string_view text) {
-  const std::size_t slash = text.find('/');
-  std::array<std::uint8_t, 16> bytes{};
-  bool v4 = false;
-  if (!parse_network_address(text.substr(0, slash), bytes, v4)) {
-    return "must be an IPv4 or IPv6 network such as \"10.0.0.0/8\" or \"fd00::/8\"";
-  }
-  const unsigned max = v4 ? 32 : 128;
-  unsigned prefix = max;
-  if (slash != std::string_view::npos) {
-    const std::string_view digits = text.substr(slash + 1);
-    bool ok = !digits.empty() && digits.size() <= 3 && !(digits.size() > 1 && digits.front() == '0');
-    unsigned value = 0;
-    for (const char c : digits) {
-      if (c < '0' || c > '9') ok = false;
-      if (ok) value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (!ok || value > max) {
-      return "the prefix length after '/' must be a number from 0 to " + std::to_string(max);
-    }
-    prefix = value;
-  }
-  std::array<std::uint8_t, 16> masked{};
-  for (unsigned bit = 0; bit < prefix; ++bit) {
-    const auto mask = static_cast<std::uint8_t>(0x80u >> (bit % 8));
-    masked[bit / 8] = static_cast<std::uint8_t>(masked[bit / 8] | (bytes[bit / 8] & mask));
-  }
-  if (masked == bytes) return {};
-  char network[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v4 ? AF_INET : AF_INET6, masked.data(), network, sizeof network);
-  return "has bits set after the prefix length (the network is " + std::string(network) + "/" +
-         std::to_string(prefix) + ")";
-}
+std::string check_network(std::string_view text) { return parse_cidr(text).error; }
 
 std::string check_log_level(std::string_view level) {
   constexpr std::array<std::string_view, 7> levels{"trace", "debug",    "info", "warn",

@@ -38,9 +38,8 @@ std::string check_origin(std::string_view origin);
 // A precompressed sidecar encoding: "br", "zstd" or "gzip".
 std::string check_precompressed_encoding(std::string_view encoding);
 
-// An IPv4 or IPv6 network, "ADDRESS/PREFIX" or a single ADDRESS: the syntax and messages of
-// policy/cidr_list's parse_cidr, which builds the runtime list from the same text (the config
-// library cannot link the policy one; a unit test keeps the two in agreement).
+// An IPv4 or IPv6 network, "ADDRESS/PREFIX" or a single ADDRESS: "" or parse_cidr's message
+// (config/cidr_list.hpp builds the runtime list from the same text).
 std::string check_network(std::string_view text);
 
 // trace, debug, info, warn, error, critical or off.

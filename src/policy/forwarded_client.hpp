@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "policy/cidr_list.hpp"
+#include "config/cidr_list.hpp"
 
 namespace ferry {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
-#include "policy/cidr_list.hpp"
+#include "config/cidr_list.hpp"
 #include "policy/forwarded_client.hpp"
 
 namespace ferry {

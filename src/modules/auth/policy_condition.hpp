@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/toml_values.hpp"
-#include "policy/cidr_list.hpp"
+#include "config/cidr_list.hpp"
 #include "modules/auth/policy_types.hpp"
 
 namespace ferry {

@@ -10,7 +10,7 @@
 
 #include "config/listener_config.hpp"
 
-#include "policy/cidr_list.hpp"
+#include "config/cidr_list.hpp"
 
 namespace ferry {
 

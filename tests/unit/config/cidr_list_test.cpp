@@ -1,6 +1,6 @@
 // The metrics allow-list: strict CIDR parsing and matching of client addresses as ferry logs
 // them, including IPv4-mapped IPv6, edge prefixes and hostile text.
-#include "policy/cidr_list.hpp"
+#include "config/cidr_list.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "policy/cidr_list.hpp"
+#include "config/cidr_list.hpp"
 
 #include <arpa/inet.h>
 #include <net/if.h>

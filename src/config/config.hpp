@@ -119,6 +119,18 @@ struct logging_config {
   access_log_format access_format = access_log_format::combined;
 };
 
+struct config;
+
+// A virtual host (tenant): requests whose authority matches one of its server names are served
+// with its own root, file options, error pages and header rules. Requests that match no virtual
+// host are served by the top-level configuration (the default host).
+struct vhost_config {
+  std::string name;                       // unique; what auth and rate-limit rules' `vhost` names
+  std::vector<std::string> server_names;  // lower case, no trailing dot: "example.com", "*.example.com"
+  // The top-level configuration with this host's own keys applied (and no vhosts of its own).
+  std::shared_ptr<config> settings;
+};
+
 struct config {
   std::string source;  // file the config came from ("" when none)
 
@@ -148,6 +160,8 @@ struct config {
   client_address_config client_address;
   timeouts_config timeouts;
   logging_config logging;
+
+  std::vector<vhost_config> vhosts;
 
   // What the compiled-in modules built from their tables.
   pipeline_extensions extensions;

@@ -186,4 +186,25 @@ std::string check_access_log(std::string_view target) {
   return {};
 }
 
+std::string check_server_name(std::string_view name) {
+  if (name.starts_with("*.")) name.remove_prefix(2);
+  if (name.empty()) return "must name a host";
+  if (name.size() > 253) return "is longer than 253 characters";
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '.') {
+      if (label == 0) return "has an empty label";
+      if (label > 63) return "has a label longer than 63 characters";
+      if (name[i - 1] == '-' || name[i - label] == '-') return "has a label starting or ending with '-'";
+      label = 0;
+      continue;
+    }
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return "must be a lower-case DNS name or '*.' and one (letters, digits, '-' and '.')";
+    ++label;
+  }
+  return {};
+}
+
 }  // namespace ferry

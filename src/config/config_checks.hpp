@@ -42,6 +42,10 @@ std::string check_precompressed_encoding(std::string_view encoding);
 // (config/cidr_list.hpp builds the runtime list from the same text).
 std::string check_network(std::string_view text);
 
+// A virtual host's server name: a DNS name ("example.com", letters, digits and '-' in labels of
+// 1 to 63, 253 at most) or a wildcard for its subdomains ("*.example.com"); lower case.
+std::string check_server_name(std::string_view name);
+
 // trace, debug, info, warn, error, critical or off.
 std::string check_log_level(std::string_view level);
 // error_log: "stderr", "stdout" or a path (not "off": the error log cannot be switched off).

@@ -113,6 +113,7 @@ config load_config_string(std::string_view text, const std::string& source_name,
   toml_table_reader root(document, "", errors);
   read_core_tables(root, cfg);
   configure_modules(root, modules, cfg);
+  for (auto& vhost : cfg.vhosts) vhost.settings->extensions = cfg.extensions;
   report_unclaimed_keys(root);
   errors.throw_if_any();
   return cfg;

@@ -375,6 +375,67 @@ void read_log(toml_table_reader& root, config& cfg) {
   log.report_unknown_keys();
 }
 
+// [[vhosts]]: each starts as a copy of the top level read so far and takes its own root, [files],
+// [error_pages] and [[headers]] (its own headers replace the inherited ones).
+void read_vhosts(toml_table_reader& root, config& cfg) {
+  const toml::node* node = root.take("vhosts");
+  if (node == nullptr) return;
+  const toml::array* array = expect_array(*node, "vhosts", root.errors());
+  if (array == nullptr) return;
+  std::set<std::string> names;
+  std::set<std::string> server_names;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string path = "vhosts[" + std::to_string(i) + "]";
+    const toml::table* table = expect_table(*array->get(i), path, root.errors());
+    if (table == nullptr) continue;
+    toml_table_reader host(*table, path, root.errors());
+    vhost_config vhost;
+    std::vector<std::string> listed;
+    if (table->get("server_names") == nullptr) root.errors().report(*table, "'" + path + ".server_names' is required");
+    read_checked_list(host, "server_names", listed, [](std::string_view value) -> std::string {
+      if (value != lower(value)) return "must be lower case";
+      return check_server_name(value);
+    });
+    if (table->get("server_names") != nullptr && listed.empty()) {
+      root.errors().report(*table->get("server_names"), "'" + path + ".server_names' must list at least one name");
+    }
+    for (const auto& name : listed) {
+      if (!server_names.insert(name).second) {
+        root.errors().report(*table->get("server_names"), "'" + path + ".server_names': \"" + name +
+                                                              "\" belongs to another virtual host too");
+      }
+    }
+    vhost.server_names = std::move(listed);
+    if (!vhost.server_names.empty()) vhost.name = vhost.server_names.front();
+    // Compared with rules' `vhost` keys and written to logs: a plain lower-case word.
+    read_checked(host, "name", vhost.name, [](std::string_view value) -> std::string {
+      const bool ok = !value.empty() && value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+      });
+      return ok ? std::string() : "must be 1 to 64 lower-case letters, digits, '-', '.' or '_'";
+    });
+    if (!vhost.name.empty() && !names.insert(vhost.name).second) {
+      root.errors().report(*table, "'" + path + ".name' = \"" + vhost.name + "\": another virtual host has it");
+    }
+    auto settings = std::make_shared<config>(cfg);
+    settings->vhosts.clear();
+    if (table->get("root") == nullptr) root.errors().report(*table, "'" + path + ".root' is required");
+    read_checked(host, "root", settings->root, [](std::string_view value) -> std::string {
+      if (value.empty()) return "must name a directory";
+      if (value.find('\0') != std::string_view::npos) return "must not contain NUL";
+      return {};
+    });
+    read_files(host, *settings);
+    if (table->get("error_pages") != nullptr) settings->error_pages.clear();
+    read_error_pages(host, *settings);
+    if (table->get("headers") != nullptr) settings->headers.clear();
+    read_headers(host, *settings);
+    host.report_unknown_keys();
+    vhost.settings = std::move(settings);
+    cfg.vhosts.push_back(std::move(vhost));
+  }
+}
+
 }  // namespace
 
 void read_core_tables(toml_table_reader& root, config& cfg) {
@@ -389,6 +450,7 @@ void read_core_tables(toml_table_reader& root, config& cfg) {
   read_client_address(root, cfg);
   read_timeouts(root, cfg);
   read_log(root, cfg);
+  read_vhosts(root, cfg);  // last: a virtual host inherits everything above
 }
 
 }  // namespace ferry

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "config/config_checks.hpp"
 #include "config/config_error.hpp"
@@ -23,17 +25,19 @@ using std::chrono::milliseconds;
 
 class checker {
  public:
-  explicit checker(config_error_sink& errors) : errors_(errors) {}
+  // `context` starts every message (e.g. which virtual host).
+  explicit checker(config_error_sink& errors, std::string context = {})
+      : errors_(errors), context_(std::move(context)) {}
 
   // Reports "'name' = "value": problem" when `problem` is not empty.
   void value(std::string_view name, std::string_view value, const std::string& problem) {
-    if (!problem.empty())
-      errors_.report("'" + std::string(name) + "' = " + quote_for_message(value) + ": " + problem);
+    if (!problem.empty()) fail("'" + std::string(name) + "' = " + quote_for_message(value) + ": " + problem);
   }
-  void fail(const std::string& what) { errors_.report(what); }
+  void fail(const std::string& what) { errors_.report(context_ + what); }
 
  private:
   config_error_sink& errors_;
+  std::string context_;
 };
 
 std::string indexed(std::string_view name, std::size_t i) {
@@ -173,6 +177,12 @@ void validate_config(const config& cfg) {
   check.value("log.level", cfg.logging.level, check_log_level(cfg.logging.level));
   check.value("log.error_log", cfg.logging.error_log, check_error_log(cfg.logging.error_log));
   check.value("log.access_log", cfg.logging.access_log, check_access_log(cfg.logging.access_log));
+  for (const auto& vhost : cfg.vhosts) {
+    checker vhost_check(errors, "vhost \"" + vhost.name + "\": ");
+    check_root(*vhost.settings, vhost_check);
+    check_files(*vhost.settings, vhost_check);
+    check_headers(*vhost.settings, vhost_check);
+  }
   errors.throw_if_any();
 }
 

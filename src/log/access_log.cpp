@@ -145,6 +145,7 @@ void format_access_line(const access_record& r, access_log_format format, std::s
   append_json_string(out, r.referer);
   out.append(",\"host\":");
   append_json_string(out, r.host);
+  append_json_field_if_set(out, "vhost", r.vhost);
   append_json_field_if_set(out, "user", r.user);
   append_json_field_if_set(out, "request_id", r.request_id);
   append_json_field_if_set(out, "trace_id", r.trace_id);

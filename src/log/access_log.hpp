@@ -26,6 +26,7 @@ struct access_record {
   std::string_view referer;
   // JSON only (the combined format stays what log tools expect):
   std::string_view host;         // the request's authority (Host, :authority or absolute-form)
+  std::string_view vhost;        // the [[vhosts]] entry that served it; "" for the default host
   std::string_view user;         // the authenticated principal ("" = anonymous); combined: %u
   std::string_view request_id;   // "" when request ids are off
   std::string_view trace_id;     // W3C trace context; "" when off

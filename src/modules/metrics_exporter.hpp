@@ -51,10 +51,32 @@ struct rate_limit_counts {
   std::string name;          // the limit's name (from the config: bounded cardinality)
   std::uint64_t limited = 0;  // requests it refused with 429
 };
+// The shared backend's counts (rate_limit.backend = "redis"), summed over the workers' clients.
+struct rate_limit_redis_stats {
+  // Upper bounds (seconds) of the call latency buckets; a last, implicit +Inf bucket follows.
+  static constexpr std::array<double, 9> latency_bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                        0.005,  0.01,    0.025,  0.05};
+  std::uint64_t calls = 0;        // counter: decisions asked of Redis, refused ones included
+  std::uint64_t errors = 0;       // counter: answered with an error reply
+  std::uint64_t timeouts = 0;     // counter: no answer within timeout_ms
+  std::uint64_t unavailable = 0;  // counter: no connection up (or its pipeline full), or dropped
+  std::uint64_t reconnects = 0;   // counter: connection attempts after a connection's first
+  std::uint64_t connections = 0;  // gauge: connections up now
+  // Round trips of the replies: per-bucket counts, NOT cumulative (as duration_buckets below).
+  std::array<std::uint64_t, latency_bounds.size() + 1> latency_buckets{};
+  double latency_sum_seconds = 0;
+  // Decisions per covering limit that Redis could not make, by what was done instead: decided
+  // by the local table, let through, or refused with 503.
+  std::uint64_t fallback_local = 0;
+  std::uint64_t fallback_open = 0;
+  std::uint64_t fallback_closed = 0;
+};
+
 struct rate_limit_stats {
   std::vector<rate_limit_counts> limits;
-  std::uint64_t keys = 0;       // gauge: clients remembered now
+  std::uint64_t keys = 0;       // gauge: clients remembered now (Redis: in the local fallback table)
   std::uint64_t evictions = 0;  // counter: clients forgotten to make room (max_keys)
+  std::optional<rate_limit_redis_stats> redis;  // none: the local backend
 };
 
 // Everything one scrape reports: counters are totals since start, gauges are current values,

@@ -11,6 +11,7 @@
 #include "http/http1_parser.hpp"
 #include "http/request_identity.hpp"
 #include "http/response.hpp"
+#include "modules/request_limits.hpp"
 
 namespace ferry {
 
@@ -20,6 +21,7 @@ struct http1_exchange {
   response reply;
   request_identity identity;
   std::string out;  // head and copied body pieces waiting for send()
+  limit_verdict late_verdict;  // a rate-limit decision that arrived later, until the request resumes
 };
 
 class exchange_pool {

@@ -406,7 +406,7 @@ void http1_connection::respond(const request& req, int parse_error) {
     write_response(req, parse_error, true);
     return;
   }
-  if (misdirected(req)) {
+  if (misdirected(*worker_.current_site(), io_.session(), req)) {
     write_response(req, 421, false);
     return;
   }
@@ -425,22 +425,12 @@ void http1_connection::respond(const request& req, int parse_error) {
       return;
     case admission_verdict::queued:
       phase_ = phase::queued;
-      self_while_queued_ = shared_from_this();
+      self_while_waiting_ = shared_from_this();
       return;
     case admission_verdict::rejected:
       write_response(req, 503, false);
       return;
   }
-}
-
-// TLS: the client named one server in SNI and another in Host, and the certificate it was given
-// does not cover the second (RFC 9110 §15.5.20: 421, so it retries on a fitting connection).
-bool http1_connection::misdirected(const request& req) const {
-  if (!io_.secure()) return false;
-  const auto& sni = io_.session()->peer().server_name;
-  const auto host = authority_host(req.authority);
-  if (sni.empty() || host.empty() || iequals(host, sni)) return false;
-  return !io_.session()->certificate_covers(host);
 }
 
 // A redirect listener's answer: 308 to the same target on the https port. Without a host to
@@ -470,7 +460,7 @@ void http1_connection::redirect_to_https(const request& req) {
 void http1_connection::admitted() {
   holds_slot_ = true;
   // Called from inside another request's completion: continue on a fresh stack.
-  asio::post(socket_.get_executor(), [self = std::move(self_while_queued_)] {
+  asio::post(socket_.get_executor(), [self = std::move(self_while_waiting_)] {
     if (self->phase_ != phase::queued) return;  // closed meanwhile; close() gave the slot back
     self->now_ = clock::now();
     self->write_response(self->ex_->parser.current(), 0, false);
@@ -478,7 +468,7 @@ void http1_connection::admitted() {
 }
 
 void http1_connection::timed_out() {
-  const auto self = std::move(self_while_queued_);
+  const auto self = std::move(self_while_waiting_);
   now_ = clock::now();
   write_response(ex_->parser.current(), 503, false);
 }
@@ -497,7 +487,6 @@ void http1_connection::write_response(const request& req, int error_status, bool
   first_request_ = false;
   site_ = worker_.current_site();
   auto& handler = worker_.handler();
-  const int parse_error = close_after ? error_status : 0;
   identify_request(worker_, *site_, req, ex_->identity);
   const log::request_scope scope(ex_->identity);
   // A head the parser refused may be incomplete: only a whole one can name the client.
@@ -514,24 +503,54 @@ void http1_connection::write_response(const request& req, int error_status, bool
     // so the connection can carry on.
     ex_->reply.clear();
     ex_->reply.head_only = req.method == http_method::head;
-    handler.error(error_status, &req, *site_, ex_->reply);
+    handler.error(error_status, &req, route_request(*site_, req), ex_->reply);
     if (error_status == 503) ex_->reply.set("Retry-After", worker_.admission().retry_after());
     if (error_status == 308) ex_->reply.set("Location", redirect_location_);
-  } else {
-    const request_context ctx{req.version_minor >= 1,
-                              io_.secure() ? &io_.session()->peer() : nullptr,
-                              client_,
-                              worker_.draining(),
-                              admin_,
-                              worker_.access(),
-                              &ex_->identity,
-                              remote_};
-    handler.handle(req, ctx, *site_, ex_->reply);
+  } else if (!handler.handle(req, context_for(req), route_request(*site_, req), ex_->reply)) {
+    phase_ = phase::limiting;
+    self_while_waiting_ = shared_from_this();
+    return;
   }
+  send_response(req, close_after);
+}
+
+request_context http1_connection::context_for(const request& req) {
+  request_context ctx;
+  ctx.can_stream = req.version_minor >= 1;
+  ctx.tls = io_.secure() ? &io_.session()->peer() : nullptr;
+  ctx.remote_address = client_;
+  ctx.draining = worker_.draining();
+  ctx.admin_listener = admin_;
+  ctx.access = worker_.access();
+  ctx.identity = &ex_->identity;
+  ctx.peer_address = remote_;
+  ctx.limits = worker_.limits();
+  ctx.waiter = this;
+  return ctx;
+}
+
+// The verdict is only lent for this call, and the contract wants a fresh stack: keep a copy in
+// the exchange and continue from a posted handler.
+void http1_connection::limits_decided(std::uint32_t /*tag*/, const limit_verdict& verdict) {
+  if (phase_ != phase::limiting) return;  // closed meanwhile
+  ex_->late_verdict = verdict;
+  asio::post(socket_.get_executor(), [self = std::move(self_while_waiting_)] {
+    if (self->phase_ != phase::limiting) return;
+    self->phase_ = phase::writing;
+    self->now_ = clock::now();
+    const request& req = self->ex_->parser.current();
+    const log::request_scope scope(self->ex_->identity);
+    self->worker_.handler().resume_after_limits(req, self->context_for(req), route_request(*self->site_, req),
+                                               self->ex_->late_verdict, self->ex_->reply);
+    self->send_response(req, false);
+  });
+}
+
+void http1_connection::send_response(const request& req, bool close_after) {
   add_common_response_fields(*site_, io_.secure(), ex_->identity, ex_->reply);
   ++requests_served_;
   const auto max_requests = site_->cfg->limits.max_keepalive_requests;
-  keep_alive_ = parse_error == 0 && req.keep_alive && !ex_->reply.close && !draining_ && !worker_.draining() &&
+  keep_alive_ = !close_after && req.keep_alive && !ex_->reply.close && !draining_ && !worker_.draining() &&
                 (max_requests == 0 || requests_served_ < max_requests);
   request_version_minor_ = req.version_minor;
   chunked_ = ex_->reply.encoder != nullptr;
@@ -743,6 +762,7 @@ void http1_connection::finish_response() {
   done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
   done.log = !ex_->reply.skip_access_log;
   done.user = ex_->reply.principal;
+  done.vhost = route_request(*site_, *done.req).name;
   record_finished_request(worker_, done);
   ex_->reply.clear();
   if (!keep_alive_) {
@@ -811,6 +831,8 @@ void http1_connection::check_deadline(clock::time_point now) {
   switch (phase_) {
     case phase::queued:
       return;  // the admission queue's own timeout answers it
+    case phase::limiting:
+      return;  // the limits answer within their store's timeout
     case phase::handshake:
       worker_.stats().tls_handshake_failures.add(1);  // too slow counts as failed
       close();
@@ -841,7 +863,7 @@ void http1_connection::drain() {
 void http1_connection::close() {
   if (phase_ == phase::closed) return;
   // Possibly the last reference: it must outlive the rest of this function.
-  const auto keep_alive_until_return = std::move(self_while_queued_);
+  const auto keep_alive_until_return = std::move(self_while_waiting_);
   leave_admission();
   phase_ = phase::closed;
   asio::error_code ec;

@@ -14,6 +14,7 @@
 #include "server/buffer_pool.hpp"
 #include "server/connection.hpp"
 #include "server/exchange_pool.hpp"
+#include "server/request_handler.hpp"
 #include "server/site.hpp"
 #include "server/socket_io.hpp"
 
@@ -23,7 +24,8 @@ class worker;
 
 class http1_connection : public connection,
                          public std::enable_shared_from_this<http1_connection>,
-                         private admission_waiter {
+                         private admission_waiter,
+                         private limit_waiter {
  public:
   // `tls`: the transport of the TLS listener that accepted the socket, null for plaintext. Used
   // only by start(); the session it opens keeps what it needs.
@@ -46,7 +48,8 @@ class http1_connection : public connection,
  private:
   // proxy_header: waiting for the PROXY protocol header, before anything else.
   // queued: a complete request waits for an admission slot; nothing is read meanwhile.
-  enum class phase { proxy_header, handshake, idle, reading, queued, writing, lingering, closed };
+  // limiting: it waits for a rate-limit decision from a shared store (Redis), nothing read either.
+  enum class phase { proxy_header, handshake, idle, reading, queued, limiting, writing, lingering, closed };
 
   void wait_proxy_header();
   void read_proxy_header();
@@ -64,7 +67,10 @@ class http1_connection : public connection,
   // Builds and starts writing the response: the request path's answer when error_status is 0,
   // else that error (`close_after`: the framing is in doubt, the connection ends).
   void write_response(const request& req, int error_status, bool close_after);
-  bool misdirected(const request& req) const;
+  // Serialises the response built for `req` and starts writing it.
+  void send_response(const request& req, bool close_after);
+  request_context context_for(const request& req);
+  void limits_decided(std::uint32_t tag, const limit_verdict& verdict) override;
   void redirect_to_https(const request& req);
   void admitted() override;
   void timed_out() override;
@@ -111,8 +117,8 @@ class http1_connection : public connection,
   unsigned requests_served_ = 0;
   bool holds_slot_ = false;
   std::size_t lingered_ = 0;  // bytes discarded while lingering  // counted in flight by the worker's admission control
-  // While queued no I/O operation holds the connection alive; this reference does.
-  std::shared_ptr<http1_connection> self_while_queued_;
+  // While queued or limiting no I/O operation holds the connection alive; this reference does.
+  std::shared_ptr<http1_connection> self_while_waiting_;
 
   // Reading.
   buffer_pool::buffer buffer_;

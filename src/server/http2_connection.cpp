@@ -67,6 +67,10 @@ struct http2_connection::stream final : admission_waiter {
   request_identity identity;
   response reply;
   response_body_reader body;
+  // While the rate limits decide through a shared store: the site the request started on, and
+  // the verdict once it came.
+  std::shared_ptr<const site> limiting_site;
+  limit_verdict limits;
   bool in_admission = false;  // counted in the worker's admission: holding a slot or queued there
   bool holds_slot = false;
   bool answered = false;
@@ -145,38 +149,61 @@ void http2_connection::admit_waiting_streams() {
   }
 }
 
-// TLS: as for HTTP/1.1, a Host (here :authority) outside the certificate the SNI name chose.
-bool http2_connection::misdirected(const request& req) const {
-  if (!io_.secure()) return false;
-  const auto& sni = io_.session()->peer().server_name;
-  const auto host = authority_host(req.authority);
-  if (sni.empty() || host.empty() || iequals(host, sni)) return false;
-  return !io_.session()->certificate_covers(host);
-}
-
 void http2_connection::serve(stream& s) {
   site_ = worker_.current_site();
   const log::request_scope scope(s.identity);
-  if (misdirected(s.req)) {
+  if (misdirected(*site_, io_.session(), s.req)) {
     worker_.handler().error(421, &s.req, *site_, s.reply);
-  } else {
-    const request_context ctx{true,
-                              io_.secure() ? &io_.session()->peer() : nullptr,
-                              s.client,
-                              worker_.draining() || shutting_down_,
-                              false,
-                              worker_.access(),
-                              &s.identity,
-                              remote_};
-    worker_.handler().handle(s.req, ctx, *site_, s.reply);
+  } else if (!worker_.handler().handle(s.req, context_for(s), route_request(*site_, s.req), s.reply)) {
+    s.limiting_site = site_;
+    if (limiting_++ == 0) self_while_limiting_ = shared_from_this();
+    return;  // limits_decided answers it
   }
   answer(s);
+}
+
+request_context http2_connection::context_for(const stream& s) {
+  request_context ctx;
+  ctx.can_stream = true;
+  ctx.tls = io_.secure() ? &io_.session()->peer() : nullptr;
+  ctx.remote_address = s.client;
+  ctx.draining = worker_.draining() || shutting_down_;
+  ctx.access = worker_.access();
+  ctx.identity = &s.identity;
+  ctx.peer_address = remote_;
+  ctx.limits = worker_.limits();
+  ctx.waiter = this;
+  ctx.limit_tag = static_cast<std::uint32_t>(s.id);
+  return ctx;
+}
+
+// The verdict is only lent for this call, and the contract wants a fresh stack: keep a copy in
+// the stream and answer from a posted handler. A stream reset meanwhile is simply gone.
+void http2_connection::limits_decided(std::uint32_t stream_id, const limit_verdict& verdict) {
+  auto self = shared_from_this();
+  if (--limiting_ == 0) self_while_limiting_.reset();
+  const auto found = streams_.find(static_cast<std::int32_t>(stream_id));
+  if (found == streams_.end() || closed_) return;
+  found->second->limits = verdict;
+  asio::post(socket_.get_executor(), [self = std::move(self), id = found->first] {
+    const auto again = self->streams_.find(id);
+    if (again == self->streams_.end() || self->closed_) return;
+    stream& s = *again->second;
+    if (!s.limiting_site) return;
+    self->now_ = clock::now();
+    self->site_ = std::move(s.limiting_site);
+    const log::request_scope scope(s.identity);
+    self->worker_.handler().resume_after_limits(s.req, self->context_for(s), route_request(*self->site_, s.req),
+                                                s.limits, s.reply);
+    self->answer(s);
+    self->flush();
+  });
 }
 
 // Admission said no: 503 with Retry-After, as on HTTP/1.x.
 void http2_connection::refuse(stream& s) {
   site_ = worker_.current_site();
-  worker_.handler().error(503, &s.req, *site_, s.reply);
+  worker_.handler().error(503, &s.req, route_request(*site_, s.req), s.reply);
   s.reply.set("Retry-After", worker_.admission().retry_after());
   answer(s);
 }
@@ -235,6 +262,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
     done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
     done.log = !s.reply.skip_access_log;
     done.user = s.reply.principal;
+    done.vhost = route_request(*site_, s.req).name;
     record_finished_request(worker_, done);
   }
   streams_.erase(found);

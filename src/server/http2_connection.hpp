@@ -17,6 +17,7 @@
 #include "modules/http2_protocol.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/connection.hpp"
+#include "server/request_handler.hpp"
 #include "server/site.hpp"
 #include "server/socket_io.hpp"
 
@@ -26,7 +27,8 @@ class worker;
 
 class http2_connection : public connection,
                          public std::enable_shared_from_this<http2_connection>,
-                         private http2_stream_handler {
+                         private http2_stream_handler,
+                         private limit_waiter {
  public:
   http2_connection(worker& owner, asio::ip::tcp::socket socket, socket_io io, std::string remote);
   ~http2_connection() override;
@@ -46,9 +48,10 @@ class http2_connection : public connection,
   void on_request(std::int32_t stream_id, const request& req) override;
   void on_stream_closed(std::int32_t stream_id, bool response_complete, std::uint64_t body_bytes) override;
   void serve(stream& s);
+  request_context context_for(const stream& s);
+  void limits_decided(std::uint32_t stream_id, const limit_verdict& verdict) override;
   void refuse(stream& s);
   void answer(stream& s);
-  bool misdirected(const request& req) const;
   void release_slot(stream& s);
   void admit_waiting_streams();
 
@@ -71,6 +74,10 @@ class http2_connection : public connection,
   std::unordered_map<std::int32_t, std::unique_ptr<stream>> streams_;
   std::deque<std::int32_t> waiting_;  // streams not yet in the worker's admission, in order
   std::size_t shares_ = 0;            // streams holding a slot or queued in the worker's admission
+  // Streams waiting for a rate-limit decision from a shared store; while there are any, the
+  // limits hold a pointer to this connection, so it holds itself alive.
+  std::size_t limiting_ = 0;
+  std::shared_ptr<http2_connection> self_while_limiting_;
   buffer_pool::buffer buffer_;
   std::size_t buffer_size_ = 0;
   std::string out_;  // frames produced and not yet written

@@ -67,6 +67,12 @@ conditional_headers conditionals_of(const request& req) {
   return c;
 }
 
+// What auth and rate-limit rules call the request's virtual host: the [[vhosts]] entry's name,
+// or on the default host the authority's host as sent.
+std::string_view vhost_of(const request& req, const site& s) {
+  return s.name.empty() ? authority_host(req.authority) : std::string_view(s.name);
+}
+
 std::string random_boundary() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string b;
@@ -77,9 +83,10 @@ std::string random_boundary() {
 
 }  // namespace
 
-void request_handler::handle(const request& req, const request_context& ctx, const site& s, response& out) {
+bool request_handler::handle(const request& req, const request_context& ctx, const site& s, response& out) {
   out.clear();
   path_.clear();
+  verdict_.clear();
   out.head_only = req.method == http_method::head;
   switch (req.method) {
     case http_method::get:
@@ -87,24 +94,36 @@ void request_handler::handle(const request& req, const request_context& ctx, con
       break;
     case http_method::options:
       options(req, s, out);
-      return;
+      return true;
     default:
       error(405, &req, s, out);
-      return;
+      return true;
   }
-  if (serve_builtin(req, ctx, s, out)) return;
+  if (serve_builtin(req, ctx, s, out)) return true;
   if (ctx.admin_listener) {
     error(404, &req, s, out);
-    return;
+    return true;
   }
   if (normalize_path(req.path, path_) != path_status::ok) {
     error(400, &req, s, out);
+    return true;
+  }
+  if (!admitted(req, ctx, s, out)) return true;
+  if (!check_limits(req, ctx, s, out)) return false;
+  serve_within_limits(req, ctx, s, out);
+  return true;
+}
+
+// The path was normalised and authorised before the wait; other requests used this handler
+// meanwhile, so what they overwrote is computed again (the principal stayed in `out`).
+void request_handler::resume_after_limits(const request& req, const request_context& ctx, const site& s,
+                                          const limit_verdict& verdict, response& out) {
+  if (normalize_path(req.path, path_) != path_status::ok) {  // cannot happen: it passed before
+    error(400, &req, s, out);
     return;
   }
-  if (!admitted(req, ctx, s, out)) return;
-  if (!within_limits(req, ctx, s, out)) return;
-  serve_path(req, ctx, s, out);
-  add_limit_headers(out);
+  verdict_ = verdict;
+  serve_within_limits(req, ctx, s, out);
 }
 
 // Before any lookup, so a refused client learns nothing about which files exist.
@@ -117,7 +136,7 @@ bool request_handler::admitted(const request& req, const request_context& ctx, c
   ask.remote_address = ctx.remote_address;
   ask.tls = ctx.tls;
   ask.identity = ctx.identity;
-  ask.vhost = authority_host(req.authority);
+  ask.vhost = vhost_of(req, s);
   ctx.access->check(ask, decision_);
   out.principal = decision_.principal;
   if (decision_.status == 0) return true;
@@ -128,30 +147,33 @@ bool request_handler::admitted(const request& req, const request_context& ctx, c
 }
 
 // After authentication (limits may count per principal), before any lookup.
-bool request_handler::within_limits(const request& req, const request_context& ctx, const site& s, response& out) {
-  verdict_.clear();
-  const auto& limiter = s.cfg->extensions.limits;
-  if (!limiter) return true;
-  if (limiter != limiter_) {
-    limiter_ = limiter;
-    limit_checker_ = limiter->make_checker();
-  }
+bool request_handler::check_limits(const request& req, const request_context& ctx, const site& s, response& out) {
+  if (ctx.limits == nullptr) return true;
   limit_request ask;
   ask.req = &req;
   ask.path = path_;
   ask.remote_address = ctx.remote_address;
   ask.principal = out.principal;
-  ask.vhost = authority_host(req.authority);
-  limit_checker_->check(ask, verdict_);
-  if (!verdict_.limited) return true;
+  ask.vhost = vhost_of(req, s);
+  ask.waiter = ctx.waiter;
+  ask.tag = ctx.limit_tag;
+  return ctx.limits->check(ask, verdict_);
+}
+
+void request_handler::serve_within_limits(const request& req, const request_context& ctx, const site& s,
+                                          response& out) {
+  if (!verdict_.limited && !verdict_.unavailable) {
+    serve_path(req, ctx, s, out);
+    add_limit_headers(out);
+    return;
+  }
   // error() starts the response afresh; the principal stays for the access log (swapped, so
   // both buffers keep their capacity).
   principal_.swap(out.principal);
-  error(429, &req, s, out);
+  error(verdict_.limited ? 429 : 503, &req, s, out);
   out.principal.swap(principal_);
   if (!verdict_.retry_after.empty()) out.add("Retry-After", verdict_.retry_after);
   add_limit_headers(out);
-  return false;
 }
 
 void request_handler::add_limit_headers(response& out) const {
@@ -218,7 +240,7 @@ void request_handler::options(const request& req, const site& s, response& out) 
 }
 
 void request_handler::serve_path(const request& req, const request_context& ctx, const site& s, response& out) {
-  auto found = files_.open(s.resolver, path_);
+  auto found = files_.for_site(s).open(s.resolver, path_);
   switch (found.kind) {
     case lookup_kind::file:
       if (path_.size() > 1 && path_.back() == '/') break;  // "/file.txt/" is not the file
@@ -239,7 +261,7 @@ void request_handler::serve_path(const request& req, const request_context& ctx,
   }
   const auto& spa = s.cfg->spa_fallback;
   if (!spa.empty() && !file_resolver::has_dot_segment(path_)) {
-    auto fallback = files_.open(s.resolver, spa);
+    auto fallback = files_.for_site(s).open(s.resolver, spa);
     if (fallback.kind == lookup_kind::file) {
       serve_file(req, ctx, s, std::move(fallback.file), spa, out);
       return;
@@ -270,7 +292,7 @@ void request_handler::serve_directory(const request& req, const request_context&
   for (const auto& index : s.cfg->index_files) {
     scratch_.assign(path_);
     scratch_.append(index);
-    auto found = files_.open(s.resolver, scratch_);
+    auto found = files_.for_site(s).open(s.resolver, scratch_);
     if (found.kind == lookup_kind::file) {
       // The index file's name picks the type and the sidecars; scratch_ is reused below.
       index_path_.assign(scratch_);
@@ -324,7 +346,7 @@ std::shared_ptr<const open_file> request_handler::open_sidecar(const site& s, st
                                                                std::string_view coding) {
   scratch_.assign(name);
   scratch_.append(sidecar_suffix(coding));
-  auto found = files_.open(s.resolver, scratch_);
+  auto found = files_.for_site(s).open(s.resolver, scratch_);
   return found.kind == lookup_kind::file ? std::move(found.file) : nullptr;
 }
 
@@ -489,7 +511,7 @@ void request_handler::error(int status, const request* req, const site& s, respo
   if (status == 405) out.add("Allow", allowed_methods);
   const auto page = s.cfg->error_pages.find(status);
   if (page != s.cfg->error_pages.end()) {
-    auto found = files_.open(s.resolver, page->second);
+    auto found = files_.for_site(s).open(s.resolver, page->second);
     if (found.kind == lookup_kind::file) {
       out.add("Content-Type", s.mime.content_type(page->second));
       const auto size = found.file->size;

@@ -3,13 +3,15 @@
 // it the same `request` and writes the `response` it fills. Never throws.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "http/request.hpp"
-#include "files/open_file_cache.hpp"
 #include "http/response.hpp"
+#include "modules/request_limits.hpp"
 #include "modules/secure_transport.hpp"
+#include "server/file_caches.hpp"
 #include "server/site.hpp"
 
 namespace ferry {
@@ -34,14 +36,24 @@ struct request_context {
   // The connection's own address (after any PROXY protocol header), never a header value: the
   // metrics allow-list judges this one, so no client can vouch for itself.
   std::string_view peer_address;
+  // The rate_limit module's checker for this worker (null: nothing is limited), and who hears a
+  // decision it cannot make at once (null: it must decide at once), with the tag it is told.
+  limit_checker* limits = nullptr;
+  limit_waiter* waiter = nullptr;
+  std::uint32_t limit_tag = 0;
 };
 
 class request_handler {
  public:
-  // Lookups go through `files`, the worker's open-file cache.
-  explicit request_handler(open_file_cache& files) : files_(files) {}
+  // Lookups go through `files`, the worker's open-file caches (one per host).
+  explicit request_handler(file_caches& files) : files_(files) {}
 
-  void handle(const request& req, const request_context& ctx, const site& s, response& out);
+  // True when `out` is the answer. False when the rate limits are still deciding (a shared
+  // store): ctx.waiter hears the verdict, and the connection then calls
+  // resume_after_limits with the same request, context, site and response.
+  [[nodiscard]] bool handle(const request& req, const request_context& ctx, const site& s, response& out);
+  void resume_after_limits(const request& req, const request_context& ctx, const site& s,
+                           const limit_verdict& verdict, response& out);
 
   // A short error response (or the configured error page) for a status decided outside the
   // request path, e.g. by the parser.
@@ -53,8 +65,10 @@ class request_handler {
   void serve_metrics(const site& s, const metrics_exporter& metrics, response& out);
   // The auth module's verdict on path_; false (after answering 401/403) when refused.
   bool admitted(const request& req, const request_context& ctx, const site& s, response& out);
-  // The rate_limit module's verdict; false (after answering 429) when over a limit.
-  bool within_limits(const request& req, const request_context& ctx, const site& s, response& out);
+  // Asks the rate_limit module into verdict_; false when the verdict is pending.
+  bool check_limits(const request& req, const request_context& ctx, const site& s, response& out);
+  // With verdict_ decided: the file, or 429/503 when over a limit or undecidable.
+  void serve_within_limits(const request& req, const request_context& ctx, const site& s, response& out);
   void add_limit_headers(response& out) const;
   void serve_path(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_directory(const request& req, const request_context& ctx, const site& s, response& out);
@@ -65,7 +79,7 @@ class request_handler {
   void apply_header_rules(const request& req, const site& s, response& out);
   std::shared_ptr<const open_file> open_sidecar(const site& s, std::string_view name, std::string_view coding);
 
-  open_file_cache& files_;
+  file_caches& files_;
   std::string path_;     // normalised request path
   std::string scratch_;  // candidate paths (index files, sidecars)
   std::string index_path_;
@@ -73,10 +87,6 @@ class request_handler {
   std::vector<response_header> rule_headers_;
   metrics_snapshot snapshot_;  // reused by scrapes
   access_decision decision_;   // reused per request
-  // This worker's checker for the site's limiter, remade when a reload brings another one
-  // (holding the limiter keeps its address from being reused by the next configuration).
-  std::shared_ptr<const request_limiter> limiter_;
-  std::unique_ptr<limit_checker> limit_checker_;
   limit_verdict verdict_;  // reused per request
   std::string principal_;  // holds the principal while a 429 is written
 };

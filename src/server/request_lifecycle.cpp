@@ -1,5 +1,6 @@
 #include "server/request_lifecycle.hpp"
 
+#include "http/authority.hpp"
 #include "log/access_log.hpp"
 #include "server/worker.hpp"
 
@@ -61,6 +62,7 @@ void record_finished_request(worker& w, const finished_request& done) {
   record.user_agent = req.header("user-agent");
   record.referer = req.header("referer");
   record.host = req.authority;
+  record.vhost = done.vhost;
   record.user = done.user;
   if (done.identity != nullptr) {
     record.request_id = done.identity->id();
@@ -72,6 +74,17 @@ void record_finished_request(worker& w, const finished_request& done) {
     record.tls_cipher = done.tls->cipher;
   }
   log.append(record);
+}
+
+const site& route_request(const site& s, const request& req) { return s.route(authority_host(req.authority)); }
+
+bool misdirected(const site& s, const secure_session* session, const request& req) {
+  if (session == nullptr) return false;
+  const auto& sni = session->peer().server_name;
+  const auto host = authority_host(req.authority);
+  if (sni.empty() || host.empty() || iequals(host, sni)) return false;
+  if (&s.route(sni) != &s.route(host)) return true;
+  return !session->certificate_covers(host);
 }
 
 }  // namespace ferry

@@ -25,6 +25,15 @@ void identify_request(worker& w, const site& s, const request& req, request_iden
 // is alive and let itself be observed (they are cheap and never touch the file system).
 bool bypasses_admission(const site& s, const request& req);
 
+// The site serving the request: the virtual host its authority (absolute-form target or Host,
+// as the parser settled it) names, else the default host.
+const site& route_request(const site& s, const request& req);
+
+// Over TLS, whether the request must be answered 421 (RFC 9110 §15.5.20) so the client retries
+// on a fitting connection: the SNI name and the authority belong to different virtual hosts, or
+// the certificate the SNI name chose does not cover the authority. Null session: plaintext.
+bool misdirected(const site& s, const secure_session* session, const request& req);
+
 // Adds the request id, traceparent and (over TLS, unless a header rule set it) HSTS.
 void add_common_response_fields(const site& s, bool secure, const request_identity& identity, response& r);
 
@@ -39,6 +48,7 @@ struct finished_request {
   const tls_peer_info* tls = nullptr;  // null in the clear
   bool log = true;                     // false: counted, but kept out of the access log
   std::string_view user;               // the authenticated principal, "" when anonymous
+  std::string_view vhost;              // the virtual host's name, "" for the default host
 };
 
 // Counts the request and appends its access log line.

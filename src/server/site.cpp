@@ -1,5 +1,8 @@
 #include "server/site.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace ferry {
 
 std::string_view sidecar_suffix(std::string_view coding) {
@@ -9,8 +12,43 @@ std::string_view sidecar_suffix(std::string_view coding) {
   return {};
 }
 
-site::site(std::shared_ptr<const config> configuration)
+site::site(std::shared_ptr<const config> configuration) : site(std::move(configuration), {}, 0) {
+  for (std::size_t i = 0; i < cfg->vhosts.size(); ++i) {
+    const vhost_config& vhost = cfg->vhosts[i];
+    const site& host = *vhosts_.emplace_back(std::make_unique<const site>(vhost.settings, vhost.name, i + 1));
+    for (const std::string& server_name : vhost.server_names) {
+      if (server_name.starts_with("*.")) {
+        wildcard_names_.emplace_back(server_name.substr(1), &host);
+      } else {
+        exact_names_.emplace(server_name, &host);
+      }
+    }
+  }
+  std::stable_sort(wildcard_names_.begin(), wildcard_names_.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+const site& site::route(std::string_view host) const {
+  if (vhosts_.empty()) return *this;
+  if (host.ends_with('.')) host.remove_suffix(1);
+  std::array<char, 253> lowered;
+  if (host.empty() || host.size() > lowered.size()) return *this;
+  for (std::size_t i = 0; i < host.size(); ++i) {
+    const char c = host[i];
+    lowered[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  const std::string_view wanted(lowered.data(), host.size());
+  if (const auto found = exact_names_.find(wanted); found != exact_names_.end()) return *found->second;
+  for (const auto& [suffix, target] : wildcard_names_) {
+    if (wanted.size() > suffix.size() && wanted.ends_with(suffix)) return *target;
+  }
+  return *this;
+}
+
+site::site(std::shared_ptr<const config> configuration, std::string vhost_name, std::size_t vhost_index)
     : cfg(std::move(configuration)),
+      name(std::move(vhost_name)),
+      index(vhost_index),
       resolver(cfg->root, cfg->symlinks, cfg->dotfiles),
       mime(cfg->mime_types),
       rules(cfg->headers) {

@@ -30,9 +30,10 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
       stats_(stats_registry::process().add_worker()),
       admission_(initial_site->cfg->admission),
       site_(std::move(initial_site)),
-      files_(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid, open_file_cache_in_memory) {
+      files_(open_file_cache_in_memory) {
   access_log_.set_target(std::move(access_log));
   if (const auto& access = site_->cfg->extensions.access) access_ = access->make_checker();
+  if (const auto& limits = site_->cfg->extensions.limits) limits_ = limits->make_checker(io_);
   client_addresses_ = client_address_resolver(site_->cfg->client_address);
 }
 
@@ -221,9 +222,13 @@ void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<acces
     site_ = std::move(next_site);
     const auto& access = site_->cfg->extensions.access;
     access_ = access ? access->make_checker() : nullptr;
+    // The old checker fails its pending decisions by its policy as it goes; their connections
+    // carry on from posted handlers.
+    const auto& limits = site_->cfg->extensions.limits;
+    limits_ = limits ? limits->make_checker(io_) : nullptr;
     client_addresses_ = client_address_resolver(site_->cfg->client_address);
     // The new configuration may have another root, other policies or other cache bounds.
-    files_.reconfigure(site_->cfg->open_file_cache, site_->cfg->open_file_cache_valid);
+    files_.clear();
     admission_.configure(site_->cfg->admission);
     access_log_.set_target(std::move(access_log));
   });

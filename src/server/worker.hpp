@@ -66,6 +66,8 @@ class worker {
   id_generator& ids() { return ids_; }
   // The auth module's checker for the current configuration, or null (no [auth]).
   access_checker* access() { return access_.get(); }
+  // The rate_limit module's checker for the current configuration, or null (no limits).
+  limit_checker* limits() { return limits_.get(); }
   // [client_address] of the current configuration: who each request is from.
   const client_address_resolver& client_addresses() const { return client_addresses_; }
   worker_stats& stats() { return stats_; }
@@ -110,9 +112,11 @@ class worker {
   asio::steady_timer accept_backoff_{io_};
   std::shared_ptr<const site> site_;
   access_log_buffer access_log_;
-  open_file_cache files_;
+  file_caches files_;
   request_handler handler_{files_};
   std::unique_ptr<access_checker> access_;  // made from site_'s configuration
+  // Made from site_'s configuration; after io_, so a Redis client in it goes before the loop.
+  std::unique_ptr<limit_checker> limits_;
   client_address_resolver client_addresses_;  // made from site_'s configuration
   date_cache dates_;
   std::string file_chunk_;     // reused for pread before on-the-fly compression

@@ -26,10 +26,10 @@ def _tls(server, ca_file, alpn, server_name="localhost", client_cert=None):
     return sock
 
 
-def open_h2(server, transport, ca_file=None, settings=None, client_cert=None):
+def open_h2(server, transport, ca_file=None, settings=None, client_cert=None, server_name="localhost"):
     """A connected socket and an h2 client connection with the preface sent."""
     if transport == "h2-tls":
-        sock = _tls(server, ca_file, ["h2"], client_cert=client_cert)
+        sock = _tls(server, ca_file, ["h2"], server_name=server_name, client_cert=client_cert)
     else:
         sock = socket.create_connection((server.host, server.port), timeout=10)
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -40,14 +40,14 @@ def open_h2(server, transport, ca_file=None, settings=None, client_cert=None):
     return sock, conn
 
 
-def h2_exchange(sock, conn, requests, timeout=10):
+def h2_exchange(sock, conn, requests, timeout=10, authority="localhost"):
     """Sends [(method, target, headers)] as concurrent streams; returns the responses in order."""
     ids = []
     for method, target, headers in requests:
         stream_id = conn.get_next_available_stream_id()
         ids.append(stream_id)
         conn.send_headers(stream_id, [(":method", method), (":path", target), (":scheme", "https"),
-                                      (":authority", "localhost")] + list(headers), end_stream=True)
+                                      (":authority", authority)] + list(headers), end_stream=True)
     sock.sendall(conn.data_to_send())
     results = {i: {"headers": None, "body": bytearray(), "done": False, "reset": None} for i in ids}
     sock.settimeout(timeout)
@@ -86,16 +86,20 @@ def h2_exchange(sock, conn, requests, timeout=10):
     return out
 
 
-def fetch(server, transport, method="GET", target="/", headers=(), ca_file=None, client_cert=None):
+def fetch(server, transport, method="GET", target="/", headers=(), ca_file=None, client_cert=None,
+          authority="localhost", server_name="localhost"):
     """One request on a fresh connection over `transport`; `client_cert` is (cert, key) paths
-    presented over TLS."""
+    presented over TLS; `authority` goes in Host (or :authority), `server_name` in SNI."""
     if transport in ("h2-tls", "h2c"):
-        sock, conn = open_h2(server, transport, ca_file, client_cert=client_cert)
+        sock, conn = open_h2(server, transport, ca_file, client_cert=client_cert, server_name=server_name)
         with sock:
-            return h2_exchange(sock, conn, [(method, target, [(k.lower(), v) for k, v in headers])])[0]
-    sock = _tls(server, ca_file, ["http/1.1"], client_cert=client_cert) if transport == "h1-tls" else socket.create_connection(
-        (server.host, server.port), timeout=10)
+            return h2_exchange(sock, conn, [(method, target, [(k.lower(), v) for k, v in headers])],
+                               authority=authority)[0]
+    if transport == "h1-tls":
+        sock = _tls(server, ca_file, ["http/1.1"], server_name=server_name, client_cert=client_cert)
+    else:
+        sock = socket.create_connection((server.host, server.port), timeout=10)
     with sock:
-        sock.sendall(build_request(method, target, headers=[("Host", "localhost"), ("Connection", "close"),
+        sock.sendall(build_request(method, target, headers=[("Host", authority), ("Connection", "close"),
                                                             *headers]))
         return Reader(sock).read_response(head_request=method == "HEAD")

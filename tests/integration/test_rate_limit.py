@@ -155,7 +155,9 @@ class RateLimitReloadTest(unittest.TestCase):
                 ('[rate_limit]\n[[rate_limit.limits]]\nname = "n"\nrate = "10/fortnight"\n', "rate"),
                 ('[rate_limit]\n[[rate_limit.limits]]\nrate = "10/s"\n', "missing 'name'"),
                 ('[rate_limit]\n[[rate_limit.limits]]\nname = "n"\nrate = "1/s"\nkey = "cookie"\n', "key"),
-                ('[rate_limit]\nbackend = "redis"\n', "unknown key")):
+                ('[rate_limit]\nbackend = "redis"\n', "needs a [rate_limit.redis] table"),
+                ('[rate_limit]\nbackend = "memcached"\n', "backend"),
+                ('[rate_limit]\nbuckets = 10\n', "unknown key")):
             with self.subTest(needle=needle):
                 with self.assertRaises(RuntimeError) as raised:
                     Server(root, config)

@@ -199,6 +199,40 @@ void render_tls(const metrics_snapshot& s, exposition& x) {
   }
 }
 
+// The shared (Redis) backend: how its calls went, and what the limits did when it could not
+// decide (a rising fallback count with action="closed" is requests answered 503).
+void render_rate_limit_redis(const rate_limit_redis_stats& r, exposition& x) {
+  x.family("ferry_rate_limit_redis_calls_total", "counter", "Rate-limit decisions asked of Redis.");
+  x.sample("ferry_rate_limit_redis_calls_total", {}, r.calls);
+  x.family("ferry_rate_limit_redis_errors_total", "counter",
+           "Rate-limit calls Redis did not answer usefully: error reply, timeout, or no connection available.");
+  x.sample("ferry_rate_limit_redis_errors_total", {{"kind", "error"}}, r.errors);
+  x.sample("ferry_rate_limit_redis_errors_total", {{"kind", "timeout"}}, r.timeouts);
+  x.sample("ferry_rate_limit_redis_errors_total", {{"kind", "unavailable"}}, r.unavailable);
+  constexpr std::string_view latency = "ferry_rate_limit_redis_latency_seconds";
+  x.family(latency, "histogram", "Round trip of rate-limit calls to Redis, in seconds.");
+  std::array<char, 64> buffer{};
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < rate_limit_redis_stats::latency_bounds.size(); ++b) {
+    cumulative += r.latency_buckets[b];
+    x.sample(latency, "_bucket", {{"le", bound_text(rate_limit_redis_stats::latency_bounds[b], buffer)}}, cumulative);
+  }
+  cumulative += r.latency_buckets[rate_limit_redis_stats::latency_bounds.size()];
+  x.sample(latency, "_bucket", {{"le", "+Inf"}}, cumulative);
+  x.sample(latency, "_sum", {}, r.latency_sum_seconds);
+  x.sample(latency, "_count", {}, cumulative);
+  x.family("ferry_rate_limit_redis_connections", "gauge", "Connections to Redis up now, over the workers.");
+  x.sample("ferry_rate_limit_redis_connections", {}, r.connections);
+  x.family("ferry_rate_limit_redis_reconnects_total", "counter", "Attempts to connect to Redis again.");
+  x.sample("ferry_rate_limit_redis_reconnects_total", {}, r.reconnects);
+  x.family("ferry_rate_limit_fallbacks_total", "counter",
+           "Limit decisions Redis could not make, by what was done instead: local, open (let through) or "
+           "closed (503).");
+  x.sample("ferry_rate_limit_fallbacks_total", {{"action", "local"}}, r.fallback_local);
+  x.sample("ferry_rate_limit_fallbacks_total", {{"action", "open"}}, r.fallback_open);
+  x.sample("ferry_rate_limit_fallbacks_total", {{"action", "closed"}}, r.fallback_closed);
+}
+
 void render_process(const metrics_snapshot& s, exposition& x) {
   x.family("ferry_config_reloads_total", "counter", "Configuration reloads, by result.");
   x.sample("ferry_config_reloads_total", {{"result", "ok"}}, s.reloads_ok);
@@ -222,6 +256,7 @@ void render_process(const metrics_snapshot& s, exposition& x) {
     x.sample("ferry_rate_limit_keys", {}, s.rate_limits->keys);
     x.family("ferry_rate_limit_evictions_total", "counter", "Clients forgotten to stay within rate_limit.max_keys.");
     x.sample("ferry_rate_limit_evictions_total", {}, s.rate_limits->evictions);
+    if (s.rate_limits->redis) render_rate_limit_redis(*s.rate_limits->redis, x);
   }
 }
 

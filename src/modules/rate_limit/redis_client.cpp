@@ -144,7 +144,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   enum class state : std::uint8_t { idle, connecting, backoff, up, closed };
 
   const redis_client_config& config() const { return client_->config_; }
-  redis_client_stats& stats() { return client_->stats_; }
+  redis_client_stats& stats() { return *client_->stats_; }
 
   void connect() {
     if (client_ == nullptr) return;
@@ -556,7 +556,7 @@ std::error_code redis_client::submit(redis_command command, const redis_script_i
   if (command.empty()) return redis_errc::invalid_command;
   redis_connection* connection = shut_down_ ? nullptr : pick_connection();
   if (connection == nullptr) {
-    stats_.unavailable.add();
+    stats_->unavailable.add();
     return redis_errc::unavailable;
   }
   pending_call call;
@@ -574,13 +574,13 @@ std::error_code redis_client::submit(redis_command command, const redis_script_i
 }
 
 std::error_code redis_client::call(std::span<const std::string_view> args, callback done) {
-  stats_.calls.add();
+  stats_->calls.add();
   return submit(redis_command::format(args), nullptr, std::move(done));
 }
 
 std::error_code redis_client::call_script(redis_script_id script, std::span<const std::string_view> keys,
                                           std::span<const std::string_view> args, callback done) {
-  stats_.calls.add();
+  stats_->calls.add();
   if (script >= scripts_.size() || scripts_[script].sha.empty()) return redis_errc::invalid_command;
   char numkeys[24];
   const auto printed = std::to_chars(numkeys, numkeys + sizeof(numkeys), keys.size());

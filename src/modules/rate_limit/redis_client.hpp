@@ -205,7 +205,10 @@ class redis_client {
                               std::span<const std::string_view> args, callback done);
 
   std::size_t connections_up() const;
-  const redis_client_stats& stats() const { return stats_; }
+  const redis_client_stats& stats() const { return *stats_; }
+  // The same counters, for a reader that may outlive the client (the limiter's metrics keep
+  // the totals of clients that were shut down).
+  std::shared_ptr<const redis_client_stats> shared_stats() const { return stats_; }
   const redis_client_config& config() const { return config_; }
   // The last reason a connection failed or was refused (empty when none), for diagnostics.
   const std::string& last_error() const { return last_error_; }
@@ -232,7 +235,7 @@ class redis_client {
   bool shut_down_ = false;
   std::minstd_rand jitter_;
   std::string last_error_;
-  redis_client_stats stats_;
+  std::shared_ptr<redis_client_stats> stats_ = std::make_shared<redis_client_stats>();
 };
 
 }  // namespace ferry

@@ -152,6 +152,7 @@ std::string uncomment_examples(const std::string& text) {
 // Every key of the layout (module keys included), as TOML paths.
 const std::vector<std::string>& all_keys() {
   static const std::vector<std::string> keys{"root",
+                                             "vhosts",
                                              "workers",
                                              "server_header",
                                              "listen",
@@ -373,6 +374,10 @@ TEST(ExampleConfig, ExampleLinesLoad) {
   EXPECT_EQ(cfg.error_pages.size(), 2u);
   ASSERT_EQ(cfg.headers.size(), 3u);
   EXPECT_TRUE(cfg.headers[2].has_cors);
+  ASSERT_EQ(cfg.vhosts.size(), 1u);
+  EXPECT_EQ(cfg.vhosts[0].name, "shop");
+  EXPECT_EQ(cfg.vhosts[0].settings->spa_fallback, "/index.html");
+  ASSERT_EQ(cfg.vhosts[0].settings->headers.size(), 1u);
   EXPECT_FALSE(seen.types.empty());
   EXPECT_TRUE(seen.tls_table);
   EXPECT_TRUE(seen.http2_table);

@@ -47,13 +47,13 @@ class AccessGate : public ::testing::Test {
     request_context ctx;
     ctx.access = &checker_;
     response out;
-    handler_.handle(req, ctx, *site_, out);
+    EXPECT_TRUE(handler_.handle(req, ctx, *site_, out));
     return out;
   }
 
   test::temp_dir root_;
   std::unique_ptr<site> site_;
-  open_file_cache files_{16, std::chrono::milliseconds(1000)};
+  file_caches files_{0};
   request_handler handler_{files_};
   fake_checker checker_;
 };

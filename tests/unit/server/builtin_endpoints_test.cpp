@@ -24,13 +24,13 @@ class BuiltinEndpoints : public ::testing::Test {
     ctx.remote_address = ctx.peer_address = "127.0.0.1";
     ctx.draining = draining;
     response out;
-    handler_.handle(req_, ctx, *site_, out);
+    EXPECT_TRUE(handler_.handle(req_, ctx, *site_, out));
     return out;
   }
 
   test::temp_dir root_;
   std::unique_ptr<site> site_;
-  open_file_cache files_{16, std::chrono::milliseconds(1000)};
+  file_caches files_{0};
   request_handler handler_{files_};
   request req_;
 };

@@ -485,12 +485,83 @@ TEST(prometheus_text, audit_counts_appear_only_with_an_audit_log) {
 TEST(prometheus_text, rate_limit_counts_appear_only_with_limits) {
   metrics_snapshot s;
   EXPECT_EQ(render_and_parse(s).families.count("ferry_rate_limited_total"), 0U);
-  s.rate_limits = rate_limit_stats{{{"per-client", 41}, {"api", 0}}, 42, 43};
+  s.rate_limits = rate_limit_stats{{{"per-client", 41}, {"api", 0}}, 42, 43, std::nullopt};
   const exposition_text text = render_and_parse(s);
   EXPECT_EQ(value_of(text, "ferry_rate_limited_total", {{"limit", "per-client"}}), "41");
   EXPECT_EQ(value_of(text, "ferry_rate_limited_total", {{"limit", "api"}}), "0");
   EXPECT_EQ(value_of(text, "ferry_rate_limit_keys"), "42");
   EXPECT_EQ(value_of(text, "ferry_rate_limit_evictions_total"), "43");
+  // The local backend: no Redis families.
+  for (const auto& [name, fam] : text.families) EXPECT_EQ(name.find("redis"), std::string::npos) << name;
+  EXPECT_EQ(text.families.count("ferry_rate_limit_fallbacks_total"), 0U);
+}
+
+rate_limit_redis_stats busy_redis_stats() {
+  rate_limit_redis_stats r;
+  r.calls = 1000;
+  r.errors = 1;
+  r.timeouts = 2;
+  r.unavailable = 3;
+  r.reconnects = 4;
+  r.connections = 5;
+  r.latency_buckets[0] = 10;  // <= 100 µs
+  r.latency_buckets[3] = 5;   // (500 µs, 1 ms]
+  r.latency_buckets[rate_limit_redis_stats::latency_bounds.size()] = 2;  // over 50 ms
+  r.latency_sum_seconds = 0.25;
+  r.fallback_local = 6;
+  r.fallback_open = 7;
+  r.fallback_closed = 8;
+  return r;
+}
+
+TEST(prometheus_text, redis_rate_limit_families_with_the_redis_backend) {
+  metrics_snapshot s;
+  s.rate_limits = rate_limit_stats{{{"per-client", 1}}, 2, 3, busy_redis_stats()};
+  const exposition_text text = render_and_parse(s);  // also checks the histogram's shape
+  EXPECT_EQ(text.families.at("ferry_rate_limit_redis_calls_total").type, "counter");
+  EXPECT_EQ(text.families.at("ferry_rate_limit_redis_errors_total").type, "counter");
+  EXPECT_EQ(text.families.at("ferry_rate_limit_redis_latency_seconds").type, "histogram");
+  EXPECT_EQ(text.families.at("ferry_rate_limit_redis_connections").type, "gauge");
+  EXPECT_EQ(text.families.at("ferry_rate_limit_redis_reconnects_total").type, "counter");
+  EXPECT_EQ(text.families.at("ferry_rate_limit_fallbacks_total").type, "counter");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_calls_total"), "1000");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_errors_total", {{"kind", "error"}}), "1");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_errors_total", {{"kind", "timeout"}}), "2");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_errors_total", {{"kind", "unavailable"}}), "3");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_reconnects_total"), "4");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_connections"), "5");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_fallbacks_total", {{"action", "local"}}), "6");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_fallbacks_total", {{"action", "open"}}), "7");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_fallbacks_total", {{"action", "closed"}}), "8");
+  const std::vector<std::string> bounds{"0.0001", "0.00025", "0.0005", "0.001", "0.0025",
+                                        "0.005",  "0.01",    "0.025",  "0.05",  "+Inf"};
+  std::vector<std::string> got_bounds;
+  std::vector<std::string> got_counts;
+  for (const sample& x : text.samples) {
+    if (x.name != "ferry_rate_limit_redis_latency_seconds_bucket") continue;
+    got_bounds.push_back(x.labels.at("le"));
+    got_counts.push_back(x.value_text);
+  }
+  EXPECT_EQ(got_bounds, bounds);
+  EXPECT_EQ(got_counts, (std::vector<std::string>{"10", "10", "10", "15", "15", "15", "15", "15", "15", "17"}));
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_latency_seconds_count"), "17");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_latency_seconds_sum"), "0.25");
+}
+
+TEST(prometheus_text, redis_series_exist_from_the_start) {
+  metrics_snapshot s;
+  s.rate_limits = rate_limit_stats{};
+  s.rate_limits->redis = rate_limit_redis_stats{};
+  const exposition_text text = render_and_parse(s);
+  for (const char* kind : {"error", "timeout", "unavailable"}) {
+    EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_errors_total", {{"kind", kind}}), "0") << kind;
+  }
+  for (const char* action : {"local", "open", "closed"}) {
+    EXPECT_EQ(value_of(text, "ferry_rate_limit_fallbacks_total", {{"action", action}}), "0") << action;
+  }
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_latency_seconds_bucket", {{"le", "+Inf"}}), "0");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_latency_seconds_sum"), "0");
+  EXPECT_EQ(value_of(text, "ferry_rate_limit_redis_connections"), "0");
 }
 
 TEST(prometheus_text, certificate_expiry_may_be_negative) {

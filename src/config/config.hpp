@@ -119,6 +119,15 @@ struct logging_config {
   access_log_format access_format = access_log_format::combined;
 };
 
+// A virtual host's own bounds, per worker (0: none of its own). A request over `max_inflight`
+// gets 503 with Retry-After without entering the worker's admission, and a connection over
+// `max_connections` is answered 503 and closed, so one tenant's flood leaves the worker's
+// capacity to the others.
+struct tenant_caps_config {
+  std::size_t max_inflight = 0;
+  std::size_t max_connections = 0;
+};
+
 struct config;
 
 // A virtual host (tenant): requests whose authority matches one of its server names are served
@@ -162,6 +171,7 @@ struct config {
   logging_config logging;
 
   std::vector<vhost_config> vhosts;
+  tenant_caps_config tenant_caps;  // set in a virtual host's settings only
 
   // What the compiled-in modules built from their tables.
   pipeline_extensions extensions;

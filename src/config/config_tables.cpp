@@ -426,6 +426,8 @@ void read_vhosts(toml_table_reader& root, config& cfg) {
       return {};
     });
     read_files(host, *settings);
+    host.read_integer("max_inflight", 0, 1'000'000, settings->tenant_caps.max_inflight);
+    host.read_integer("max_connections", 0, 1'000'000, settings->tenant_caps.max_connections);
     if (table->get("error_pages") != nullptr) settings->error_pages.clear();
     read_error_pages(host, *settings);
     if (table->get("headers") != nullptr) settings->headers.clear();

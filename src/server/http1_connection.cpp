@@ -56,7 +56,10 @@ http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket, 
 
 http1_connection::~http1_connection() {
   if (phase_ != phase::closed) worker_.detach(this);
-  if (!worker_.tearing_down()) leave_admission();
+  if (!worker_.tearing_down()) {
+    leave_admission();
+    worker_.tenants().leave_connection(tenant_connection_);
+  }
   release_buffer();
   worker_.exchanges().release(std::move(ex_));
 }
@@ -418,6 +421,7 @@ void http1_connection::respond(const request& req, int parse_error) {
     write_response(req, 0, false);
     return;
   }
+  if (!within_tenant_caps(req)) return;
   switch (worker_.admission().enter(*this, now_)) {
     case admission_verdict::admitted:
       holds_slot_ = true;
@@ -457,6 +461,24 @@ void http1_connection::redirect_to_https(const request& req) {
   write_response(req, 308, false);
 }
 
+// The connection counts for the host of its latest request (a keep-alive connection may move
+// to another host); over the host's connection cap it is answered 503 and closed.
+bool http1_connection::within_tenant_caps(const request& req) {
+  const site& host = route_request(*worker_.current_site(), req);
+  auto& tenants = worker_.tenants();
+  if (tenant_connection_ != host.tenant_id) {
+    tenants.leave_connection(tenant_connection_);
+    if (!tenants.enter_connection(host, tenant_connection_)) {
+      draining_ = true;  // Connection: close
+      write_response(req, 503, false);
+      return false;
+    }
+  }
+  if (tenants.enter_request(host, tenant_request_)) return true;
+  write_response(req, 503, false);
+  return false;
+}
+
 void http1_connection::admitted() {
   holds_slot_ = true;
   // Called from inside another request's completion: continue on a fresh stack.
@@ -474,6 +496,7 @@ void http1_connection::timed_out() {
 }
 
 void http1_connection::leave_admission() {
+  worker_.tenants().leave_request(tenant_request_);
   if (holds_slot_) {
     holds_slot_ = false;
     worker_.admission().leave();
@@ -865,6 +888,7 @@ void http1_connection::close() {
   // Possibly the last reference: it must outlive the rest of this function.
   const auto keep_alive_until_return = std::move(self_while_waiting_);
   leave_admission();
+  worker_.tenants().leave_connection(tenant_connection_);
   phase_ = phase::closed;
   asio::error_code ec;
   socket_.close(ec);

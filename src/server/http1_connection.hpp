@@ -72,6 +72,9 @@ class http1_connection : public connection,
   request_context context_for(const request& req);
   void limits_decided(std::uint32_t tag, const limit_verdict& verdict) override;
   void redirect_to_https(const request& req);
+  // A virtual host's caps: false (after answering 503) when its connection or in-flight cap
+  // is reached.
+  bool within_tenant_caps(const request& req);
   void admitted() override;
   void timed_out() override;
   void leave_admission();
@@ -116,6 +119,9 @@ class http1_connection : public connection,
   clock::time_point idle_since_;
   unsigned requests_served_ = 0;
   bool holds_slot_ = false;
+  // What the virtual host's caps counted (tenant_admission; 0: nothing).
+  std::uint32_t tenant_request_ = 0;
+  std::uint32_t tenant_connection_ = 0;
   std::size_t lingered_ = 0;  // bytes discarded while lingering  // counted in flight by the worker's admission control
   // While queued or limiting no I/O operation holds the connection alive; this reference does.
   std::shared_ptr<http1_connection> self_while_waiting_;

@@ -72,6 +72,7 @@ struct http2_connection::stream final : admission_waiter {
   std::shared_ptr<const site> limiting_site;
   limit_verdict limits;
   bool in_admission = false;  // counted in the worker's admission: holding a slot or queued there
+  std::uint32_t tenant_request = 0;  // what the virtual host's in-flight cap counted (0: nothing)
   bool holds_slot = false;
   bool answered = false;
 };
@@ -83,6 +84,7 @@ http2_connection::~http2_connection() {
   if (!closed_) worker_.detach(this);
   if (!worker_.tearing_down()) {
     for (auto& [id, s] : streams_) release_slot(*s);
+    worker_.tenants().leave_connection(tenant_connection_);
   }
   if (buffer_) worker_.buffers().release(std::move(buffer_), buffer_size_);
 }
@@ -129,6 +131,22 @@ void http2_connection::admit_waiting_streams() {
     stream& s = *found->second;
     if (bypasses_admission(*worker_.current_site(), s.req)) {
       serve(s);
+      continue;
+    }
+    // A virtual host's caps: over its connection cap the stream is refused and the connection
+    // goes away (GOAWAY); over its in-flight cap only the stream is refused.
+    const site& host = route_request(*worker_.current_site(), s.req);
+    if (!attributed_) {
+      attributed_ = true;
+      if (!worker_.tenants().enter_connection(host, tenant_connection_)) {
+        refuse(s);
+        // Not from inside the session's callbacks: drain() flushes.
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain(); });
+        continue;
+      }
+    }
+    if (!worker_.tenants().enter_request(host, s.tenant_request)) {
+      refuse(s);
       continue;
     }
     s.in_admission = true;
@@ -231,6 +249,7 @@ void http2_connection::answer(stream& s) {
 }
 
 void http2_connection::release_slot(stream& s) {
+  worker_.tenants().leave_request(s.tenant_request);
   if (!s.in_admission) return;  // still waiting on the connection, or already refused
   s.in_admission = false;
   --shares_;
@@ -460,6 +479,7 @@ void http2_connection::close() {
   worker_.detach(this);
   for (auto& [id, s] : streams_) release_slot(*s);
   streams_.clear();
+  worker_.tenants().leave_connection(tenant_connection_);
 }
 
 }  // namespace ferry

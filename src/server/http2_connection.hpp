@@ -77,6 +77,9 @@ class http2_connection : public connection,
   // Streams waiting for a rate-limit decision from a shared store; while there are any, the
   // limits hold a pointer to this connection, so it holds itself alive.
   std::size_t limiting_ = 0;
+  // The connection counts for the host of its first request (tenant_admission; 0: nothing).
+  std::uint32_t tenant_connection_ = 0;
+  bool attributed_ = false;
   std::shared_ptr<http2_connection> self_while_limiting_;
   buffer_pool::buffer buffer_;
   std::size_t buffer_size_ = 0;

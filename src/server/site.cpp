@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <mutex>
 
 namespace ferry {
 
@@ -45,10 +47,25 @@ const site& site::route(std::string_view host) const {
   return *this;
 }
 
+namespace {
+
+// Names are few (one per virtual host ever configured) and looked up only when a
+// configuration is built.
+std::uint32_t tenant_id_of(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::uint32_t, std::less<>> ids;
+  const std::lock_guard lock(mutex);
+  const auto [it, inserted] = ids.try_emplace(name, static_cast<std::uint32_t>(ids.size() + 1));
+  return it->second;
+}
+
+}  // namespace
+
 site::site(std::shared_ptr<const config> configuration, std::string vhost_name, std::size_t vhost_index)
     : cfg(std::move(configuration)),
       name(std::move(vhost_name)),
       index(vhost_index),
+      tenant_id(name.empty() ? 0 : tenant_id_of(name)),
       resolver(cfg->root, cfg->symlinks, cfg->dotfiles),
       mime(cfg->mime_types),
       rules(cfg->headers) {

@@ -3,6 +3,7 @@
 // finish on the old.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +36,9 @@ struct site {
   std::shared_ptr<const config> cfg;
   std::string name;        // the virtual host's name; "" for the default host
   std::size_t index = 0;   // 0 for the default host; per-host state (file caches) is kept by it
+  // 0 for the default host; else a number for the host's name, the same in every
+  // configuration this process loads (per-tenant counts survive reloads by it).
+  std::uint32_t tenant_id = 0;
   file_resolver resolver;
   mime_table mime;
   header_rules rules;

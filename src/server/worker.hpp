@@ -20,6 +20,7 @@
 #include "server/listener_role.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
+#include "server/tenant_admission.hpp"
 #include "server/worker_stats.hpp"
 
 namespace ferry {
@@ -63,6 +64,7 @@ class worker {
   std::string& encoded_chunk() { return encoded_chunk_; }
   bool draining() const { return draining_; }
   admission_control& admission() { return admission_; }
+  tenant_admission& tenants() { return tenants_; }
   id_generator& ids() { return ids_; }
   // The auth module's checker for the current configuration, or null (no [auth]).
   access_checker* access() { return access_.get(); }
@@ -95,6 +97,7 @@ class worker {
   buffer_pool buffers_;
   exchange_pool exchanges_;
   admission_control admission_;
+  tenant_admission tenants_;
   bool tearing_down_ = false;
   asio::io_context io_{1};
   // Per listener, by index; a closed listener leaves a null acceptor (indices stay stable for

@@ -378,6 +378,8 @@ TEST(ExampleConfig, ExampleLinesLoad) {
   EXPECT_EQ(cfg.vhosts[0].name, "shop");
   EXPECT_EQ(cfg.vhosts[0].settings->spa_fallback, "/index.html");
   ASSERT_EQ(cfg.vhosts[0].settings->headers.size(), 1u);
+  EXPECT_EQ(cfg.vhosts[0].settings->tenant_caps.max_inflight, 256u);
+  EXPECT_EQ(cfg.vhosts[0].settings->tenant_caps.max_connections, 2000u);
   EXPECT_FALSE(seen.types.empty());
   EXPECT_TRUE(seen.tls_table);
   EXPECT_TRUE(seen.http2_table);

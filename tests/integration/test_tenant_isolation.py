@@ -1,0 +1,224 @@
+"""Tenant isolation under load: a virtual host's `max_inflight` and `max_connections` caps keep
+one tenant's flood out of the worker's shared admission, so another tenant keeps being served.
+
+Tenant A's clients ask for a large file and stall (a tiny receive buffer, nothing read), so
+every request they get admitted stays in flight; they retry at once when refused. With the
+worker's admission at 16 in flight and a queue of 8, A alone fills it — the control case shows
+tenant B then gets 503s. With caps on A, B sees none. B's latency is printed, never asserted
+(timings do not make a test pass or fail here)."""
+
+import os
+import shutil
+import socket
+import statistics
+import threading
+import time
+import unittest
+
+from ferry_harness import Server, has_module, make_root, toml_string
+
+BIG = 32 << 20  # larger than any socket buffers on the path: a stalled reader keeps it in flight
+FLOOD_CONNECTIONS = 48
+STEADY_SECONDS = 2.0
+
+
+def config_for(root_a, root_b, caps):
+    return """
+workers = 1
+
+[admission]
+adaptive = false
+max_inflight = 16
+queue_size = 8
+queue_timeout = "3s"
+
+[[vhosts]]
+name = "flooded"
+server_names = ["a.test"]
+root = {a}
+{caps}
+
+[[vhosts]]
+name = "steady"
+server_names = ["b.test"]
+root = {b}
+""".format(a=toml_string(root_a), b=toml_string(root_b), caps=caps)
+
+
+def read_head(sock):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+class Flood:
+    """Connections to tenant A that keep a request for the big file in flight each."""
+
+    def __init__(self, server):
+        self.server = server
+        self.stop = threading.Event()
+        self.refused = 0
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(FLOOD_CONNECTIONS)]
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                sock = socket.socket()
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.settimeout(5)
+                sock.connect((self.server.host, self.server.port))
+            except OSError:
+                continue
+            with sock:
+                try:
+                    while not self.stop.is_set():
+                        sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                        head, rest = read_head(sock)
+                        if b" 503 " not in head.split(b"\r\n")[0]:
+                            self.stop.wait(STEADY_SECONDS * 3)  # admitted: stall, holding the slot
+                            break
+                        with self.lock:
+                            self.refused += 1
+                        length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
+                                     .split(b":")[1])
+                        while len(rest) < length:
+                            rest += sock.recv(4096)
+                        if b"connection: close" in head.lower():
+                            break
+                except (OSError, ConnectionError, IndexError, ValueError):
+                    pass
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(0.5)  # let the flood take what it can
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+def steady_load(server, seconds):
+    """Tenant B: two keep-alive clients asking for a small file; returns (statuses, latencies)."""
+    statuses, latencies = [], []
+    lock = threading.Lock()
+    end = time.monotonic() + seconds
+
+    def client():
+        sock = socket.create_connection((server.host, server.port), timeout=10)
+        with sock:
+            while time.monotonic() < end:
+                start = time.perf_counter()
+                sock.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\n\r\n")
+                head, rest = read_head(sock)
+                length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
+                             .split(b":")[1])
+                while len(rest) < length:
+                    rest += sock.recv(4096)
+                with lock:
+                    statuses.append(int(head.split(b" ")[1]))
+                    latencies.append(time.perf_counter() - start)
+                if b"connection: close" in head.lower():
+                    return
+
+    threads = [threading.Thread(target=client) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 15)
+    return statuses, latencies
+
+
+def p99(values):
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
+
+
+class TenantIsolationTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root_a = make_root({"small.txt": "a\n"})
+        with open(os.path.join(cls.root_a, "big.bin"), "wb") as f:
+            f.truncate(BIG)  # sparse
+        cls.root_b = make_root({"small.txt": "b\n"})
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root_a, ignore_errors=True)
+        shutil.rmtree(cls.root_b, ignore_errors=True)
+
+    def run_scenario(self, caps):
+        with Server(self.root_b, config_for(self.root_a, self.root_b, caps)) as srv:
+            quiet_statuses, quiet = steady_load(srv, 1.0)
+            self.assertEqual(set(quiet_statuses), {200})
+            with Flood(srv) as flood:
+                statuses, loaded = steady_load(srv, STEADY_SECONDS)
+            print("\n  caps=%r: B unloaded p99 %.2f ms, under A's flood p99 %.2f ms (%d requests, %d 503s); "
+                  "A refused %d times" % (caps.replace("\n", " "), p99(quiet) * 1e3, p99(loaded) * 1e3, len(statuses),
+                                          statuses.count(503), flood.refused))
+            return statuses, flood.refused
+
+    def test_control_without_caps_the_flood_starves_the_other_tenant(self):
+        statuses, _ = self.run_scenario("")
+        self.assertIn(503, statuses, "the flood should fill the worker's admission without tenant caps")
+
+    def test_caps_keep_the_other_tenant_served(self):
+        statuses, refused = self.run_scenario("max_inflight = 6\nmax_connections = 32")
+        self.assertGreater(len(statuses), 0)
+        self.assertEqual(set(statuses), {200})
+        self.assertGreater(refused, 0)
+
+
+@unittest.skipUnless(has_module("http2"), "needs the http2 module")
+class TenantCapsOverHttp2Test(unittest.TestCase):
+    def test_in_flight_cap_refuses_the_streams_beyond_it(self):
+        import h2.config
+        import h2.connection
+        import h2.events
+        root_a = make_root({"small.txt": "a\n"})
+        with open(os.path.join(root_a, "big.bin"), "wb") as f:
+            f.truncate(BIG)
+        root_b = make_root({"small.txt": "b\n"})
+        try:
+            with Server(root_b, config_for(root_a, root_b, "max_inflight = 3")) as srv:
+                sock = socket.create_connection((srv.host, srv.port), timeout=10)
+                with sock:
+                    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+                    conn.initiate_connection()
+                    sock.sendall(conn.data_to_send())
+                    ids = []
+                    for _ in range(8):  # the default window stalls every big body after 64 KiB
+                        i = conn.get_next_available_stream_id()
+                        ids.append(i)
+                        conn.send_headers(i, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"),
+                                              (":authority", "a.test")], end_stream=True)
+                    sock.sendall(conn.data_to_send())
+                    statuses = {}
+                    deadline = time.monotonic() + 10
+                    while len(statuses) < len(ids) and time.monotonic() < deadline:
+                        for event in conn.receive_data(sock.recv(65536)):
+                            if isinstance(event, h2.events.ResponseReceived):
+                                statuses[event.stream_id] = int(dict(event.headers)[b":status"])
+                        pending = conn.data_to_send()
+                        if pending:
+                            sock.sendall(pending)
+                    self.assertEqual(sorted(statuses.values()), [200] * 3 + [503] * 5)
+                # Another tenant on a fresh connection is unaffected.
+                other = socket.create_connection((srv.host, srv.port), timeout=10)
+                with other:
+                    other.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n")
+                    self.assertTrue(read_head(other)[0].startswith(b"HTTP/1.1 200"))
+        finally:
+            shutil.rmtree(root_a, ignore_errors=True)
+            shutil.rmtree(root_b, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -212,6 +212,8 @@ void worker::on_tick() {
   }
   schedule_tick();
 }
+      // A Redis client's connections and reconnect timers would keep the loop alive.
+      limits_.reset();
 
 void worker::close_all() {
   while (!connections_.empty()) connections_.back()->close();

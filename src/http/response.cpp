@@ -66,6 +66,7 @@ void response::clear() {
   close = false;
   skip_access_log = false;
   principal.clear();
+  tenant.clear();
 }
 
 }  // namespace ferry

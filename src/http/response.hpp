@@ -47,6 +47,7 @@ class response {
   bool close = false;                    // close the connection after this response
   bool skip_access_log = false;          // a health check the config keeps out of the access log
   std::string principal;                 // who the auth module found ("" = anonymous), for the log
+  std::string tenant;                    // the principal's tenant ("" = none), for rate limits
 
   void set_text_body(std::string_view body);
   void add_text_segment(std::string_view bytes);

@@ -35,11 +35,13 @@ struct access_decision {
   // Who the request is, for the access log ("" when anonymous): a JWT `sub`, an API key id, a
   // Basic user, a certificate subject.
   std::string principal;
+  std::string tenant;  // the principal's tenant ("" when none), for rate limits keyed on it
 
   void clear() {
     status = 0;
     challenges.clear();
     principal.clear();
+    tenant.clear();
   }
 };
 

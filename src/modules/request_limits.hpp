@@ -59,7 +59,8 @@ struct limit_request {
   std::string_view path;             // normalised, decoded path
   std::string_view remote_address;   // the client's address (after trusted proxies)
   std::string_view principal;        // "" when anonymous
-  std::string_view vhost;            // authority without port, lower case
+  std::string_view tenant;           // the principal's tenant, "" when none
+  std::string_view vhost;            // the [[vhosts]] name, else the authority's host as sent
   // Where a pending decision goes (null: the checker must decide at once, e.g. from a local
   // fallback) and what it is told to tell them apart (an HTTP/2 stream id).
   limit_waiter* waiter = nullptr;

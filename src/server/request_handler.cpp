@@ -142,6 +142,7 @@ bool request_handler::admitted(const request& req, const request_context& ctx, c
   if (decision_.status == 0) return true;
   error(decision_.status == 401 ? 401 : 403, &req, s, out);
   out.principal = decision_.principal;
+  out.tenant = decision_.tenant;
   for (const auto& challenge : decision_.challenges) out.add("WWW-Authenticate", challenge);
   return false;
 }
@@ -157,6 +158,7 @@ bool request_handler::check_limits(const request& req, const request_context& ct
   ask.vhost = vhost_of(req, s);
   ask.waiter = ctx.waiter;
   ask.tag = ctx.limit_tag;
+  ask.tenant = out.tenant;
   return ctx.limits->check(ask, verdict_);
 }
 

@@ -81,6 +81,10 @@ name = "rest"
 path = "/**"
 action = "deny"
 """.format(cert=toml_string(cert), key=toml_string(key), ca=toml_string(cls.ca.cert))
+        if has_module("rate_limit"):
+            # Counted per the mapped tenant: only principals that have one are covered.
+            cls.config += '\n[rate_limit]\n[[rate_limit.limits]]\nname = "per-tenant"\npath = "/read/**"\n' \
+                          'key = "tenant"\nrate = "1/h"\nburst = 1000\n'
         super().setUpClass()
 
     @classmethod
@@ -106,6 +110,19 @@ action = "deny"
                 # No `principal` in the mapping: the matched SAN is the principal.
                 self.assertEqual(json.loads(line.string)["user"], "spiffe://ferry.test/ns/prod/sa/deployer")
                 self.assertEqual(self.status(t, "/read/report.txt", self.workload), 200)
+
+    @unittest.skipUnless(has_module("rate_limit"), "needs the rate_limit module")
+    def test_rate_limits_count_per_mapped_tenant(self):
+        for t in TLS_TRANSPORTS:
+            with self.subTest(transport=t):
+                with_tenant = fetch(self.server, t, "GET", "/read/report.txt", (), ca_file=self.ca.cert,
+                                    client_cert=self.workload)
+                self.assertEqual(with_tenant.status, 200)
+                self.assertTrue(with_tenant.header("ratelimit", "").startswith('"per-tenant";'))
+                without = fetch(self.server, t, "GET", "/read/report.txt", (), ca_file=self.ca.cert,
+                                client_cert=self.carol)
+                self.assertEqual(without.status, 200)
+                self.assertIsNone(without.header("ratelimit"))
 
     def test_prefix_does_not_match_another_namespace(self):
         for t in TLS_TRANSPORTS:

@@ -346,7 +346,10 @@ void auth_checker::check(const access_request& in, access_decision& out) {
     audit.writer->submit(audit_line_);
   }
 
-  if (who->authenticated()) out.principal = who->subject.empty() ? who->key_id : who->subject;
+  if (who->authenticated()) {
+    out.principal = who->subject.empty() ? who->key_id : who->subject;
+    out.tenant = who->tenant;
+  }
   if (decision.allowed) return;
   out.status = decision.status == 401 ? 401 : 403;
   if (out.status == 401) {

@@ -32,6 +32,13 @@ bool make_limit_key(const limit_rule& rule, const limit_request& in, const clien
       if (in.principal.empty()) return false;
       key.append(in.principal);
       return true;
+    case limit_key_kind::tenant:
+      if (in.tenant.empty()) return false;
+      key.append(in.tenant);
+      return true;
+    case limit_key_kind::vhost:
+      key.append(in.vhost);
+      return true;
     case limit_key_kind::header: {
       bool found = false;
       const std::string_view value = in.req != nullptr ? in.req->header(rule.header, &found) : std::string_view();

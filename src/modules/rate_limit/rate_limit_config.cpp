@@ -33,13 +33,17 @@ void read_key(toml_table_reader& reader, limit_rule& rule) {
     rule.key = limit_key_kind::client_address;
   } else if (key == "principal") {
     rule.key = limit_key_kind::principal;
+  } else if (key == "tenant") {
+    rule.key = limit_key_kind::tenant;
+  } else if (key == "vhost") {
+    rule.key = limit_key_kind::vhost;
   } else if (key.starts_with(header_prefix) && is_http_token(std::string_view(key).substr(header_prefix.size()))) {
     rule.key = limit_key_kind::header;
     rule.header = lower(std::string_view(key).substr(header_prefix.size()));
   } else {
     reader.errors().report(*reader.table().get("key"),
                            reader.key_path("key") + " = " + quote_for_message(key) +
-                               ": must be \"client_address\", \"principal\" or \"header:NAME\"");
+                               ": must be \"client_address\", \"principal\", \"tenant\", \"vhost\" or \"header:NAME\"");
   }
 }
 

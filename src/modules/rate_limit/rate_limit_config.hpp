@@ -20,6 +20,8 @@ namespace ferry {
 enum class limit_key_kind : std::uint8_t {
   client_address,  // the client address, IPv4 and IPv6 grouped by their prefixes
   principal,       // the authenticated identity (JWT sub, API key id, ...); anonymous: not counted
+  tenant,          // the authenticated identity's tenant ([auth.mtls], ...); none: not counted
+  vhost,           // the virtual host (its [[vhosts]] name, or the host as sent on the default one)
   header,          // a request header's value; absent: not counted
 };
 

@@ -388,3 +388,57 @@ burst = 1
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+// key = "tenant" counts per principal's tenant (not at all without one); key = "vhost" per
+// virtual host, whoever the client is.
+TEST(RateLimitConfig, TenantAndVhostKeys) {
+  const parsed p = parse(R"([rate_limit]
+[[rate_limit.limits]]
+name = "per-tenant"
+path = "/t/**"
+key = "tenant"
+rate = "1/h"
+burst = 2
+[[rate_limit.limits]]
+name = "per-host"
+path = "/h/**"
+key = "vhost"
+rate = "1/h"
+burst = 2
+)");
+  ASSERT_TRUE(p.settings) << all_errors(p);
+  EXPECT_EQ(p.settings->limits[0].key, limit_key_kind::tenant);
+  EXPECT_EQ(p.settings->limits[1].key, limit_key_kind::vhost);
+  auto limiter = std::make_shared<const local_request_limiter>(std::move(*p.settings));
+  asio::io_context io;
+  auto checker = limiter->make_checker(io);
+  limit_verdict v;
+  const auto allowed = [&](std::string_view path, std::string_view tenant, std::string_view vhost,
+                           std::string_view address) {
+    limit_request r;
+    r.path = path;
+    r.tenant = tenant;
+    r.vhost = vhost;
+    r.remote_address = address;
+    EXPECT_TRUE(checker->check(r, v));
+    return !v.limited;
+  };
+  // Two clients of tenant "acme" share its burst of 2; tenant "other" has its own.
+  EXPECT_TRUE(allowed("/t/x", "acme", "a.test", "192.0.2.1"));
+  EXPECT_TRUE(allowed("/t/x", "acme", "a.test", "192.0.2.2"));
+  EXPECT_FALSE(allowed("/t/x", "acme", "b.test", "192.0.2.3"));
+  EXPECT_TRUE(allowed("/t/x", "other", "a.test", "192.0.2.1"));
+  // No tenant: not counted by a tenant limit.
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(allowed("/t/x", "", "a.test", "192.0.2.9"));
+  // Per host, every client together.
+  EXPECT_TRUE(allowed("/h/x", "", "shop", "192.0.2.1"));
+  EXPECT_TRUE(allowed("/h/x", "acme", "shop", "192.0.2.2"));
+  EXPECT_FALSE(allowed("/h/x", "", "shop", "192.0.2.3"));
+  EXPECT_TRUE(allowed("/h/x", "", "blog", "192.0.2.3"));
+}
+
+}  // namespace
+}  // namespace ferry

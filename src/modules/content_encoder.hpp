@@ -31,6 +31,14 @@ class content_encoder_factory {
   virtual bool should_compress(std::string_view media_type, std::uint64_t size) const = 0;
   // A fresh encoder for one response, or null when the coding is not offered.
   virtual std::unique_ptr<content_encoder> create(std::string_view coding) const = 0;
+  // As create(), at the codec's cheapest level, for a worker whose event loop is falling behind:
+  // a bigger body is better than every other client waiting. A factory without levels keeps
+  // this default, its one level.
+  virtual std::unique_ptr<content_encoder> create_cheapest(std::string_view coding) const { return create(coding); }
+  // Whether the worker may lower the effort, then skip on-the-fly compression, while its event
+  // loop is under CPU pressure ([compression] under_pressure = "adapt"). False: always the
+  // configured level, whatever the load ("ignore").
+  virtual bool yields_to_cpu_pressure() const { return true; }
 };
 
 }  // namespace ferry

@@ -104,6 +104,13 @@ struct metrics_snapshot {
   std::uint64_t admission_rejected = 0;    // counter: 503s from admission
   std::uint64_t file_cache_hits = 0;       // counter
   std::uint64_t file_cache_misses = 0;     // counter
+  // Worker CPU pressure, judged from event-loop delay: 0 none, 1 high, 2 severe (gauge: the
+  // highest of any worker, not a sum), and what on-the-fly compression did about it (counters):
+  // responses compressed at the cheapest level instead of the configured one, and responses
+  // sent without the on-the-fly compression they would have had.
+  std::uint64_t cpu_pressure = 0;
+  std::uint64_t compression_lowered = 0;
+  std::uint64_t compression_skipped = 0;
   std::uint64_t sendfile_bytes = 0;        // counter: file bytes sent by sendfile/SSL_sendfile
   std::uint64_t copy_bytes = 0;            // counter: file bytes read and copied (pread/SSL_write)
   std::uint64_t tls_handshakes = 0;        // counter: completed

@@ -549,6 +549,7 @@ request_context http1_connection::context_for(const request& req) {
   ctx.peer_address = remote_;
   ctx.limits = worker_.limits();
   ctx.waiter = this;
+  ctx.pressure = &worker_.pressure();
   return ctx;
 }
 

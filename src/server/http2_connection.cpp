@@ -192,6 +192,7 @@ request_context http2_connection::context_for(const stream& s) {
   ctx.limits = worker_.limits();
   ctx.waiter = this;
   ctx.limit_tag = static_cast<std::uint32_t>(s.id);
+  ctx.pressure = &worker_.pressure();
   return ctx;
 }
 

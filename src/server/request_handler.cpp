@@ -39,10 +39,13 @@ void append_decimal(std::string& out, std::uint64_t value) {
   out.append(buf, r.ptr);
 }
 
-// Strong validator per representation: "<mtime>-<size>" of the file sent, with the coding of
-// a sidecar (".br") or of on-the-fly compression ("+br") so no two encodings share a tag.
+// Validator per representation: "<mtime>-<size>" of the file sent, with the coding of a
+// sidecar (".br") or of on-the-fly compression ("+br") so no two encodings share a tag. Strong,
+// except on the fly: the level there changes with CPU pressure (and a reload), so the bytes
+// behind one tag may differ, which only a weak validator allows (RFC 9110 8.8.1). Caches still
+// revalidate with If-None-Match (weak comparison), whatever level their copy came from.
 void make_etag(std::string& out, const open_file& f, std::string_view coding, bool on_the_fly) {
-  out.assign("\"");
+  out.assign(on_the_fly ? "W/\"" : "\"");
   append_hex(out, static_cast<std::uint64_t>(f.mtime));
   out.push_back('-');
   append_hex(out, f.size);
@@ -139,10 +142,10 @@ bool request_handler::admitted(const request& req, const request_context& ctx, c
   ask.vhost = vhost_of(req, s);
   ctx.access->check(ask, decision_);
   out.principal = decision_.principal;
+  out.tenant = decision_.tenant;
   if (decision_.status == 0) return true;
   error(decision_.status == 401 ? 401 : 403, &req, s, out);
   out.principal = decision_.principal;
-  out.tenant = decision_.tenant;
   for (const auto& challenge : decision_.challenges) out.add("WWW-Authenticate", challenge);
   return false;
 }
@@ -155,10 +158,10 @@ bool request_handler::check_limits(const request& req, const request_context& ct
   ask.path = path_;
   ask.remote_address = ctx.remote_address;
   ask.principal = out.principal;
+  ask.tenant = out.tenant;
   ask.vhost = vhost_of(req, s);
   ask.waiter = ctx.waiter;
   ask.tag = ctx.limit_tag;
-  ask.tenant = out.tenant;
   return ctx.limits->check(ask, verdict_);
 }
 
@@ -389,12 +392,22 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
   }
 
   // On-the-fly compression: no sidecar chosen, worth it, the protocol can stream, no Range.
+  // Under CPU pressure it is the work the worker sheds first: the cheapest level while pressure
+  // is high, none while it is severe (identity, still with Vary; sidecars cost nothing to send,
+  // so they are chosen above whatever the pressure).
   bool on_the_fly = false;
+  bool skipped_for_pressure = false;
+  bool cheapest = false;
   if (coding.empty() && compressible_on_the_fly && ctx.can_stream && !has_range && has_accept_encoding) {
     const auto chosen = choose_encoding(accept_encoding, encoders->codings());
-    if (!chosen.empty()) {
+    const auto pressure = ctx.pressure != nullptr && encoders->yields_to_cpu_pressure() ? ctx.pressure->level()
+                                                                                         : cpu_pressure_level::none;
+    if (!chosen.empty() && pressure == cpu_pressure_level::severe) {
+      skipped_for_pressure = true;
+    } else if (!chosen.empty()) {
       coding = chosen;
       on_the_fly = true;
+      cheapest = pressure == cpu_pressure_level::high;
     }
   }
 
@@ -429,9 +442,12 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
   const std::uint64_t size = file->size;
   out.file = std::move(file);
 
+  // Counted once the response is known to carry a body (not a 304 or 412).
+  if (skipped_for_pressure) ctx.pressure->count_skipped();
   if (on_the_fly) {
     out.status = 200;
-    out.encoder = encoders->create(coding);
+    out.encoder = cheapest ? encoders->create_cheapest(coding) : encoders->create(coding);
+    if (cheapest) ctx.pressure->count_lowered();
     if (!out.encoder) {
       error(500, &req, s, out);
       return;

@@ -11,6 +11,7 @@
 #include "http/response.hpp"
 #include "modules/request_limits.hpp"
 #include "modules/secure_transport.hpp"
+#include "server/cpu_pressure.hpp"
 #include "server/file_caches.hpp"
 #include "server/site.hpp"
 
@@ -41,6 +42,9 @@ struct request_context {
   limit_checker* limits = nullptr;
   limit_waiter* waiter = nullptr;
   std::uint32_t limit_tag = 0;
+  // The worker's CPU pressure (null: none): on-the-fly compression runs at the cheapest level
+  // or is skipped while it is high, and counts that into it.
+  cpu_pressure* pressure = nullptr;
 };
 
 class request_handler {

@@ -50,6 +50,9 @@ void worker::publish_stats() {
   stats_.admission_rejected.set(admission_.rejected());
   stats_.file_cache_hits.set(files_.stats().hits);
   stats_.file_cache_misses.set(files_.stats().misses);
+  stats_.cpu_pressure.set(static_cast<std::uint64_t>(pressure_.level()));
+  stats_.compression_lowered.set(pressure_.lowered());
+  stats_.compression_skipped.set(pressure_.skipped());
 }
 
 void worker::add_listener(int fd, listener_role role, std::uint32_t id) {
@@ -193,6 +196,8 @@ void worker::on_tick() {
     log::debug("worker {}: admission limit {} (loop delay {} µs, {} in flight, {} queued)", index_,
                admission_.limit(), loop_delay.count(), admission_.inflight(), admission_.queued());
   }
+  // Judged before expire(): a queue that timed out this tick was still pressure.
+  pressure_.observe(loop_delay, site_->cfg->admission.latency_target, admission_.queued() > 0);
   admission_.expire(now);
   publish_stats();
   // Backwards, because a connection that closes swaps the last one into its slot.
@@ -207,13 +212,13 @@ void worker::on_tick() {
     if (now >= drain_deadline_) close_all();
     if (connections_.empty()) {
       accept_backoff_.cancel();
+      // A Redis client's connections and reconnect timers would keep the loop alive.
+      limits_.reset();
       return;  // no more ticks: io_.run() returns once the closed sockets' handlers ran
     }
   }
   schedule_tick();
 }
-      // A Redis client's connections and reconnect timers would keep the loop alive.
-      limits_.reset();
 
 void worker::close_all() {
   while (!connections_.empty()) connections_.back()->close();

@@ -16,6 +16,7 @@
 #include "server/admission_control.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/client_address.hpp"
+#include "server/cpu_pressure.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/listener_role.hpp"
 #include "server/request_handler.hpp"
@@ -64,6 +65,8 @@ class worker {
   std::string& encoded_chunk() { return encoded_chunk_; }
   bool draining() const { return draining_; }
   admission_control& admission() { return admission_; }
+  // This worker's CPU pressure, judged on each tick; requests read its level and count into it.
+  cpu_pressure& pressure() { return pressure_; }
   tenant_admission& tenants() { return tenants_; }
   id_generator& ids() { return ids_; }
   // The auth module's checker for the current configuration, or null (no [auth]).
@@ -97,6 +100,7 @@ class worker {
   buffer_pool buffers_;
   exchange_pool exchanges_;
   admission_control admission_;
+  cpu_pressure pressure_;
   tenant_admission tenants_;
   bool tearing_down_ = false;
   asio::io_context io_{1};

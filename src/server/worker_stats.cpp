@@ -84,6 +84,9 @@ void stats_registry::snapshot(metrics_snapshot& out, const secure_transport* tls
       out.admission_rejected += w->admission_rejected.get();
       out.file_cache_hits += w->file_cache_hits.get();
       out.file_cache_misses += w->file_cache_misses.get();
+      out.cpu_pressure = std::max(out.cpu_pressure, w->cpu_pressure.get());
+      out.compression_lowered += w->compression_lowered.get();
+      out.compression_skipped += w->compression_skipped.get();
       out.sendfile_bytes += w->sendfile_bytes.get();
       out.copy_bytes += w->copy_bytes.get();
       out.tls_handshakes += w->tls_handshakes.get();

@@ -42,6 +42,9 @@ struct alignas(64) worker_stats {
   stat_value admission_limit;
   stat_value file_cache_hits;
   stat_value file_cache_misses;
+  stat_value cpu_pressure;         // the worker's cpu_pressure_level (0, 1, 2)
+  stat_value compression_lowered;  // counters kept by the worker's cpu_pressure
+  stat_value compression_skipped;
 
   stat_value connections_accepted;
   stat_value connections_refused;

@@ -88,6 +88,17 @@ void read_level(const toml::node& node, std::string_view key, int low, int high,
                           std::to_string(low) + ".." + std::to_string(high));
 }
 
+void read_under_pressure(const toml::node& node, config_error_sink& errors, compression_config& out) {
+  const auto* text = node.as_string();
+  if (text != nullptr && text->get() == "adapt") {
+    out.under_pressure = compression_pressure_policy::adapt;
+  } else if (text != nullptr && text->get() == "ignore") {
+    out.under_pressure = compression_pressure_policy::ignore;
+  } else {
+    errors.report(node, "compression.under_pressure: expected \"adapt\" or \"ignore\"");
+  }
+}
+
 }  // namespace
 
 compression_config::compression_config() : types(default_compressible_types()) {}
@@ -126,10 +137,12 @@ compression_config parse_compression_config(const toml::table* table, config_err
       read_level(node, name, gzip_min_level, gzip_max_level, errors, out.gzip_level);
     } else if (name == "brotli_level") {
       read_level(node, name, brotli_min_level, brotli_max_level, errors, out.brotli_level);
+    } else if (name == "under_pressure") {
+      read_under_pressure(node, errors, out);
     } else {
       errors.report(node, "compression." + std::string(name) +
                               ": unknown key (known: enabled, min_size, types, gzip_level, "
-                              "brotli_level)");
+                              "brotli_level, under_pressure)");
     }
   }
   return out;

@@ -14,12 +14,19 @@ class config_error_sink;
 
 inline constexpr std::uint64_t compression_min_size_limit = std::uint64_t{1} << 30;  // 1 GiB
 
+// What on-the-fly compression does while a worker's event loop is under CPU pressure.
+enum class compression_pressure_policy : std::uint8_t {
+  adapt,   // the cheapest level under high pressure, no on-the-fly compression under severe
+  ignore,  // the configured levels whatever the load
+};
+
 struct compression_config {
   bool enabled = true;
   std::uint64_t min_size = 1024;   // bytes; smaller representations are sent as they are
   std::vector<std::string> types;  // lower-case "type/subtype" or "type/*"
   int gzip_level = 6;              // 1..9
   int brotli_level = 4;            // 0..11: 4 is about gzip -6's cost with a better ratio
+  compression_pressure_policy under_pressure = compression_pressure_policy::adapt;
 
   compression_config();
 };

@@ -174,6 +174,21 @@ void render_files(const metrics_snapshot& s, exposition& x) {
   x.sample("ferry_file_bytes_sent_total", {{"method", "copy"}}, s.copy_bytes);
 }
 
+// Shedding compression work is the worker's answer to a loop falling behind; the gauge says
+// whether it is happening now, the counters how many responses it touched.
+void render_cpu_pressure(const metrics_snapshot& s, exposition& x) {
+  x.family("ferry_cpu_pressure", "gauge",
+           "Worker CPU pressure judged from event-loop delay, highest over the workers: 0 none, 1 high, 2 severe.");
+  x.sample("ferry_cpu_pressure", {}, s.cpu_pressure);
+  x.family("ferry_compression_lowered_total", "counter",
+           "Responses compressed on the fly at the cheapest level instead of the configured one, under CPU "
+           "pressure.");
+  x.sample("ferry_compression_lowered_total", {}, s.compression_lowered);
+  x.family("ferry_compression_skipped_total", "counter",
+           "Responses sent without the on-the-fly compression they would have had, by reason.");
+  x.sample("ferry_compression_skipped_total", {{"reason", "cpu_pressure"}}, s.compression_skipped);
+}
+
 void render_tls(const metrics_snapshot& s, exposition& x) {
   x.family("ferry_tls_handshakes_total", "counter", "TLS handshakes completed.");
   x.sample("ferry_tls_handshakes_total", {}, s.tls_handshakes);
@@ -334,6 +349,7 @@ void render_prometheus_text(const metrics_snapshot& snapshot, std::string& out) 
   render_durations(snapshot, x);
   render_connections(snapshot, x);
   render_files(snapshot, x);
+  render_cpu_pressure(snapshot, x);
   render_tls(snapshot, x);
   render_process(snapshot, x);
 }

@@ -48,6 +48,7 @@ struct compression_settings {
   std::vector<std::string> types;
   std::int64_t gzip_level = 0;
   std::int64_t brotli_level = 0;
+  std::string under_pressure;
   bool tls_table = false;
   bool http2_table = false;
   bool auth_table = false;
@@ -68,6 +69,7 @@ module_registry fake_modules(compression_settings& seen) {
                  reader.read("types", seen.types);
                  reader.read_integer("gzip_level", 1, 9, seen.gzip_level);
                  reader.read_integer("brotli_level", 0, 11, seen.brotli_level);
+                 reader.read("under_pressure", seen.under_pressure);
                  reader.report_unknown_keys();
                }});
   // [http2]: every key with the module's types (the real module is tested in unit_http2).
@@ -290,7 +292,8 @@ const std::vector<std::string>& all_keys() {
                                              "compression.min_size",
                                              "compression.types",
                                              "compression.gzip_level",
-                                             "compression.brotli_level"};
+                                             "compression.brotli_level",
+                                             "compression.under_pressure"};
   return keys;
 }
 
@@ -360,6 +363,7 @@ TEST(ExampleConfig, StatesTheDefaults) {
   EXPECT_TRUE(seen.types.empty());  // left to the module's built-in list
   EXPECT_EQ(seen.gzip_level, 6);
   EXPECT_EQ(seen.brotli_level, 4);
+  EXPECT_EQ(seen.under_pressure, "adapt");
   // ... and the metrics defaults.
   EXPECT_TRUE(seen.metrics_enabled);
   EXPECT_EQ(seen.metrics_path, "/metrics");

@@ -59,6 +59,7 @@ void expect_defaults(const compression_config& config) {
   EXPECT_EQ(config.types, expected_default_types);
   EXPECT_EQ(config.gzip_level, 6);
   EXPECT_EQ(config.brotli_level, 4);
+  EXPECT_EQ(config.under_pressure, compression_pressure_policy::adapt);
 }
 
 TEST(compression_config, AbsentTableGivesDefaults) {
@@ -143,6 +144,19 @@ TEST(compression_config, BadLevelsNameTheKey) {
   for (const char* body : {"brotli_level = -1", "brotli_level = 12", "brotli_level = false"}) {
     EXPECT_NE(only_error(body).find("compression.brotli_level"), std::string::npos) << body;
     EXPECT_EQ(parse(body).config.brotli_level, 4);
+  }
+}
+
+TEST(compression_config, UnderPressure) {
+  EXPECT_EQ(parse("under_pressure = \"adapt\"").config.under_pressure, compression_pressure_policy::adapt);
+  const parsed ignore = parse("under_pressure = \"ignore\"");
+  EXPECT_TRUE(ignore.errors.empty());
+  EXPECT_EQ(ignore.config.under_pressure, compression_pressure_policy::ignore);
+  for (const char* body : {"under_pressure = \"Ignore\"", "under_pressure = \"\"", "under_pressure = \"off\"",
+                           "under_pressure = false", "under_pressure = 0", "under_pressure = [\"ignore\"]",
+                           "under_pressure = \"ignore\\u0000\""}) {
+    EXPECT_NE(only_error(body).find("compression.under_pressure"), std::string::npos) << body;
+    EXPECT_EQ(parse(body).config.under_pressure, compression_pressure_policy::adapt) << body;
   }
 }
 

@@ -514,6 +514,85 @@ TEST(compression_factory, UsesConfiguredLevels) {
   EXPECT_LT(run(best, "br").size() * 10, run(fast, "br").size() * 9);
 }
 
+// Under CPU pressure the worker asks for the cheapest level: the same bytes a level-1 encoder
+// makes, whatever the configured level, and still a complete stream.
+TEST(compression_factory, CheapestUsesTheFastestLevels) {
+  const std::string input = text(256 * 1024, 7);
+  compression_config best;
+  best.gzip_level = 9;
+  best.brotli_level = 11;
+  const compression_factory factory{best};
+  const auto run = [&](std::unique_ptr<content_encoder> encoder) {
+    std::string output;
+    EXPECT_NE(encoder, nullptr);
+    if (encoder) {
+      EXPECT_FALSE(encoder->encode(input, true, output));
+    }
+    return output;
+  };
+  const std::string gzip_cheap = run(factory.create_cheapest("gzip"));
+  const std::string gzip_configured = run(factory.create("gzip"));
+  ASSERT_GT(gzip_cheap.size(), 10u);
+  EXPECT_EQ(gzip_cheap[8], 4);  // XFL: fastest
+  EXPECT_EQ(gzip_configured[8], 2);
+  EXPECT_EQ(gzip_cheap, encode_whole("gzip", input, cheapest_gzip_level));
+  EXPECT_EQ(gunzip(gzip_cheap), input);
+  const std::string br_cheap = run(factory.create_cheapest("br"));
+  EXPECT_EQ(br_cheap, encode_whole("br", input, cheapest_brotli_level));
+  EXPECT_NE(br_cheap, run(factory.create("br")));
+  EXPECT_EQ(unbrotli(br_cheap), input);
+}
+
+TEST(compression_factory, CheapestIsNeverAboveTheConfiguredLevel) {
+  const std::string input = text(64 * 1024, 8);
+  compression_config fast;
+  fast.brotli_level = 0;
+  const compression_factory factory{fast};
+  auto encoder = factory.create_cheapest("BR");
+  ASSERT_NE(encoder, nullptr);
+  std::string output;
+  ASSERT_FALSE(encoder->encode(input, true, output));
+  EXPECT_EQ(output, encode_whole("br", input, 0));
+}
+
+TEST(compression_factory, CheapestCreatesOnlyOfferedCodings) {
+  const compression_factory factory{compression_config{}};
+  EXPECT_NE(factory.create_cheapest("GZIP"), nullptr);
+  for (std::string_view coding : {"", "identity", "zstd", "deflate", "gzip ", "*"}) {
+    EXPECT_EQ(factory.create_cheapest(coding), nullptr) << coding;
+  }
+}
+
+TEST(compression_factory, YieldsToCpuPressureUnlessIgnored) {
+  EXPECT_TRUE(compression_factory{compression_config{}}.yields_to_cpu_pressure());
+  compression_config ignore;
+  ignore.under_pressure = compression_pressure_policy::ignore;
+  EXPECT_FALSE(compression_factory{ignore}.yields_to_cpu_pressure());
+}
+
+// A factory that knows no levels keeps the interface's defaults: create_cheapest() is its one
+// level, and it yields to pressure.
+TEST(compression_factory, InterfaceDefaultsKeepTheOneLevel) {
+  class one_level final : public content_encoder_factory {
+   public:
+    std::span<const std::string_view> codings() const override { return {}; }
+    bool should_compress(std::string_view, std::uint64_t) const override { return true; }
+    std::unique_ptr<content_encoder> create(std::string_view coding) const override {
+      std::error_code error;
+      return coding == "gzip" ? make_gzip_encoder(9, error) : nullptr;
+    }
+  };
+  const one_level factory;
+  EXPECT_TRUE(factory.yields_to_cpu_pressure());
+  EXPECT_EQ(factory.create_cheapest("br"), nullptr);
+  auto encoder = factory.create_cheapest("gzip");
+  ASSERT_NE(encoder, nullptr);
+  std::string output;
+  ASSERT_FALSE(encoder->encode(std::string_view("abcabcabc"), true, output));
+  ASSERT_GT(output.size(), 10u);
+  EXPECT_EQ(output[8], 2);  // level 9, as create() makes
+}
+
 TEST(compression_factory, DefaultTypes) {
   const compression_factory factory{compression_config{}};
   for (std::string_view type :

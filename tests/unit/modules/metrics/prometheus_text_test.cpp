@@ -336,6 +336,9 @@ metrics_snapshot busy_snapshot() {
   s.copy_bytes = 21;
   s.tls_handshakes = 22;
   s.tls_handshake_failures = 23;
+  s.cpu_pressure = 2;
+  s.compression_lowered = 26;
+  s.compression_skipped = 27;
   s.certificates = {expiry("example.com", s.now + 86'400), expiry("expired.test", s.now - 10)};
   s.reloads_ok = 24;
   s.reloads_failed = 25;
@@ -356,6 +359,9 @@ const std::vector<std::string> expected_families{
     "ferry_open_file_cache_hits_total",
     "ferry_open_file_cache_misses_total",
     "ferry_file_bytes_sent_total",
+    "ferry_cpu_pressure",
+    "ferry_compression_lowered_total",
+    "ferry_compression_skipped_total",
     "ferry_tls_handshakes_total",
     "ferry_tls_handshake_failures_total",
     "ferry_certificate_expiry_seconds",
@@ -467,6 +473,9 @@ TEST(prometheus_text, single_values) {
   EXPECT_EQ(value_of(text, "ferry_file_bytes_sent_total", {{"method", "copy"}}), "21");
   EXPECT_EQ(value_of(text, "ferry_tls_handshakes_total"), "22");
   EXPECT_EQ(value_of(text, "ferry_tls_handshake_failures_total"), "23");
+  EXPECT_EQ(value_of(text, "ferry_cpu_pressure"), "2");
+  EXPECT_EQ(value_of(text, "ferry_compression_lowered_total"), "26");
+  EXPECT_EQ(value_of(text, "ferry_compression_skipped_total", {{"reason", "cpu_pressure"}}), "27");
   EXPECT_EQ(value_of(text, "ferry_config_reloads_total", {{"result", "ok"}}), "24");
   EXPECT_EQ(value_of(text, "ferry_config_reloads_total", {{"result", "failed"}}), "25");
   EXPECT_EQ(value_of(text, "ferry_workers"), "4");

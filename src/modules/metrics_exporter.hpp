@@ -79,6 +79,14 @@ struct rate_limit_stats {
   std::optional<rate_limit_redis_stats> redis;  // none: the local backend
 };
 
+// One virtual host's counts ([[vhosts]]; the default host has none of its own).
+struct vhost_counts {
+  std::string name;
+  std::array<std::uint64_t, metric_status_classes> requests{};  // by status class (counter)
+  std::uint64_t response_bytes = 0;                              // counter
+  std::uint64_t refused = 0;  // 503s from its max_inflight / max_connections caps (counter)
+};
+
 // Everything one scrape reports: counters are totals since start, gauges are current values,
 // both summed over the workers.
 struct metrics_snapshot {
@@ -118,6 +126,7 @@ struct metrics_snapshot {
   std::vector<certificate_expiry> certificates;
   std::optional<audit_log_counts> audit;  // none: no audit log
   std::optional<rate_limit_stats> rate_limits;  // none: no rate limits
+  std::vector<vhost_counts> vhosts;             // the virtual hosts that counted anything
   std::uint64_t reloads_ok = 0;      // counter
   std::uint64_t reloads_failed = 0;  // counter
 };

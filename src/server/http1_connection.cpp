@@ -786,7 +786,9 @@ void http1_connection::finish_response() {
   done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
   done.log = !ex_->reply.skip_access_log;
   done.user = ex_->reply.principal;
-  done.vhost = route_request(*site_, *done.req).name;
+  const site& host = route_request(*site_, *done.req);
+  done.vhost = host.name;
+  done.tenant = host.tenant_id;
   record_finished_request(worker_, done);
   ex_->reply.clear();
   if (!keep_alive_) {

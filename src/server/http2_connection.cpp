@@ -282,7 +282,9 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
     done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
     done.log = !s.reply.skip_access_log;
     done.user = s.reply.principal;
-    done.vhost = route_request(*site_, s.req).name;
+    const site& host = route_request(*site_, s.req);
+    done.vhost = host.name;
+    done.tenant = host.tenant_id;
     record_finished_request(worker_, done);
   }
   streams_.erase(found);

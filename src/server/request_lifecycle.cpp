@@ -48,6 +48,7 @@ void record_finished_request(worker& w, const finished_request& done) {
   const request& req = *done.req;
   w.stats().count_request(done.protocol, metric_method_of(req.method_name), done.status, done.body_bytes,
                           done.duration);
+  w.stats().count_vhost_request(done.tenant, done.status, done.body_bytes);
   w.publish_stats();
   auto& log = w.access_log();
   if (!done.log || !log.enabled()) return;

@@ -49,6 +49,7 @@ struct finished_request {
   bool log = true;                     // false: counted, but kept out of the access log
   std::string_view user;               // the authenticated principal, "" when anonymous
   std::string_view vhost;              // the virtual host's name, "" for the default host
+  std::uint32_t tenant = 0;            // its site::tenant_id (0: the default host)
 };
 
 // Counts the request and appends its access log line.

@@ -50,16 +50,33 @@ const site& site::route(std::string_view host) const {
 namespace {
 
 // Names are few (one per virtual host ever configured) and looked up only when a
-// configuration is built.
+// configuration is built or metrics are scraped.
+struct tenant_registry {
+  std::mutex mutex;
+  std::map<std::string, std::uint32_t, std::less<>> ids;
+  std::vector<std::string> names{""};  // by id; 0 is the default host
+};
+
+tenant_registry& tenants() {
+  static tenant_registry registry;
+  return registry;
+}
+
 std::uint32_t tenant_id_of(const std::string& name) {
-  static std::mutex mutex;
-  static std::map<std::string, std::uint32_t, std::less<>> ids;
-  const std::lock_guard lock(mutex);
-  const auto [it, inserted] = ids.try_emplace(name, static_cast<std::uint32_t>(ids.size() + 1));
+  auto& r = tenants();
+  const std::lock_guard lock(r.mutex);
+  const auto [it, inserted] = r.ids.try_emplace(name, static_cast<std::uint32_t>(r.names.size()));
+  if (inserted) r.names.push_back(name);
   return it->second;
 }
 
 }  // namespace
+
+std::string tenant_name(std::uint32_t tenant_id) {
+  auto& r = tenants();
+  const std::lock_guard lock(r.mutex);
+  return tenant_id < r.names.size() ? r.names[tenant_id] : std::string();
+}
 
 site::site(std::shared_ptr<const config> configuration, std::string vhost_name, std::size_t vhost_index)
     : cfg(std::move(configuration)),

@@ -56,6 +56,9 @@ struct site {
   std::vector<std::pair<std::string, const site*>> wildcard_names_;
 };
 
+// The virtual-host name a site::tenant_id stands for ("" for 0 or an unknown id).
+std::string tenant_name(std::uint32_t tenant_id);
+
 // The file-name suffix of a precompressed sidecar for a coding ("br" → ".br").
 std::string_view sidecar_suffix(std::string_view coding);
 

@@ -12,11 +12,15 @@
 #include <vector>
 
 #include "server/site.hpp"
+#include "server/worker_stats.hpp"
 
 namespace ferry {
 
 class tenant_admission {
  public:
+  // Refusals are also counted per host in `stats` when given (/metrics).
+  explicit tenant_admission(worker_stats* stats = nullptr) : stats_(stats) {}
+
   // Counts one more request for `host` unless it is at its cap (false: answer 503). `taken`
   // gets what leave_request() gives back (0 when nothing was counted: the default host, or
   // no cap).
@@ -40,6 +44,7 @@ class tenant_admission {
     if (tenant >= counts.size()) counts.resize(tenant + 1);
     if (counts[tenant] >= cap) {
       ++refused_;
+      if (stats_ != nullptr) stats_->count_vhost_refusal(tenant);
       return false;
     }
     ++counts[tenant];
@@ -55,6 +60,7 @@ class tenant_admission {
   std::vector<std::size_t> requests_;     // by tenant id
   std::vector<std::size_t> connections_;  // by tenant id
   std::uint64_t refused_ = 0;
+  worker_stats* stats_;
 };
 
 }  // namespace ferry

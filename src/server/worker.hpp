@@ -101,7 +101,7 @@ class worker {
   exchange_pool exchanges_;
   admission_control admission_;
   cpu_pressure pressure_;
-  tenant_admission tenants_;
+  tenant_admission tenants_{&stats_};
   bool tearing_down_ = false;
   asio::io_context io_{1};
   // Per listener, by index; a closed listener leaves a null acceptor (indices stay stable for

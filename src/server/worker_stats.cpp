@@ -5,6 +5,7 @@
 
 #include "http/request.hpp"
 #include "modules/secure_transport.hpp"
+#include "server/site.hpp"
 
 namespace ferry {
 
@@ -40,6 +41,14 @@ void worker_stats::count_request(metric_protocol protocol, metric_method method,
   duration_sum_us[p].add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count())));
 }
 
+void worker_stats::count_vhost_request(std::uint32_t tenant, int status, std::uint64_t body_bytes) {
+  if (tenant == 0 || tenant >= max_metric_vhosts) return;
+  if (status >= 100 && status < 600) {
+    vhost_requests[tenant * metric_status_classes + static_cast<std::size_t>(status / 100 - 1)].add(1);
+  }
+  vhost_response_bytes[tenant].add(body_bytes);
+}
+
 stats_registry& stats_registry::process() {
   static stats_registry registry;
   return registry;
@@ -54,6 +63,25 @@ worker_stats& stats_registry::add_worker() {
   const std::lock_guard lock(mutex_);
   workers_.push_back(std::make_unique<worker_stats>());
   return *workers_.back();
+}
+
+// Called with mutex_ held.
+void stats_registry::sum_vhosts(metrics_snapshot& out) const {
+  for (std::uint32_t tenant = 1; tenant < max_metric_vhosts; ++tenant) {
+    vhost_counts counts;
+    bool any = false;
+    for (const auto& w : workers_) {
+      for (std::size_t c = 0; c < metric_status_classes; ++c) {
+        counts.requests[c] += w->vhost_requests[tenant * metric_status_classes + c].get();
+      }
+      counts.response_bytes += w->vhost_response_bytes[tenant].get();
+      counts.refused += w->vhost_refused[tenant].get();
+    }
+    for (const auto n : counts.requests) any |= n != 0;
+    if (!any && counts.refused == 0) continue;
+    counts.name = tenant_name(tenant);
+    out.vhosts.push_back(std::move(counts));
+  }
 }
 
 void stats_registry::snapshot(metrics_snapshot& out, const secure_transport* tls) const {
@@ -92,6 +120,7 @@ void stats_registry::snapshot(metrics_snapshot& out, const secure_transport* tls
       out.tls_handshakes += w->tls_handshakes.get();
       out.tls_handshake_failures += w->tls_handshake_failures.get();
     }
+    sum_vhosts(out);
   }
   out.reloads_ok = reloads_ok_.load(std::memory_order_relaxed);
   out.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);

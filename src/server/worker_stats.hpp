@@ -30,6 +30,11 @@ class stat_value {
 template <std::size_t N>
 using stat_array = std::array<stat_value, N>;
 
+// Virtual hosts with per-host counters: tenant ids 1 to max_metric_vhosts - 1 (the first names
+// a process loads; later ones are counted only in the totals), so the memory and the number of
+// series stay bounded.
+inline constexpr std::size_t max_metric_vhosts = 64;
+
 struct alignas(64) worker_stats {
   stat_array<metric_protocols * metric_methods * metric_status_classes> requests;
   stat_array<metric_protocols> response_bytes;
@@ -54,10 +59,19 @@ struct alignas(64) worker_stats {
   stat_value tls_handshakes;
   stat_value tls_handshake_failures;
 
+  stat_array<max_metric_vhosts * metric_status_classes> vhost_requests;  // by tenant id
+  stat_array<max_metric_vhosts> vhost_response_bytes;
+  stat_array<max_metric_vhosts> vhost_refused;
+
   // One finished request: its status (status/100 outside 1…5 is not counted), body bytes and
   // duration.
   void count_request(metric_protocol protocol, metric_method method, int status, std::uint64_t body_bytes,
                      std::chrono::microseconds duration);
+  // The same for a virtual host (site::tenant_id; 0, the default host, is not counted).
+  void count_vhost_request(std::uint32_t tenant, int status, std::uint64_t body_bytes);
+  void count_vhost_refusal(std::uint32_t tenant) {
+    if (tenant != 0 && tenant < max_metric_vhosts) vhost_refused[tenant].add(1);
+  }
 };
 
 metric_method metric_method_of(std::string_view method);
@@ -79,6 +93,8 @@ class stats_registry {
   void snapshot(metrics_snapshot& out, const secure_transport* tls) const;
 
  private:
+  void sum_vhosts(metrics_snapshot& out) const;
+
   mutable std::mutex mutex_;  // guards workers_ (registration vs scrape), never the counters
   std::vector<std::unique_ptr<worker_stats>> workers_;
   std::atomic<std::uint64_t> reloads_ok_{0};

@@ -8,6 +8,7 @@ tenant B then gets 503s. With caps on A, B sees none. B's latency is printed, ne
 (timings do not make a test pass or fail here)."""
 
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -15,7 +16,7 @@ import threading
 import time
 import unittest
 
-from ferry_harness import Server, has_module, make_root, toml_string
+from ferry_harness import Server, has_module, make_root, request_once, toml_string
 
 BIG = 32 << 20  # larger than any socket buffers on the path: a stalled reader keeps it in flight
 FLOOD_CONNECTIONS = 48
@@ -163,17 +164,23 @@ class TenantIsolationTest(unittest.TestCase):
             print("\n  caps=%r: B unloaded p99 %.2f ms, under A's flood p99 %.2f ms (%d requests, %d 503s); "
                   "A refused %d times" % (caps.replace("\n", " "), p99(quiet) * 1e3, p99(loaded) * 1e3, len(statuses),
                                           statuses.count(503), flood.refused))
-            return statuses, flood.refused
+            metrics = request_once(srv, b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            return statuses, flood.refused, metrics.body.decode()
 
     def test_control_without_caps_the_flood_starves_the_other_tenant(self):
-        statuses, _ = self.run_scenario("")
+        statuses, _, _ = self.run_scenario("")
         self.assertIn(503, statuses, "the flood should fill the worker's admission without tenant caps")
 
     def test_caps_keep_the_other_tenant_served(self):
-        statuses, refused = self.run_scenario("max_inflight = 6\nmax_connections = 32")
+        statuses, refused, metrics = self.run_scenario("max_inflight = 6\nmax_connections = 32")
         self.assertGreater(len(statuses), 0)
         self.assertEqual(set(statuses), {200})
         self.assertGreater(refused, 0)
+        if has_module("metrics"):
+            m = re.search(r'^ferry_vhost_refused_total\{vhost="flooded"\} (\d+)$', metrics, re.M)
+            self.assertIsNotNone(m)
+            self.assertGreater(int(m.group(1)), 0)
+            self.assertNotIn('ferry_vhost_refused_total{vhost="steady"} 1', metrics)
 
 
 @unittest.skipUnless(has_module("http2"), "needs the http2 module")

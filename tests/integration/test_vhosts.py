@@ -7,6 +7,7 @@ and an SNI name of one host with the authority of another gets 421."""
 import json
 import re
 import shutil
+import time
 import unittest
 
 from ferry_harness import FerryTestCase, Server, has_module, make_root, request_once, toml_string
@@ -151,6 +152,23 @@ directory_listing = true
                 line = self.server.wait_for_line(re.compile(r'^\{.*"host":"elsewhere.test"'), 5, start=n)
                 self.assertIsNotNone(line)
                 self.assertNotIn("vhost", json.loads(line.string))
+
+    @unittest.skipUnless(has_module("metrics"), "needs the metrics module")
+    def test_metrics_per_virtual_host(self):
+        def count(name, labels):
+            text = self.fetch("h1", "/metrics", "localhost").body.decode()
+            m = re.search(r'^%s\{%s\} (\d+)$' % (name, re.escape(labels)), text, re.M)
+            return int(m.group(1)) if m else None
+        before = count("ferry_vhost_requests_total", 'vhost="tenant-a",code_class="2xx"') or 0
+        for t in TRANSPORTS:
+            self.assertEqual(self.fetch(t, "/a-only.txt", "a.test").status, 200)
+        self.assertEqual(self.fetch("h1", "/missing", "b.test").status, 404)
+        deadline = time.monotonic() + 5  # counted when each response has finished
+        while count("ferry_vhost_requests_total", 'vhost="tenant-a",code_class="2xx"') < before + len(TRANSPORTS):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertGreaterEqual(count("ferry_vhost_requests_total", 'vhost="b.test",code_class="4xx"'), 1)
+        self.assertGreater(count("ferry_vhost_response_body_bytes_total", 'vhost="tenant-a"'), 0)
 
     @unittest.skipUnless(FULL, "needs the tls and http2 modules")
     def test_sni_of_one_host_with_the_authority_of_another_is_misdirected(self):

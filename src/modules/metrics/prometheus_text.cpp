@@ -109,6 +109,25 @@ std::int64_t saturating_difference(std::int64_t a, std::int64_t b) {
   return b < 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
 }
 
+// Per virtual host ([[vhosts]]): the families appear once a host has counted something; the
+// default host is in the totals only.
+void render_vhosts(const std::vector<vhost_counts>& vhosts, exposition& x) {
+  if (vhosts.empty()) return;
+  x.family("ferry_vhost_requests_total", "counter", "HTTP requests answered, by virtual host and status class.");
+  for (const vhost_counts& v : vhosts) {
+    for (std::size_t c = 0; c < metric_status_classes; ++c) {
+      x.sample("ferry_vhost_requests_total", {{"vhost", v.name}, {"code_class", class_names[c]}}, v.requests[c]);
+    }
+  }
+  x.family("ferry_vhost_response_body_bytes_total", "counter", "Response body bytes sent, by virtual host.");
+  for (const vhost_counts& v : vhosts) {
+    x.sample("ferry_vhost_response_body_bytes_total", {{"vhost", v.name}}, v.response_bytes);
+  }
+  x.family("ferry_vhost_refused_total", "counter",
+           "Requests answered 503 by a virtual host's own max_inflight or max_connections cap.");
+  for (const vhost_counts& v : vhosts) x.sample("ferry_vhost_refused_total", {{"vhost", v.name}}, v.refused);
+}
+
 void render_requests(const metrics_snapshot& s, exposition& x) {
   x.family("ferry_requests_total", "counter", "HTTP requests answered, by protocol, method and status class.");
   for (std::size_t p = 0; p < metric_protocols; ++p) {
@@ -124,6 +143,7 @@ void render_requests(const metrics_snapshot& s, exposition& x) {
   for (std::size_t p = 0; p < metric_protocols; ++p) {
     x.sample("ferry_response_body_bytes_total", {{"protocol", protocol_names[p]}}, s.response_bytes[p]);
   }
+  render_vhosts(s.vhosts, x);
 }
 
 void render_durations(const metrics_snapshot& s, exposition& x) {

@@ -436,6 +436,29 @@ TEST(prometheus_text, request_counts_land_on_their_labels) {
   EXPECT_EQ(value_of(text, "ferry_response_body_bytes_total", {{"protocol", "h2"}}), "30");
 }
 
+// Per virtual host: absent until a host has counted something, then one series per host and
+// status class, with names escaped like every label value.
+TEST(prometheus_text, virtual_hosts_get_their_own_series) {
+  EXPECT_EQ(render_and_parse(metrics_snapshot{}).families.count("ferry_vhost_requests_total"), 0u);
+  metrics_snapshot s;
+  vhost_counts shop;
+  shop.name = "shop";
+  shop.requests = {0, 41, 2, 3, 0};
+  shop.response_bytes = 1234;
+  shop.refused = 5;
+  vhost_counts odd;
+  odd.name = "a\"b";
+  odd.requests[4] = 1;
+  s.vhosts = {shop, odd};
+  const exposition_text text = render_and_parse(s);
+  EXPECT_EQ(text.families.at("ferry_vhost_requests_total").type, "counter");
+  EXPECT_EQ(value_of(text, "ferry_vhost_requests_total", {{"vhost", "shop"}, {"code_class", "2xx"}}), "41");
+  EXPECT_EQ(value_of(text, "ferry_vhost_requests_total", {{"vhost", "shop"}, {"code_class", "4xx"}}), "3");
+  EXPECT_EQ(value_of(text, "ferry_vhost_requests_total", {{"vhost", "a\"b"}, {"code_class", "5xx"}}), "1");
+  EXPECT_EQ(value_of(text, "ferry_vhost_response_body_bytes_total", {{"vhost", "shop"}}), "1234");
+  EXPECT_EQ(value_of(text, "ferry_vhost_refused_total", {{"vhost", "shop"}}), "5");
+}
+
 TEST(prometheus_text, the_histogram_accumulates_buckets) {
   const exposition_text text = render_and_parse(busy_snapshot());
   const std::vector<std::string> bounds{"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",

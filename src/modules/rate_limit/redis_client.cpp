@@ -9,6 +9,7 @@
 #include <string>
 
 #include "http/text_escape.hpp"
+#include "log/logging.hpp"
 
 namespace ferry {
 
@@ -230,6 +231,10 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
     attempts_ = 0;
     consecutive_timeouts_ = 0;
     stats().connections_up.add();
+    if (reported_down_) {
+      reported_down_ = false;
+      log::info("redis {}:{}: connected again", client_->config().host, client_->config().port);
+    }
   }
 
   // ---- Writing: commands queue while a write is in flight, then go out together ---------------
@@ -427,6 +432,12 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   // The connection is unusable: fail what it carried and reconnect after a backoff.
   void fail(std::string reason) {
     if (client_ == nullptr || state_ == state::closed) return;
+    // One line per outage and connection, not one per retry: the metrics count the rest.
+    if (!reported_down_) {
+      reported_down_ = true;
+      log::warn("redis {}:{}: {}; rate limits fall back to their on_error policy, retrying with backoff",
+                client_->config().host, client_->config().port, reason);
+    }
     client_->last_error_ = std::move(reason);
     drop_link();
     state_ = state::backoff;
@@ -443,6 +454,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   unsigned epoch_ = 0;  // changes with every state change: stale timer wake-ups are ignored
   bool attempted_ = false;
   unsigned attempts_ = 0;  // failed attempts since the connection was last up
+  bool reported_down_ = false;  // its failure is in the log and it has not been up since
   std::size_t init_left_ = 0;
   unsigned consecutive_timeouts_ = 0;
   std::shared_ptr<redis_link> link_;

@@ -226,6 +226,59 @@ class TenantCapsOverHttp2Test(unittest.TestCase):
             shutil.rmtree(root_a, ignore_errors=True)
             shutil.rmtree(root_b, ignore_errors=True)
 
+    def test_connection_cap_refuses_the_next_connection_with_goaway(self):
+        import h2.config
+        import h2.connection
+        import h2.events
+        root_a = make_root({"small.txt": "a\n"})
+        root_b = make_root({"small.txt": "b\n"})
+        try:
+            with Server(root_b, config_for(root_a, root_b, "max_connections = 1")) as srv:
+                def open_h2c():
+                    sock = socket.create_connection((srv.host, srv.port), timeout=10)
+                    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+                    conn.initiate_connection()
+                    conn.send_headers(1, [(":method", "GET"), (":path", "/small.txt"), (":scheme", "http"),
+                                          (":authority", "a.test")], end_stream=True)
+                    sock.sendall(conn.data_to_send())
+                    return sock, conn
+
+                def events(sock, conn, until):
+                    """Events received until `until(events)` holds, the peer closes or 5 s pass."""
+                    seen = []
+                    deadline = time.monotonic() + 5
+                    while not until(seen) and time.monotonic() < deadline:
+                        try:
+                            data = sock.recv(65536)
+                        except socket.timeout:
+                            continue
+                        if not data:
+                            break
+                        seen += conn.receive_data(data)
+                    return seen
+
+                def statuses(seen):
+                    return [int(dict(e.headers)[b":status"]) for e in seen if isinstance(e, h2.events.ResponseReceived)]
+
+                def ended(seen):
+                    return any(isinstance(e, h2.events.StreamEnded) for e in seen)
+
+                first, first_conn = open_h2c()
+                with first:
+                    first.settimeout(0.5)
+                    self.assertEqual(statuses(events(first, first_conn, ended)), [200])
+                    # The first connection still holds tenant A's only connection slot.
+                    second, second_conn = open_h2c()
+                    with second:
+                        second.settimeout(0.5)
+                        seen = events(second, second_conn,
+                                      lambda s: ended(s) and any(isinstance(e, h2.events.ConnectionTerminated) for e in s))
+                        self.assertEqual(statuses(seen), [503])
+                        self.assertTrue(any(isinstance(e, h2.events.ConnectionTerminated) for e in seen))
+        finally:
+            shutil.rmtree(root_a, ignore_errors=True)
+            shutil.rmtree(root_b, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -119,13 +119,15 @@ struct logging_config {
   access_log_format access_format = access_log_format::combined;
 };
 
-// A virtual host's own bounds, per worker (0: none of its own). A request over `max_inflight`
+// A virtual host's own bounds (0: none of its own). Per worker: a request over `max_inflight`
 // gets 503 with Retry-After without entering the worker's admission, and a connection over
 // `max_connections` is answered 503 and closed, so one tenant's flood leaves the worker's
-// capacity to the others.
+// capacity to the others. Per process: its response bodies leave at most `max_bandwidth`
+// bytes per second in total (paced, not refused).
 struct tenant_caps_config {
   std::size_t max_inflight = 0;
   std::size_t max_connections = 0;
+  std::uint64_t max_bandwidth = 0;
 };
 
 struct config;

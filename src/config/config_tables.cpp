@@ -428,6 +428,11 @@ void read_vhosts(toml_table_reader& root, config& cfg) {
     read_files(host, *settings);
     host.read_integer("max_inflight", 0, 1'000'000, settings->tenant_caps.max_inflight);
     host.read_integer("max_connections", 0, 1'000'000, settings->tenant_caps.max_connections);
+    // Below 1 KiB/s a body would leave in pieces seconds apart: a typo rather than a cap.
+    if (host.read_size("max_bandwidth", 0, std::uint64_t{1} << 40, settings->tenant_caps.max_bandwidth) &&
+        settings->tenant_caps.max_bandwidth != 0 && settings->tenant_caps.max_bandwidth < 1024) {
+      root.errors().report(*table->get("max_bandwidth"), "'" + path + ".max_bandwidth' must be 0 (none) or at least 1KiB (per second)");
+    }
     if (table->get("error_pages") != nullptr) settings->error_pages.clear();
     read_error_pages(host, *settings);
     if (table->get("headers") != nullptr) settings->headers.clear();

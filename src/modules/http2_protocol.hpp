@@ -20,11 +20,15 @@ namespace ferry {
 // A response body the session pulls from as flow control allows. Implemented by the core.
 class http2_body_source {
  public:
+  // read()'s answer when the body must wait (a bandwidth cap): the stream sends nothing until
+  // the core calls http2_session::resume() for it.
+  static constexpr std::ptrdiff_t deferred = -2;
+
   virtual ~http2_body_source() = default;
   // Copies the next bytes of the body into `into` (at most its size). Returns how many, sets
-  // `eof` once the last byte has been copied (a 0-byte read with eof is fine). A negative
-  // result is a read error: the session resets the stream (INTERNAL_ERROR). So is a 0-byte read
-  // without eof when room was offered (a file truncated under us): reads are synchronous.
+  // `eof` once the last byte has been copied (a 0-byte read with eof is fine), or `deferred`.
+  // Any other negative result is a read error: the session resets the stream (INTERNAL_ERROR).
+  // So is a 0-byte read without eof when room was offered (a file truncated under us).
   virtual std::ptrdiff_t read(std::span<char> into, bool& eof) = 0;
 };
 
@@ -93,6 +97,9 @@ class http2_session {
   // stay valid until on_stream_closed). A null body ends the stream with the HEADERS frame.
   // Ignored for a stream that no longer exists.
   virtual void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) = 0;
+  // A body whose read() answered `deferred` may be read again. Ignored for a stream that no
+  // longer exists or is not deferred.
+  virtual void resume(std::int32_t stream_id) = 0;
   // Graceful shutdown: GOAWAY with the last stream id processed; open streams finish.
   virtual void shutdown() = 0;
   // Streams opened and not yet closed.

@@ -85,6 +85,7 @@ struct vhost_counts {
   std::array<std::uint64_t, metric_status_classes> requests{};  // by status class (counter)
   std::uint64_t response_bytes = 0;                              // counter
   std::uint64_t refused = 0;  // 503s from its max_inflight / max_connections caps (counter)
+  std::uint64_t bandwidth_waits = 0;  // pauses of a response body for its max_bandwidth (counter)
 };
 
 // Everything one scrape reports: counters are totals since start, gauges are current values,

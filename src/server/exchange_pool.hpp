@@ -12,8 +12,11 @@
 #include "http/request_identity.hpp"
 #include "http/response.hpp"
 #include "modules/request_limits.hpp"
+#include "server/bandwidth_budget.hpp"
 
 namespace ferry {
+
+struct site;
 
 struct http1_exchange {
   explicit http1_exchange(const http1_limits& limits) : parser(limits) {}
@@ -22,6 +25,10 @@ struct http1_exchange {
   request_identity identity;
   std::string out;  // head and copied body pieces waiting for send()
   limit_verdict late_verdict;  // a rate-limit decision that arrived later, until the request resumes
+  // The (virtual) host serving the request, routed once when its answer is built; it belongs to
+  // the site the connection holds.
+  const site* host = nullptr;
+  body_pacer pacer;  // the host's max_bandwidth, while the body is being sent
 };
 
 class exchange_pool {
@@ -41,6 +48,8 @@ class exchange_pool {
     ex->parser.next_message();
     ex->reply.clear();
     ex->out.clear();
+    ex->host = nullptr;
+    ex->pacer.start(nullptr);
     // Buffers grown by a rare large response are not kept around.
     if (ex->out.capacity() > max_kept_capacity) std::string().swap(ex->out);
     if (ex->reply.text.capacity() > max_kept_capacity) std::string().swap(ex->reply.text);

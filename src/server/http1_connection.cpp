@@ -509,6 +509,7 @@ void http1_connection::write_response(const request& req, int error_status, bool
   phase_ = phase::writing;
   first_request_ = false;
   site_ = worker_.current_site();
+  ex_->host = &route_request(*site_, req);
   auto& handler = worker_.handler();
   identify_request(worker_, *site_, req, ex_->identity);
   const log::request_scope scope(ex_->identity);
@@ -526,10 +527,10 @@ void http1_connection::write_response(const request& req, int error_status, bool
     // so the connection can carry on.
     ex_->reply.clear();
     ex_->reply.head_only = req.method == http_method::head;
-    handler.error(error_status, &req, route_request(*site_, req), ex_->reply);
+    handler.error(error_status, &req, *ex_->host, ex_->reply);
     if (error_status == 503) ex_->reply.set("Retry-After", worker_.admission().retry_after());
     if (error_status == 308) ex_->reply.set("Location", redirect_location_);
-  } else if (!handler.handle(req, context_for(req), route_request(*site_, req), ex_->reply)) {
+  } else if (!handler.handle(req, context_for(req), *ex_->host, ex_->reply)) {
     phase_ = phase::limiting;
     self_while_waiting_ = shared_from_this();
     return;
@@ -564,7 +565,7 @@ void http1_connection::limits_decided(std::uint32_t /*tag*/, const limit_verdict
     self->now_ = clock::now();
     const request& req = self->ex_->parser.current();
     const log::request_scope scope(self->ex_->identity);
-    self->worker_.handler().resume_after_limits(req, self->context_for(req), route_request(*self->site_, req),
+    self->worker_.handler().resume_after_limits(req, self->context_for(req), *self->ex_->host,
                                                self->ex_->late_verdict, self->ex_->reply);
     self->send_response(req, false);
   });
@@ -594,6 +595,7 @@ void http1_connection::send_response(const request& req, bool close_after) {
   body_finished_ = ex_->reply.head_only || status_has_no_content(ex_->reply.status) ||
                    (!ex_->reply.has_body() && !chunked_);
   if (body_finished_) ex_->reply.encoder.reset();
+  ex_->pacer.start(body_finished_ ? nullptr : ex_->host->bandwidth);
   set_deadline(site_->cfg->timeouts.send);
   write_more();
 }
@@ -618,7 +620,7 @@ void http1_connection::write_more() {
   while (true) {
     // Gather small pieces behind what is pending, so a small response leaves in one send().
     while (next_piece_is_copied() && ex_->out.size() - out_sent_ < gather_limit) {
-      if (!fill_output()) return;
+      if (wait_for_bandwidth() || !fill_output()) return;
     }
     if (out_sent_ < ex_->out.size()) {
       // MSG_MORE only while more bytes follow at once; on the last piece it would hold the
@@ -649,8 +651,34 @@ void http1_connection::write_more() {
       yield_turn();
       return;
     }
-    if (!fill_output()) return;  // waiting, or closed
+    if (wait_for_bandwidth() || !fill_output()) return;  // waiting, or closed
   }
+}
+
+// Pieces of a capped host's body are charged to its budget once sent; while the budget is spent
+// the body (the head too, if it has not left yet) waits, the deadline moved on by the wait.
+bool http1_connection::wait_for_bandwidth() {
+  if (!ex_->pacer.active()) return false;
+  const auto wait = ex_->pacer.next_piece(body_bytes_sent_, now_);
+  if (wait <= clock::duration::zero()) return false;
+  worker_.stats().count_vhost_bandwidth_wait(ex_->host->tenant_id);
+  set_deadline(std::chrono::duration_cast<std::chrono::milliseconds>(wait) + site_->cfg->timeouts.send);
+  resume_after(wait);
+  return true;
+}
+
+void http1_connection::resume_after(clock::duration wait) {
+  if (!pause_timer_) pause_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  pause_timer_->expires_at(now_ + wait);
+  pause_timer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || self->phase_ != phase::writing) return;
+    self->now_ = clock::now();
+    self->write_more();
+  });
+}
+
+std::uint64_t http1_connection::piece_limit() const {
+  return ex_->pacer.active() ? std::min<std::uint64_t>(ex_->pacer.piece_limit(), sendfile_chunk) : sendfile_chunk;
 }
 
 // Resumes write_more when the socket allows; TLS may also need to read first.
@@ -699,7 +727,7 @@ bool http1_connection::fill_output() {
   } else if (r.encoder || (remaining <= copy_threshold && !io_.file_write_pending())) {
     // Copy path: pread into a buffer (and through the encoder when compressing). A small tail
     // whose record TLS is still retrying stays on the file path below: OpenSSL must get it again.
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, encode_chunk));
+    const std::size_t want = static_cast<std::size_t>(std::min({remaining, std::uint64_t{encode_chunk}, piece_limit()}));
     std::string& chunk = r.encoder ? worker_.file_chunk() : ex_->out;
     const std::size_t base = r.encoder ? 0 : ex_->out.size();
     chunk.resize(base + want);
@@ -719,7 +747,7 @@ bool http1_connection::fill_output() {
   } else {
     // sendfile in the clear; through TLS, pread + SSL_write (or SSL_sendfile with kTLS).
     const auto result = io_.write_file(r.file->fd(), static_cast<std::uint64_t>(offset),
-                                       static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sendfile_chunk)));
+                                       static_cast<std::size_t>(std::min(remaining, piece_limit())));
     // A want_* result may still have taken bytes over (TLS), so count them first.
     (io_.zero_copy_files() ? worker_.stats().sendfile_bytes : worker_.stats().copy_bytes).add(result.bytes);
     segment_done_ += result.bytes;
@@ -775,6 +803,7 @@ bool http1_connection::append_encoded(std::span<const char> input, bool finish) 
 
 void http1_connection::finish_response() {
   leave_admission();
+  ex_->pacer.settle(body_bytes_sent_, now_);
   finished_request done;
   done.req = &ex_->parser.current();
   done.identity = &ex_->identity;
@@ -786,9 +815,8 @@ void http1_connection::finish_response() {
   done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
   done.log = !ex_->reply.skip_access_log;
   done.user = ex_->reply.principal;
-  const site& host = route_request(*site_, *done.req);
-  done.vhost = host.name;
-  done.tenant = host.tenant_id;
+  done.vhost = ex_->host->name;
+  done.tenant = ex_->host->tenant_id;
   record_finished_request(worker_, done);
   ex_->reply.clear();
   if (!keep_alive_) {
@@ -890,6 +918,8 @@ void http1_connection::close() {
   if (phase_ == phase::closed) return;
   // Possibly the last reference: it must outlive the rest of this function.
   const auto keep_alive_until_return = std::move(self_while_waiting_);
+  if (pause_timer_) pause_timer_->cancel();
+  if (ex_) ex_->pacer.settle(body_bytes_sent_, now_);
   leave_admission();
   worker_.tenants().leave_connection(tenant_connection_);
   phase_ = phase::closed;

@@ -84,6 +84,10 @@ class http1_connection : public connection,
   void yield_turn();
   void wait_writable(transport_status status);  // continue write_more after other ready connections had their turn
   bool fill_output();  // moves the next body piece on; false when write_more must stop
+  std::uint64_t piece_limit() const;  // the most file bytes fill_output moves at once
+  // True (with write_more to resume later) when the host's max_bandwidth is spent for now.
+  bool wait_for_bandwidth();
+  void resume_after(clock::duration wait);
   bool next_piece_is_copied() const;
   bool append_encoded(std::span<const char> input, bool finish);
   void mark_finished_if_done();
@@ -125,6 +129,8 @@ class http1_connection : public connection,
   std::size_t lingered_ = 0;  // bytes discarded while lingering  // counted in flight by the worker's admission control
   // While queued or limiting no I/O operation holds the connection alive; this reference does.
   std::shared_ptr<http1_connection> self_while_waiting_;
+  // Made the first time a response must pause (max_bandwidth); most connections never need it.
+  std::unique_ptr<asio::steady_timer> pause_timer_;
 
   // Reading.
   buffer_pool::buffer buffer_;

@@ -31,7 +31,7 @@ constexpr std::chrono::milliseconds linger_time{2000};
 }  // namespace
 
 // One request stream: its response and body reader, and its place in admission.
-struct http2_connection::stream final : admission_waiter {
+struct http2_connection::stream final : admission_waiter, http2_body_source {
   stream(http2_connection& c, std::int32_t stream_id, const request& r)
       : owner(c), id(stream_id), req(r), started(c.now_) {}
 
@@ -56,6 +56,23 @@ struct http2_connection::stream final : admission_waiter {
     owner.flush();
   }
 
+  // The body, paced by its host's max_bandwidth when it has one: while the host's budget is
+  // spent the stream waits (deferred) and the connection resumes it.
+  std::ptrdiff_t read(std::span<char> into, bool& eof) override {
+    if (pacer.active()) {
+      const auto now = clock::now();
+      const auto wait = pacer.next_piece(body_sent, now);
+      if (wait > clock::duration::zero()) {
+        owner.pause_stream(*this, now + wait);
+        return deferred;
+      }
+      into = into.first(static_cast<std::size_t>(std::min<std::uint64_t>(into.size(), pacer.piece_limit())));
+    }
+    const std::ptrdiff_t n = body.read(into, eof);
+    if (n > 0) body_sent += static_cast<std::uint64_t>(n);
+    return n;
+  }
+
   http2_connection& owner;
   std::int32_t id;
   const request& req;  // owned by the session until on_stream_closed
@@ -67,6 +84,9 @@ struct http2_connection::stream final : admission_waiter {
   request_identity identity;
   response reply;
   response_body_reader body;
+  body_pacer pacer;
+  std::uint64_t body_sent = 0;
+  std::uint32_t tenant = 0;  // the host's site::tenant_id, once answered
   // While the rate limits decide through a shared store: the site the request started on, and
   // the verdict once it came.
   std::shared_ptr<const site> limiting_site;
@@ -170,14 +190,15 @@ void http2_connection::admit_waiting_streams() {
 void http2_connection::serve(stream& s) {
   site_ = worker_.current_site();
   const log::request_scope scope(s.identity);
+  const site& host = route_request(*site_, s.req);
   if (misdirected(*site_, io_.session(), s.req)) {
     worker_.handler().error(421, &s.req, *site_, s.reply);
-  } else if (!worker_.handler().handle(s.req, context_for(s), route_request(*site_, s.req), s.reply)) {
+  } else if (!worker_.handler().handle(s.req, context_for(s), host, s.reply)) {
     s.limiting_site = site_;
     if (limiting_++ == 0) self_while_limiting_ = shared_from_this();
     return;  // limits_decided answers it
   }
-  answer(s);
+  answer(s, host);
 }
 
 request_context http2_connection::context_for(const stream& s) {
@@ -212,9 +233,9 @@ void http2_connection::limits_decided(std::uint32_t stream_id, const limit_verdi
     self->now_ = clock::now();
     self->site_ = std::move(s.limiting_site);
     const log::request_scope scope(s.identity);
-    self->worker_.handler().resume_after_limits(s.req, self->context_for(s), route_request(*self->site_, s.req),
-                                                s.limits, s.reply);
-    self->answer(s);
+    const site& host = route_request(*self->site_, s.req);
+    self->worker_.handler().resume_after_limits(s.req, self->context_for(s), host, s.limits, s.reply);
+    self->answer(s, host);
     self->flush();
   });
 }
@@ -222,12 +243,13 @@ void http2_connection::limits_decided(std::uint32_t stream_id, const limit_verdi
 // Admission said no: 503 with Retry-After, as on HTTP/1.x.
 void http2_connection::refuse(stream& s) {
   site_ = worker_.current_site();
-  worker_.handler().error(503, &s.req, route_request(*site_, s.req), s.reply);
+  const site& host = route_request(*site_, s.req);
+  worker_.handler().error(503, &s.req, host, s.reply);
   s.reply.set("Retry-After", worker_.admission().retry_after());
-  answer(s);
+  answer(s, host);
 }
 
-void http2_connection::answer(stream& s) {
+void http2_connection::answer(stream& s, const site& host) {
   s.answered = true;
   response& r = s.reply;
   add_common_response_fields(*site_, io_.secure(), s.identity, r);
@@ -244,9 +266,43 @@ void http2_connection::answer(stream& s) {
   http2_body_source* body = nullptr;
   if (!no_content && !r.head_only && (r.has_body() || r.encoder)) {
     s.body.reset(r, worker_.file_chunk());
-    body = &s.body;
+    s.pacer.start(host.bandwidth);
+    s.tenant = host.tenant_id;
+    body = &s;
   }
   session_->respond(s.id, head, body);
+}
+
+void http2_connection::pause_stream(stream& s, clock::time_point until) {
+  worker_.stats().count_vhost_bandwidth_wait(s.tenant);
+  paused_.emplace_back(until, s.id);
+  paused_until_ = std::max(paused_until_, until);
+  deadline_ = std::max(deadline_, until + site_->cfg->timeouts.send);
+  if (!pause_timer_) pause_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  if (paused_.size() == 1 || until < pause_timer_->expiry()) arm_pause_timer(until);
+}
+
+// Re-arming cancels the wait before: its handler sees operation_aborted and leaves it be.
+void http2_connection::arm_pause_timer(clock::time_point at) {
+  pause_timer_->expires_at(at);
+  pause_timer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (!ec && !self->closed_) self->resume_paused_streams();
+  });
+}
+
+void http2_connection::resume_paused_streams() {
+  now_ = clock::now();
+  auto next = clock::time_point::max();
+  std::erase_if(paused_, [&](const auto& pause) {
+    if (pause.first <= now_) {
+      session_->resume(pause.second);  // ignored for a stream that went away meanwhile
+      return true;
+    }
+    next = std::min(next, pause.first);
+    return false;
+  });
+  if (!paused_.empty()) arm_pause_timer(next);
+  flush();
 }
 
 void http2_connection::release_slot(stream& s) {
@@ -268,6 +324,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
   stream& s = *found->second;
   release_slot(s);
   admit_waiting_streams();
+  s.pacer.settle(s.body_sent, clock::now());
   worker_.stats().copy_bytes.add(s.body.file_bytes());
   if (!closed_) {
     finished_request done;
@@ -408,6 +465,7 @@ void http2_connection::wait_writable(transport_status status) {
 // at zero, is cut off after timeouts.send); without, the connection is idle.
 void http2_connection::refresh_deadline() {
   deadline_ = now_ + (streams_.empty() ? site_->cfg->timeouts.idle : site_->cfg->timeouts.send);
+  if (!paused_.empty()) deadline_ = std::max(deadline_, paused_until_ + site_->cfg->timeouts.send);
 }
 
 void http2_connection::finish_if_done() {
@@ -479,6 +537,7 @@ void http2_connection::close() {
   closed_ = true;
   asio::error_code ignored;
   socket_.close(ignored);
+  if (pause_timer_) pause_timer_->cancel();
   worker_.detach(this);
   for (auto& [id, s] : streams_) release_slot(*s);
   streams_.clear();

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "modules/http2_protocol.hpp"
 #include "server/buffer_pool.hpp"
@@ -51,7 +53,12 @@ class http2_connection : public connection,
   request_context context_for(const stream& s);
   void limits_decided(std::uint32_t stream_id, const limit_verdict& verdict) override;
   void refuse(stream& s);
-  void answer(stream& s);
+  // `host`: the (virtual) host the request was routed to.
+  void answer(stream& s, const site& host);
+  // A body paced by its host's max_bandwidth waits until `until`; then the session resumes it.
+  void pause_stream(stream& s, clock::time_point until);
+  void arm_pause_timer(clock::time_point at);
+  void resume_paused_streams();
   void release_slot(stream& s);
   void admit_waiting_streams();
 
@@ -81,6 +88,11 @@ class http2_connection : public connection,
   std::uint32_t tenant_connection_ = 0;
   bool attributed_ = false;
   std::shared_ptr<http2_connection> self_while_limiting_;
+  // Streams whose bodies wait for bandwidth: (until, stream id), and one timer for them all,
+  // made the first time a stream must wait.
+  std::vector<std::pair<clock::time_point, std::int32_t>> paused_;
+  clock::time_point paused_until_{};  // the latest of them: the send deadline waits for it
+  std::unique_ptr<asio::steady_timer> pause_timer_;
   buffer_pool::buffer buffer_;
   std::size_t buffer_size_ = 0;
   std::string out_;  // frames produced and not yet written

@@ -92,6 +92,10 @@ site::site(std::shared_ptr<const config> configuration, std::string vhost_name, 
       if (!sidecar_suffix(coding).empty()) sidecar_codings.emplace_back(coding);
     }
   }
+  if (tenant_id != 0 && cfg->tenant_caps.max_bandwidth != 0) {
+    bandwidth = &bandwidth_budget_of(tenant_id);
+    bandwidth->set_rate(cfg->tenant_caps.max_bandwidth);
+  }
   limits.max_head = cfg->limits.max_request_head;
   limits.max_header_count = cfg->limits.max_header_count;
   limits.max_uri_length = cfg->limits.max_uri_length;

@@ -17,6 +17,7 @@
 #include "files/mime_types.hpp"
 #include "http/http1_parser.hpp"
 #include "policy/header_rules.hpp"
+#include "server/bandwidth_budget.hpp"
 
 namespace ferry {
 
@@ -39,6 +40,8 @@ struct site {
   // 0 for the default host; else a number for the host's name, the same in every
   // configuration this process loads (per-tenant counts survive reloads by it).
   std::uint32_t tenant_id = 0;
+  // The host's max_bandwidth budget, shared by every worker; null without a cap.
+  bandwidth_budget* bandwidth = nullptr;
   file_resolver resolver;
   mime_table mime;
   header_rules rules;

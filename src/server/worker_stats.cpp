@@ -76,9 +76,10 @@ void stats_registry::sum_vhosts(metrics_snapshot& out) const {
       }
       counts.response_bytes += w->vhost_response_bytes[tenant].get();
       counts.refused += w->vhost_refused[tenant].get();
+      counts.bandwidth_waits += w->vhost_bandwidth_waits[tenant].get();
     }
     for (const auto n : counts.requests) any |= n != 0;
-    if (!any && counts.refused == 0) continue;
+    if (!any && counts.refused == 0 && counts.bandwidth_waits == 0) continue;
     counts.name = tenant_name(tenant);
     out.vhosts.push_back(std::move(counts));
   }

@@ -62,6 +62,7 @@ struct alignas(64) worker_stats {
   stat_array<max_metric_vhosts * metric_status_classes> vhost_requests;  // by tenant id
   stat_array<max_metric_vhosts> vhost_response_bytes;
   stat_array<max_metric_vhosts> vhost_refused;
+  stat_array<max_metric_vhosts> vhost_bandwidth_waits;
 
   // One finished request: its status (status/100 outside 1…5 is not counted), body bytes and
   // duration.
@@ -71,6 +72,10 @@ struct alignas(64) worker_stats {
   void count_vhost_request(std::uint32_t tenant, int status, std::uint64_t body_bytes);
   void count_vhost_refusal(std::uint32_t tenant) {
     if (tenant != 0 && tenant < max_metric_vhosts) vhost_refused[tenant].add(1);
+  }
+  // A response body of the host paused for its max_bandwidth.
+  void count_vhost_bandwidth_wait(std::uint32_t tenant) {
+    if (tenant != 0 && tenant < max_metric_vhosts) vhost_bandwidth_waits[tenant].add(1);
   }
 };
 

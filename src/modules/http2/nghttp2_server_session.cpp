@@ -201,6 +201,7 @@ struct nghttp2_server_session::access {
     auto* stream = static_cast<stream_state*>(source->ptr);
     bool eof = false;
     const std::ptrdiff_t got = stream->body->read(std::span<char>(reinterpret_cast<char*>(buf), length), eof);
+    if (got == http2_body_source::deferred) return NGHTTP2_ERR_DEFERRED;
     // A read error, a source that claims more than it was given, or one that has nothing left
     // before its end (a file truncated under us) all reset the stream: INTERNAL_ERROR.
     if (got < 0 || static_cast<std::size_t>(got) > length || (got == 0 && !eof && length != 0)) {
@@ -505,6 +506,12 @@ void nghttp2_server_session::respond(std::int32_t stream_id, const http2_respons
   provider.source.ptr = stream;
   provider.read_callback = &access::read_body;
   nghttp2_submit_response(session_, stream_id, nv.data(), nv.size(), body != nullptr ? &provider : nullptr);
+}
+
+void nghttp2_server_session::resume(std::int32_t stream_id) {
+  const stream_state* stream = find(stream_id);
+  if (stream == nullptr || stream->body == nullptr || dead_) return;
+  nghttp2_session_resume_data(session_, stream_id);
 }
 
 void nghttp2_server_session::shutdown() {

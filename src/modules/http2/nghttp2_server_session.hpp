@@ -37,6 +37,7 @@ class nghttp2_server_session final : public http2_session {
   bool wants_write() const override;
   bool wants_read() const override;
   void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) override;
+  void resume(std::int32_t stream_id) override;
   void shutdown() override;
   std::size_t open_streams() const override { return streams_.size(); }
   void check_deadlines(std::chrono::steady_clock::time_point now) override;

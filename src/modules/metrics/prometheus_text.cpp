@@ -126,6 +126,11 @@ void render_vhosts(const std::vector<vhost_counts>& vhosts, exposition& x) {
   x.family("ferry_vhost_refused_total", "counter",
            "Requests answered 503 by a virtual host's own max_inflight or max_connections cap.");
   for (const vhost_counts& v : vhosts) x.sample("ferry_vhost_refused_total", {{"vhost", v.name}}, v.refused);
+  x.family("ferry_vhost_bandwidth_waits_total", "counter",
+           "Times a response body of the virtual host paused because its max_bandwidth was spent.");
+  for (const vhost_counts& v : vhosts) {
+    x.sample("ferry_vhost_bandwidth_waits_total", {{"vhost", v.name}}, v.bandwidth_waits);
+  }
 }
 
 void render_requests(const metrics_snapshot& s, exposition& x) {

@@ -2,9 +2,10 @@
 # Tenant isolation under a flood: one ferry worker pinned to CPU 0 with two virtual hosts and a
 # small shared admission (16 in flight, a queue of 8). Tenant B runs a steady load (wrk -c4, a
 # 1 KiB file); tenant A is flooded by wrk -c128 asking for an 8 MiB file, both load generators
-# on CPU 1. Three runs: B alone, B while A floods without caps, B while A floods with
-# `max_inflight = 6` on A. Prints B's requests/s, p50/p99 and 503s, and A's answers by status.
-# Medians of ROUNDS rounds, rounds interleaved.
+# on CPU 1. Five runs: B alone; B while A floods with neither caps nor fair shares; with fair
+# shares only ([admission] fair_share, the default); with `max_inflight = 6` on A; and with
+# that and `max_bandwidth = "100MiB"` on A. Prints B's requests/s, p50/p99 and 503s, and A's
+# answers by status. Medians of ROUNDS rounds, rounds interleaved.
 #
 #   bench/tenant_isolation.sh      DUR=5 ROUNDS=3 FERRY_BIN=build/release/ferry
 set -euo pipefail
@@ -25,10 +26,11 @@ mkdir -p "$tmp/a" "$tmp/b"
 truncate -s 8M "$tmp/a/big.bin"
 head -c 1024 /dev/zero | tr '\0' 'b' > "$tmp/b/index.html"
 
-config() { # CAPS-LINE
+config() { # CAPS-LINES [FAIR-SHARE]
   cat <<EOF
 workers = 1
 [admission]
+fair_share = ${2:-true}
 adaptive = false
 max_inflight = 16
 queue_size = 8
@@ -44,8 +46,10 @@ server_names = ["b.test"]
 root = "$tmp/b"
 EOF
 }
+config "" false > "$tmp/unfair.toml"
 config "" > "$tmp/nocaps.toml"
 config "max_inflight = 6" > "$tmp/caps.toml"
+config $'max_inflight = 6\nmax_bandwidth = "100MiB"' > "$tmp/bandwidth.toml"
 
 to_ms() { # wrk's "1.23ms" / "456.00us" / "1.02s" -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
@@ -86,22 +90,26 @@ run() {
 declare -A results
 for round in $(seq "$ROUNDS"); do
   results[alone]+="$(run "$tmp/nocaps.toml" 0)|"
+  results[unfair]+="$(run "$tmp/unfair.toml" 1)|"
   results[nocaps]+="$(run "$tmp/nocaps.toml" 1)|"
   results[caps]+="$(run "$tmp/caps.toml" 1)|"
+  results[bandwidth]+="$(run "$tmp/bandwidth.toml" 1)|"
   echo "round $round done" >&2
 done
 
 column_median() { # "a b c|a b c|..." field -> median of that field
   tr '|' '\n' <<<"$1" | grep -v '^$' | awk -v f="$2" '{print $f}' | med
 }
-printf '%-26s %9s %8s %8s %8s %10s %10s\n' "B (steady, 1 KiB, c4)" "req/s" "p50 ms" "p99 ms" "B 503s" "A 2xx" "A non-2xx"
-for name in alone nocaps caps; do
+printf '%-34s %9s %8s %8s %8s %10s %10s\n' "B (steady, 1 KiB, c4)" "req/s" "p50 ms" "p99 ms" "B 503s" "A 2xx" "A non-2xx"
+for name in alone unfair nocaps caps bandwidth; do
   case $name in
     alone) label="B alone" ;;
-    nocaps) label="A flooding, no caps" ;;
+    unfair) label="A flooding, no caps, no fair share" ;;
+    nocaps) label="A flooding, fair share only" ;;
     caps) label="A flooding, A capped at 6" ;;
+    bandwidth) label="A capped at 6 and 100 MiB/s" ;;
   esac
   row=()
   for f in 1 2 3 4 5 6; do row+=("$(column_median "${results[$name]}" "$f")"); done
-  printf '%-26s %9s %8s %8s %8s %10s %10s\n' "$label" "${row[@]}"
+  printf '%-34s %9s %8s %8s %8s %10s %10s\n' "$label" "${row[@]}"
 done

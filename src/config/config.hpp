@@ -67,6 +67,9 @@ struct admission_config {
   std::size_t queue_size = 256;     // waiting requests per worker; more → 503 at once
   milliseconds queue_timeout{1000}; // longest wait for a slot; then 503
   milliseconds retry_after{1000};   // Retry-After on those 503s (whole seconds, rounded up)
+  // With virtual hosts: while the worker is full, a tenant holding its share of the limit
+  // (limit / active tenants) is refused rather than queued (see tenant_admission).
+  bool fair_share = true;
 };
 
 // Request ids and W3C trace context: returned in the response, written to the access and

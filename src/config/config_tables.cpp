@@ -299,6 +299,7 @@ void read_admission(toml_table_reader& root, config& cfg) {
   admission.read_integer("queue_size", 0, 1'000'000, out.queue_size);
   admission.read_duration("queue_timeout", milliseconds(1), max_timeout, out.queue_timeout);
   admission.read_duration("retry_after", milliseconds(1000), std::chrono::hours(24), out.retry_after);
+  admission.read("fair_share", out.fair_share);
   admission.report_unknown_keys();
 }
 

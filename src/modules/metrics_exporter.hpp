@@ -84,7 +84,7 @@ struct vhost_counts {
   std::string name;
   std::array<std::uint64_t, metric_status_classes> requests{};  // by status class (counter)
   std::uint64_t response_bytes = 0;                              // counter
-  std::uint64_t refused = 0;  // 503s from its max_inflight / max_connections caps (counter)
+  std::uint64_t refused = 0;  // 503s from its caps or its fair share (counter)
   std::uint64_t bandwidth_waits = 0;  // pauses of a response body for its max_bandwidth (counter)
 };
 

@@ -68,8 +68,19 @@ class admission_control {
   // number limit() changed.
   bool adapt(std::chrono::microseconds loop_delay);
 
+  // A request entering now would have to wait (or be refused): every slot is taken, or others
+  // are already waiting.
+  bool would_wait() const { return cfg_.enabled && (inflight_ >= limit() || head_ != nullptr); }
+  // A request was refused before entering, for its tenant's fair share (tenant_admission): it
+  // counts as a refusal, and as demand the limit could not meet (for adapt()).
+  void refuse_over_share() {
+    ++rejected_;
+    limit_reached_ = true;
+  }
+
   bool enabled() const { return cfg_.enabled; }
   std::size_t limit() const { return static_cast<std::size_t>(limit_); }
+  std::size_t queue_size() const { return cfg_.queue_size; }
   std::size_t inflight() const { return inflight_; }
   std::size_t queued() const { return queued_; }
   // Requests refused (queue full or waited too long) since the worker started.

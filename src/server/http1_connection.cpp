@@ -466,15 +466,19 @@ void http1_connection::redirect_to_https(const request& req) {
 bool http1_connection::within_tenant_caps(const request& req) {
   const site& host = route_request(*worker_.current_site(), req);
   auto& tenants = worker_.tenants();
-  if (tenant_connection_ != host.tenant_id) {
+  if (!tenant_admission::counts_connection_for(host, tenant_connection_)) {
     tenants.leave_connection(tenant_connection_);
     if (!tenants.enter_connection(host, tenant_connection_)) {
       draining_ = true;  // Connection: close
-      write_response(req, 503, false);
+      refuse_connection_after_rest(tenant_admission::rest_after(tenants.connection_refusals(host)));
       return false;
     }
   }
-  if (tenants.enter_request(host, tenant_request_)) return true;
+  if (tenants.enter_request(host, worker_.admission(), tenant_request_)) {
+    tenant_refusals_ = 0;
+    return true;
+  }
+  if (tenant_refusals_ < 255) ++tenant_refusals_;
   write_response(req, 503, false);
   return false;
 }
@@ -671,10 +675,40 @@ void http1_connection::resume_after(clock::duration wait) {
   if (!pause_timer_) pause_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
   pause_timer_->expires_at(now_ + wait);
   pause_timer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
-    if (ec || self->phase_ != phase::writing) return;
+    if (ec) return;
     self->now_ = clock::now();
-    self->write_more();
+    if (self->phase_ == phase::writing) {
+      self->write_more();
+    } else if (self->phase_ == phase::resting && std::exchange(self->refuse_after_rest_, false)) {
+      self->write_response(self->ex_->parser.current(), 503, false);
+    } else if (self->phase_ == phase::resting) {
+      const bool pipelined = self->length_ > 0;
+      self->phase_ = pipelined ? phase::reading : phase::idle;
+      self->set_deadline(pipelined ? self->site_->cfg->timeouts.request_head : self->site_->cfg->timeouts.idle);
+      self->process_input();
+    }
   });
+}
+
+// A client refused for its host's cap or fair share is not read again for a while (see
+// tenant_admission::rest_after). Nothing is held meanwhile.
+void http1_connection::rest_before_next_request() {
+  const auto rest = tenant_admission::rest_after(tenant_refusals_);
+  phase_ = phase::resting;
+  if (length_ == 0) {
+    release_buffer();
+    worker_.exchanges().release(std::move(ex_));
+  }
+  set_deadline(rest + site_->cfg->timeouts.idle);
+  resume_after(rest);
+}
+
+// The request stays parsed in the exchange until the answer goes out.
+void http1_connection::refuse_connection_after_rest(std::chrono::milliseconds rest) {
+  phase_ = phase::resting;
+  refuse_after_rest_ = true;
+  set_deadline(rest + site_->cfg->timeouts.send);
+  resume_after(rest);
 }
 
 std::uint64_t http1_connection::piece_limit() const {
@@ -842,6 +876,10 @@ void http1_connection::finish_response() {
       return;
     }
   }
+  if (tenant_refusals_ > 0) {
+    rest_before_next_request();
+    return;
+  }
   // Inside process_input its loop carries on; after an asynchronous write, restart it.
   if (!in_process_input_) process_input();
 }
@@ -911,7 +949,7 @@ void http1_connection::check_deadline(clock::time_point now) {
 void http1_connection::drain() {
   draining_ = true;
   // Nothing asked yet: a connection still waiting for its PROXY header is as good as idle.
-  if (phase_ == phase::idle || phase_ == phase::proxy_header) close();
+  if (phase_ == phase::idle || phase_ == phase::proxy_header || phase_ == phase::resting) close();
 }
 
 void http1_connection::close() {

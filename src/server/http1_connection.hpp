@@ -49,7 +49,8 @@ class http1_connection : public connection,
   // proxy_header: waiting for the PROXY protocol header, before anything else.
   // queued: a complete request waits for an admission slot; nothing is read meanwhile.
   // limiting: it waits for a rate-limit decision from a shared store (Redis), nothing read either.
-  enum class phase { proxy_header, handshake, idle, reading, queued, limiting, writing, lingering, closed };
+  // resting: refused for its host's cap or fair share, it is not read for a while.
+  enum class phase { proxy_header, handshake, idle, reading, queued, limiting, writing, resting, lingering, closed };
 
   void wait_proxy_header();
   void read_proxy_header();
@@ -88,6 +89,8 @@ class http1_connection : public connection,
   // True (with write_more to resume later) when the host's max_bandwidth is spent for now.
   bool wait_for_bandwidth();
   void resume_after(clock::duration wait);
+  void rest_before_next_request();
+  void refuse_connection_after_rest(std::chrono::milliseconds rest);
   bool next_piece_is_copied() const;
   bool append_encoded(std::span<const char> input, bool finish);
   void mark_finished_if_done();
@@ -126,6 +129,8 @@ class http1_connection : public connection,
   // What the virtual host's caps counted (tenant_admission; 0: nothing).
   std::uint32_t tenant_request_ = 0;
   std::uint32_t tenant_connection_ = 0;
+  std::uint8_t tenant_refusals_ = 0;  // in a row, for the rest before the next request
+  bool refuse_after_rest_ = false;    // over its host's connection cap: 503 once the rest is over
   std::size_t lingered_ = 0;  // bytes discarded while lingering  // counted in flight by the worker's admission control
   // While queued or limiting no I/O operation holds the connection alive; this reference does.
   std::shared_ptr<http1_connection> self_while_waiting_;

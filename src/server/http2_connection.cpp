@@ -156,19 +156,27 @@ void http2_connection::admit_waiting_streams() {
     // A virtual host's caps: over its connection cap the stream is refused and the connection
     // goes away (GOAWAY); over its in-flight cap only the stream is refused.
     const site& host = route_request(*worker_.current_site(), s.req);
+    auto& tenants = worker_.tenants();
     if (!attributed_) {
       attributed_ = true;
-      if (!worker_.tenants().enter_connection(host, tenant_connection_)) {
-        refuse(s);
-        // Not from inside the session's callbacks: drain() flushes.
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain(); });
-        continue;
+      if (!tenants.enter_connection(host, tenant_connection_)) {
+        over_connection_cap_ = true;
+        rest_due_ = true;
+        next_rest_ = tenant_admission::rest_after(tenants.connection_refusals(host));
       }
     }
-    if (!worker_.tenants().enter_request(host, s.tenant_request)) {
+    if (over_connection_cap_) {
       refuse(s);
       continue;
     }
+    if (!tenants.enter_request(host, worker_.admission(), s.tenant_request)) {
+      if (tenant_refusals_ < 255) ++tenant_refusals_;
+      rest_due_ = true;
+      next_rest_ = tenant_admission::rest_after(tenant_refusals_);
+      refuse(s);
+      continue;
+    }
+    tenant_refusals_ = 0;
     s.in_admission = true;
     ++shares_;
     switch (worker_.admission().enter(s, now_)) {
@@ -349,6 +357,10 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
 
 void http2_connection::wait_readable() {
   if (read_waiting_ || closed_ || !session_->wants_read()) return;
+  if (rest_due_ && !lingering_) {
+    rest_before_reading();
+    return;
+  }
   if (io_.has_buffered_input()) {
     read_waiting_ = true;
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -362,6 +374,24 @@ void http2_connection::wait_readable() {
     self->read_waiting_ = false;
     if (ec) self->close();
     self->on_readable();
+  });
+}
+
+// Writes go on meanwhile: the streams already admitted finish.
+void http2_connection::rest_before_reading() {
+  rest_due_ = false;
+  read_waiting_ = true;
+  if (!rest_timer_) rest_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  rest_timer_->expires_after(next_rest_);
+  rest_timer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    self->read_waiting_ = false;
+    if (ec || self->closed_) return;
+    self->now_ = clock::now();
+    if (self->over_connection_cap_) {
+      self->drain();  // GOAWAY; what the client sent meanwhile stays unread
+    } else {
+      self->wait_readable();
+    }
   });
 }
 
@@ -397,7 +427,7 @@ void http2_connection::on_readable() {
   worker_.buffers().release(std::move(buffer_), buffer_size_);
   flush();
   if (closed_) return;
-  if (more && !shutting_down_) {
+  if (more && !shutting_down_ && !rest_due_) {
     // More may be waiting: let other connections run first, then read on.
     read_waiting_ = true;
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -538,6 +568,7 @@ void http2_connection::close() {
   asio::error_code ignored;
   socket_.close(ignored);
   if (pause_timer_) pause_timer_->cancel();
+  if (rest_timer_) rest_timer_->cancel();
   worker_.detach(this);
   for (auto& [id, s] : streams_) release_slot(*s);
   streams_.clear();

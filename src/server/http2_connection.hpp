@@ -63,6 +63,7 @@ class http2_connection : public connection,
   void admit_waiting_streams();
 
   void wait_readable();
+  void rest_before_reading();
   void on_readable();
   void flush();
   void wait_writable(transport_status status);
@@ -93,6 +94,14 @@ class http2_connection : public connection,
   std::vector<std::pair<clock::time_point, std::int32_t>> paused_;
   clock::time_point paused_until_{};  // the latest of them: the send deadline waits for it
   std::unique_ptr<asio::steady_timer> pause_timer_;
+  // A stream refused for its host's cap or fair share: the next read waits next_rest_
+  // (tenant_admission::rest_after), on a timer made the first time. A connection over its
+  // host's connection cap has every stream refused and, after the rest, goes away (GOAWAY).
+  bool rest_due_ = false;
+  bool over_connection_cap_ = false;
+  std::uint8_t tenant_refusals_ = 0;  // streams in a row
+  std::chrono::milliseconds next_rest_{0};
+  std::unique_ptr<asio::steady_timer> rest_timer_;
   buffer_pool::buffer buffer_;
   std::size_t buffer_size_ = 0;
   std::string out_;  // frames produced and not yet written

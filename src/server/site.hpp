@@ -33,6 +33,7 @@ struct site {
   // ignored): the virtual host with that exact server name, else the one with the longest
   // matching wildcard ("*.example.com" covers every name below example.com), else this one.
   const site& route(std::string_view host) const;
+  bool has_vhosts() const { return !vhosts_.empty(); }
 
   std::shared_ptr<const config> cfg;
   std::string name;        // the virtual host's name; "" for the default host

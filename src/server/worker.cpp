@@ -35,6 +35,7 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
   if (const auto& access = site_->cfg->extensions.access) access_ = access->make_checker();
   if (const auto& limits = site_->cfg->extensions.limits) limits_ = limits->make_checker(io_);
   client_addresses_ = client_address_resolver(site_->cfg->client_address);
+  tenants_.configure(*site_);
 }
 
 worker::~worker() {
@@ -199,6 +200,7 @@ void worker::on_tick() {
   // Judged before expire(): a queue that timed out this tick was still pressure.
   pressure_.observe(loop_delay, site_->cfg->admission.latency_target, admission_.queued() > 0);
   admission_.expire(now);
+  tenants_.tick();
   publish_stats();
   // Backwards, because a connection that closes swaps the last one into its slot.
   for (std::size_t i = connections_.size(); i-- > 0;) {
@@ -237,6 +239,7 @@ void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<acces
     // The new configuration may have another root, other policies or other cache bounds.
     files_.clear();
     admission_.configure(site_->cfg->admission);
+    tenants_.configure(*site_);
     access_log_.set_target(std::move(access_log));
   });
 }

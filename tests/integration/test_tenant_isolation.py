@@ -280,5 +280,149 @@ class TenantCapsOverHttp2Test(unittest.TestCase):
             shutil.rmtree(root_b, ignore_errors=True)
 
 
+class FloodOfTransfers:
+    """Tenant A's clients each download an 8 MiB file over and over through a small receive
+    buffer, reading it all: every transfer takes the worker many turns, so A alone keeps the
+    worker's admission full."""
+
+    def __init__(self, server, connections=48):
+        self.server = server
+        self.stop = threading.Event()
+        self.statuses = []
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(connections)]
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                sock = socket.socket()
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+                sock.settimeout(5)
+                sock.connect((self.server.host, self.server.port))
+            except OSError:
+                continue
+            with sock:
+                try:
+                    while not self.stop.is_set():
+                        sock.sendall(b"GET /medium.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                        head, rest = read_head(sock)
+                        length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
+                                     .split(b":")[1])
+                        received = len(rest)
+                        while received < length:
+                            chunk = sock.recv(1 << 16)
+                            if not chunk:
+                                raise ConnectionError("closed")
+                            received += len(chunk)
+                        self.statuses.append(int(head.split(b" ")[1]))
+                        if b"connection: close" in head.lower():
+                            break
+                except (OSError, ConnectionError, IndexError, ValueError):
+                    pass
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+class FairShareTest(unittest.TestCase):
+    """[admission] fair_share without any per-host cap: while the worker is full, a tenant past
+    its share of the limit is refused instead of queued, so another tenant's requests wait only
+    for the next free slot."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root_a = make_root({})
+        with open(os.path.join(cls.root_a, "medium.bin"), "wb") as f:
+            f.truncate(8 << 20)  # sparse
+        cls.root_b = make_root({"small.txt": "b\n"})
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root_a, ignore_errors=True)
+        shutil.rmtree(cls.root_b, ignore_errors=True)
+
+    def run_scenario(self, fair_share):
+        config = config_for(self.root_a, self.root_b, "").replace(
+            "[admission]\n", "[admission]\nfair_share = %s\n" % ("true" if fair_share else "false"))
+        with Server(self.root_b, config) as srv:
+            with FloodOfTransfers(srv) as flood:
+                statuses, latencies = steady_load(srv, STEADY_SECONDS)
+            print("\n  fair_share=%s: B %d requests, %d 503s, p99 %.2f ms; A %d answers, %d 503s" % (
+                fair_share, len(statuses), statuses.count(503), p99(latencies) * 1e3, len(flood.statuses),
+                flood.statuses.count(503)))
+            return statuses, flood.statuses
+
+    def test_control_without_fair_share_the_other_tenant_gets_503s(self):
+        statuses, _ = self.run_scenario(False)
+        self.assertIn(503, statuses, "A's transfers should fill the worker's slots and queue")
+
+    def test_fair_share_keeps_the_other_tenant_served(self):
+        statuses, flood = self.run_scenario(True)
+        self.assertGreater(len(statuses), 0)
+        self.assertEqual(set(statuses), {200})
+        self.assertIn(503, flood, "A should have been refused past its share")
+        self.assertIn(200, flood)
+
+
+class RestAfterRefusalTest(unittest.TestCase):
+    """A connection refused for its host's cap is not read again at once: 10 ms after the first
+    refusal in a row, doubling with each. Lower bounds only (a rest cannot be shorter)."""
+
+    def test_refused_requests_and_connections_wait_longer_each_time(self):
+        root_a = make_root({"small.txt": "a\n"})
+        with open(os.path.join(root_a, "big.bin"), "wb") as f:
+            f.truncate(BIG)
+        root_b = make_root({"small.txt": "b\n"})
+        try:
+            with Server(root_b, config_for(root_a, root_b, "max_inflight = 1\nmax_connections = 2")) as srv:
+                holder = socket.socket()
+                holder.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                holder.connect((srv.host, srv.port))
+                with holder:
+                    holder.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                    self.assertIn(b" 200 ", read_head(holder)[0])  # holds A's one request slot
+                    refused = socket.create_connection((srv.host, srv.port), timeout=5)
+                    with refused:
+                        waits = []
+                        for _ in range(4):
+                            start = time.monotonic()
+                            refused.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                            head, _ = read_head(refused)
+                            waits.append(time.monotonic() - start)
+                            self.assertIn(b" 503 ", head.split(b"\r\n")[0])
+                        # The first refusal is answered at once; each later request waited for the
+                        # rest the previous refusal started: 10, 20, 40 ms.
+                        for wait, rest in zip(waits[1:], (0.010, 0.020, 0.040)):
+                            self.assertGreaterEqual(wait, rest * 0.9, waits)
+                        # Both of A's connections are taken now: a third waits before its 503.
+                        waits = []
+                        for _ in range(3):
+                            start = time.monotonic()
+                            extra = socket.create_connection((srv.host, srv.port), timeout=5)
+                            with extra:
+                                extra.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                                head, _ = read_head(extra)
+                            waits.append(time.monotonic() - start)
+                            self.assertIn(b" 503 ", head.split(b"\r\n")[0])
+                            self.assertIn(b"connection: close", head.lower())
+                        for wait, rest in zip(waits, (0.010, 0.020, 0.040)):
+                            self.assertGreaterEqual(wait, rest * 0.9, waits)
+                    # Tenant B is not made to wait by any of it.
+                    other = socket.create_connection((srv.host, srv.port), timeout=5)
+                    with other:
+                        other.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n")
+                        self.assertTrue(read_head(other)[0].startswith(b"HTTP/1.1 200"))
+        finally:
+            shutil.rmtree(root_a, ignore_errors=True)
+            shutil.rmtree(root_b, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()

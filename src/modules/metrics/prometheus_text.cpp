@@ -124,7 +124,7 @@ void render_vhosts(const std::vector<vhost_counts>& vhosts, exposition& x) {
     x.sample("ferry_vhost_response_body_bytes_total", {{"vhost", v.name}}, v.response_bytes);
   }
   x.family("ferry_vhost_refused_total", "counter",
-           "Requests answered 503 by a virtual host's own max_inflight or max_connections cap.");
+           "Requests answered 503 by a virtual host's own max_inflight or max_connections cap, or its fair share.");
   for (const vhost_counts& v : vhosts) x.sample("ferry_vhost_refused_total", {{"vhost", v.name}}, v.refused);
   x.family("ferry_vhost_bandwidth_waits_total", "counter",
            "Times a response body of the virtual host paused because its max_bandwidth was spent.");

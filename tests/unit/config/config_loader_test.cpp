@@ -524,8 +524,11 @@ TEST(ConfigErrors, Admission) {
 TEST(ConfigLoad, AdmissionTable) {
   const config cfg = load(
       "[admission]\nenabled = false\nadaptive = false\nmax_inflight = 8\nmin_inflight = 2\n"
-      "latency_target = \"5ms\"\nqueue_size = 0\nqueue_timeout = \"250ms\"\nretry_after = \"2s\"\n");
+      "latency_target = \"5ms\"\nqueue_size = 0\nqueue_timeout = \"250ms\"\nretry_after = \"2s\"\n"
+      "fair_share = false\n");
   EXPECT_FALSE(cfg.admission.enabled);
+  EXPECT_FALSE(cfg.admission.fair_share);
+  EXPECT_TRUE(load("").admission.fair_share);
   EXPECT_FALSE(cfg.admission.adaptive);
   EXPECT_EQ(cfg.admission.max_inflight, 8u);
   EXPECT_EQ(cfg.admission.min_inflight, 2u);

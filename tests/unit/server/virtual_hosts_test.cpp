@@ -1,6 +1,6 @@
 // Virtual hosts: which site serves an authority (exact names, the longest wildcard, the default
 // host; case and a trailing dot ignored; anything odd goes to the default), the server-name
-// check, and the per-tenant caps' counting.
+// check. The per-tenant caps' counting: tenant_admission_test.cpp.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,7 +8,6 @@
 #include "config/config_checks.hpp"
 #include "server/file_caches.hpp"
 #include "server/site.hpp"
-#include "server/tenant_admission.hpp"
 #include "temp_dir.hpp"
 
 namespace ferry {
@@ -72,25 +71,6 @@ TEST_F(VirtualHosts, EachHostHasItsOwnFileCache) {
   EXPECT_NE(&shop, &api);
   EXPECT_NE(&shop, &fallback);
   EXPECT_EQ(&shop, &caches.for_site(top_->route("www.shop.example")));
-}
-
-TEST_F(VirtualHosts, InFlightCapsCountPerTenant) {
-  tenant_admission tenants;
-  const site& shop = top_->route("shop.example");
-  std::uint32_t a = 0, b = 0, c = 0, free_one = 0;
-  EXPECT_TRUE(tenants.enter_request(shop, a));
-  EXPECT_TRUE(tenants.enter_request(shop, b));
-  EXPECT_FALSE(tenants.enter_request(shop, c));  // max_inflight = 2
-  EXPECT_EQ(c, 0u);
-  EXPECT_EQ(tenants.refused(), 1u);
-  // No cap: never counted, never refused.
-  for (int i = 0; i < 100; ++i) EXPECT_TRUE(tenants.enter_request(top_->route("api.example"), free_one));
-  EXPECT_EQ(free_one, 0u);
-  tenants.leave_request(a);
-  EXPECT_EQ(a, 0u);
-  tenants.leave_request(a);  // giving back twice is harmless
-  EXPECT_TRUE(tenants.enter_request(shop, c));
-  EXPECT_FALSE(tenants.enter_request(shop, a));
 }
 
 TEST_F(VirtualHosts, TenantIdsFollowTheNameAcrossConfigurations) {

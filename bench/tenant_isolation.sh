@@ -2,7 +2,9 @@
 # Tenant isolation under a flood: one ferry worker pinned to CPU 0 with two virtual hosts and a
 # small shared admission (16 in flight, a queue of 8). Tenant B runs a steady load (wrk -c4, a
 # 1 KiB file); tenant A is flooded by wrk -c128 asking for an 8 MiB file, both load generators
-# on CPU 1. Five runs: B alone; B while A floods with neither caps nor fair shares; with fair
+# on CPU 1, A's at nice 19. Six runs: B alone; B next to a nice-19 busy loop on CPU 1 (the
+# floor this machine sets: B's own load generator losing CPU to another process, no server
+# involved); B while A floods with neither caps nor fair shares; with fair
 # shares only ([admission] fair_share, the default); with `max_inflight = 6` on A; and with
 # that and `max_bandwidth = "100MiB"` on A. Prints B's requests/s, p50/p99 and 503s, and A's
 # answers by status. Medians of ROUNDS rounds, rounds interleaved.
@@ -56,7 +58,7 @@ to_ms() { # wrk's "1.23ms" / "456.00us" / "1.02s" -> milliseconds
                          else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
-# run CONFIG FLOOD(0|1): prints "B-req/s B-p50-ms B-p99-ms B-503s A-2xx A-non2xx"
+# run CONFIG FLOOD(0|1|hog): prints "B-req/s B-p50-ms B-p99-ms B-503s A-2xx A-non2xx"
 run() {
   local p
   p=$(port)
@@ -66,8 +68,12 @@ run() {
   for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
   local flood_out="$tmp/flood.out" flood=""
   : > "$flood_out"
-  if [[ $2 == 1 ]]; then
-    taskset -c 1 wrk -t1 -c128 -d"$((DUR + 2))s" -H "Host: a.test" "http://127.0.0.1:$p/big.bin" > "$flood_out" 2>&1 &
+  if [[ $2 == hog ]]; then
+    taskset -c 1 nice -n 19 timeout "$((DUR + 2))" sh -c 'while :; do :; done' &
+    flood=$!
+    pids+=("$flood")
+  elif [[ $2 == 1 ]]; then
+    taskset -c 1 nice -n 19 wrk -t1 -c128 -d"$((DUR + 2))s" -H "Host: a.test" "http://127.0.0.1:$p/big.bin" > "$flood_out" 2>&1 &
     flood=$!
     pids+=("$flood")
     sleep 1
@@ -90,6 +96,7 @@ run() {
 declare -A results
 for round in $(seq "$ROUNDS"); do
   results[alone]+="$(run "$tmp/nocaps.toml" 0)|"
+  results[hog]+="$(run "$tmp/nocaps.toml" hog)|"
   results[unfair]+="$(run "$tmp/unfair.toml" 1)|"
   results[nocaps]+="$(run "$tmp/nocaps.toml" 1)|"
   results[caps]+="$(run "$tmp/caps.toml" 1)|"
@@ -101,9 +108,10 @@ column_median() { # "a b c|a b c|..." field -> median of that field
   tr '|' '\n' <<<"$1" | grep -v '^$' | awk -v f="$2" '{print $f}' | med
 }
 printf '%-34s %9s %8s %8s %8s %10s %10s\n' "B (steady, 1 KiB, c4)" "req/s" "p50 ms" "p99 ms" "B 503s" "A 2xx" "A non-2xx"
-for name in alone unfair nocaps caps bandwidth; do
+for name in alone hog unfair nocaps caps bandwidth; do
   case $name in
     alone) label="B alone" ;;
+    hog) label="B alone, CPU 1 busy (floor)" ;;
     unfair) label="A flooding, no caps, no fair share" ;;
     nocaps) label="A flooding, fair share only" ;;
     caps) label="A flooding, A capped at 6" ;;

@@ -131,7 +131,8 @@ TEST_F(RedisRateStoreTest, ScriptMatchesGcraApplyExactly) {
         done = true;
       }));
       ASSERT_TRUE(run_until(io_, [&] { return done; }));
-      ASSERT_EQ(reply.elements.size(), 4u);
+      ASSERT_EQ(reply.elements.size(), 6u);
+      EXPECT_EQ(reply.elements[4].integer * s + reply.elements[5].integer, now);  // the clock it used
       EXPECT_EQ(reply.elements[0].integer, expected.allowed ? 1 : 0) << round << "/" << step;
       EXPECT_EQ(reply.elements[1].integer, expected.retry_after_ns) << round << "/" << step;
       EXPECT_EQ(reply.elements[2].integer, expected.remaining) << round << "/" << step;
@@ -140,6 +141,50 @@ TEST_F(RedisRateStoreTest, ScriptMatchesGcraApplyExactly) {
       EXPECT_EQ(check.command({"GET", key_arg}).text, std::to_string(tat)) << round << "/" << step;
     }
   }
+}
+
+TEST_F(RedisRateStoreTest, ScriptChargesNothingPastTheDeadline) {
+  const redis_script_id script = client_->add_script(redis_rate_store::script());
+  const std::int64_t now = 1'718'000'000'123'456'789;
+  auto run = [&](const std::string& key, std::int64_t deadline) {
+    const std::string t_arg = std::to_string(1 * s), burst_arg = "1", now_arg = std::to_string(now);
+    const std::string deadline_arg = std::to_string(deadline);
+    const std::string_view keys[] = {key};
+    const std::string_view args[] = {t_arg, burst_arg, now_arg, deadline_arg};
+    bool done = false;
+    redis_reply reply;
+    EXPECT_FALSE(client_->call_script(script, keys, args, [&](std::error_code ec, const redis_reply* r) {
+      EXPECT_FALSE(ec) << ec.message() << (r != nullptr ? r->text : "");
+      if (r != nullptr) reply = *r;
+      done = true;
+    }));
+    EXPECT_TRUE(run_until(io_, [&] { return done; }));
+    return reply;
+  };
+  test::blocking_redis check(server_.port());
+  const auto late = run("late", now - 1);
+  ASSERT_EQ(late.elements.size(), 6u);
+  EXPECT_EQ(late.elements[0].integer, 2);  // expired
+  EXPECT_EQ(check.command({"EXISTS", "late"}).integer, 0);
+  const auto in_time = run("in-time", now);  // the deadline itself is still in time
+  ASSERT_EQ(in_time.elements.size(), 6u);
+  EXPECT_EQ(in_time.elements[0].integer, 1);
+  EXPECT_EQ(check.command({"EXISTS", "in-time"}).integer, 1);
+  // Across a second boundary: 1 ns after a deadline at .999999999.
+  const std::int64_t edge = (now / s) * s - 1;
+  EXPECT_EQ(run("edge", edge).elements[0].integer, 2);
+}
+
+TEST_F(RedisRateStoreTest, DecisionsAfterTheFirstCarryADeadline) {
+  // The store learns Redis' clock from each reply; later calls send a deadline one timeout
+  // ahead, which Redis (its clock close to ours here) meets: they are decided as usual.
+  const gcra_policy p = policy(1 * s, 5);
+  for (int i = 0; i < 5; ++i) {
+    const auto o = decide("deadline", p);
+    ASSERT_FALSE(o.ec) << i << ": " << o.ec.message();
+    EXPECT_TRUE(o.decision.allowed) << i;
+  }
+  EXPECT_FALSE(decide("deadline", p).decision.allowed);
 }
 
 TEST_F(RedisRateStoreTest, KeyExpiresWhenItsTatPasses) {

@@ -75,6 +75,8 @@ class limit_checker {
   // False (only with a waiter): the decision is pending and will reach the waiter, which must
   // stay alive until it does; `out` is untouched. Never throws.
   virtual bool check(const limit_request& request, limit_verdict& out) = 0;
+  // Decisions still pending: a checker replaced by a reload is kept until it owes none.
+  virtual bool owes_decisions() const { return false; }
 };
 
 // Built once per configuration by the module; shared read-only by all workers.

@@ -15,6 +15,8 @@ namespace {
 constexpr std::chrono::milliseconds tick_interval{100};
 constexpr std::chrono::milliseconds delay_probe_interval{10};
 constexpr std::chrono::milliseconds flush_interval{500};
+// Longer than any rate-limit store's call timeout ([rate_limit.redis] timeout_ms, at most 10 s).
+constexpr std::chrono::milliseconds retired_limits_grace{11'000};
 constexpr std::chrono::milliseconds accept_backoff{100};
 // Files up to this size are kept in memory by the cache: at most entries × this per worker.
 constexpr std::size_t open_file_cache_in_memory = 8 * 1024;
@@ -201,6 +203,9 @@ void worker::on_tick() {
   pressure_.observe(loop_delay, site_->cfg->admission.latency_target, admission_.queued() > 0);
   admission_.expire(now);
   tenants_.tick();
+  std::erase_if(retired_limits_, [&](const auto& retired) {
+    return !retired.first->owes_decisions() || now - retired.second >= retired_limits_grace;
+  });
   publish_stats();
   // Backwards, because a connection that closes swaps the last one into its slot.
   for (std::size_t i = connections_.size(); i-- > 0;) {
@@ -216,6 +221,7 @@ void worker::on_tick() {
       accept_backoff_.cancel();
       // A Redis client's connections and reconnect timers would keep the loop alive.
       limits_.reset();
+      retired_limits_.clear();
       return;  // no more ticks: io_.run() returns once the closed sockets' handlers ran
     }
   }
@@ -231,9 +237,10 @@ void worker::update(std::shared_ptr<const site> next_site, std::shared_ptr<acces
     site_ = std::move(next_site);
     const auto& access = site_->cfg->extensions.access;
     access_ = access ? access->make_checker() : nullptr;
-    // The old checker fails its pending decisions by its policy as it goes; their connections
-    // carry on from posted handlers.
+    // The old checker keeps answering the decisions it still owes for a while (its connections
+    // carry on from posted handlers); new requests go to the new one.
     const auto& limits = site_->cfg->extensions.limits;
+    if (limits_) retired_limits_.emplace_back(std::move(limits_), clock::now());
     limits_ = limits ? limits->make_checker(io_) : nullptr;
     client_addresses_ = client_address_resolver(site_->cfg->client_address);
     // The new configuration may have another root, other policies or other cache bounds.

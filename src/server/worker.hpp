@@ -124,6 +124,9 @@ class worker {
   std::unique_ptr<access_checker> access_;  // made from site_'s configuration
   // Made from site_'s configuration; after io_, so a Redis client in it goes before the loop.
   std::unique_ptr<limit_checker> limits_;
+  // Checkers replaced by a reload, kept (at most a little longer than any call timeout) until
+  // the decisions they still owe have come: dropping one at once would send those to on_error.
+  std::vector<std::pair<std::unique_ptr<limit_checker>, clock::time_point>> retired_limits_;
   client_address_resolver client_addresses_;  // made from site_'s configuration
   date_cache dates_;
   std::string file_chunk_;     // reused for pread before on-the-fly compression

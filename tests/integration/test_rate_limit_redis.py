@@ -274,6 +274,26 @@ class SharedLimitTest(RedisTestCase):
         self.assert_refused(get(a, "/t/a.txt"), "global")
         self.assert_refused(get(b, "/t/a.txt"), "global")
 
+    def test_reloads_send_nothing_to_on_error(self):
+        """Requests right after a reload wait for the new connections (a few ms) instead of going
+        to on_error, and those pending on the old ones are still answered by Redis: with
+        fail_closed, no 503 across reloads."""
+        r = self.redis()
+        config = redis_config(r, prefix_for(self), limit_table("wide", "/t/**", burst=100000, rate="100000/s"),
+                              on_error="fail_closed")
+        a = self.ferry(config)
+        statuses = []
+        for _ in range(5):
+            n = len(a.lines)
+            a.signal(signal.SIGHUP)
+            deadline = time.monotonic() + 0.3
+            while time.monotonic() < deadline:
+                statuses.append(get(a, "/t/a.txt").status)
+            self.assertIsNotNone(a.wait_for_line(r"configuration reloaded", 5, start=n), "\n".join(a.lines))
+        self.assertGreater(len(statuses), 50)
+        self.assertEqual(set(statuses), {200}, "%d of %d were 503" % (statuses.count(503), len(statuses)))
+        self.assertEqual(metric(a, "ferry_rate_limit_fallbacks_total", action="closed"), 0)
+
 
 @unittest.skipUnless(has_module("rate_limit"), "needs the rate_limit module")
 @unittest.skipUnless(redis_server.available(), "needs /usr/bin/redis-server")

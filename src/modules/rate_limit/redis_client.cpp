@@ -235,6 +235,13 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
       reported_down_ = false;
       log::info("redis {}:{}: connected again", client_->config().host, client_->config().port);
     }
+    // Calls waiting for a first connection go out on this one.
+    client_->connection_up();
+    end_first_attempt();
+  }
+
+  void end_first_attempt() {
+    if (std::exchange(first_attempt_, false) && client_ != nullptr) client_->first_attempt_over();
   }
 
   // ---- Writing: commands queue while a write is in flight, then go out together ---------------
@@ -446,6 +453,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
     if (attempts_ < 64) ++attempts_;
     // Callbacks run last: the connection is already down, so calls they make go elsewhere.
     fail_pending(redis_errc::unavailable);
+    end_first_attempt();
   }
 
   redis_client* client_;
@@ -453,6 +461,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   state state_ = state::idle;
   unsigned epoch_ = 0;  // changes with every state change: stale timer wake-ups are ignored
   bool attempted_ = false;
+  bool first_attempt_ = true;  // since start(), it has neither come up nor failed
   unsigned attempts_ = 0;  // failed attempts since the connection was last up
   bool reported_down_ = false;  // its failure is in the log and it has not been up since
   std::size_t init_left_ = 0;
@@ -510,7 +519,7 @@ std::unique_ptr<redis_client> redis_client::create(asio::io_context& io, redis_c
 }
 
 redis_client::redis_client(asio::io_context& io, redis_client_config config, std::shared_ptr<asio::ssl::context> tls)
-    : io_(io), config_(std::move(config)), tls_(std::move(tls)), jitter_(std::random_device{}()) {
+    : io_(io), config_(std::move(config)), tls_(std::move(tls)), waiting_timer_(io), jitter_(std::random_device{}()) {
   connections_.reserve(config_.connections);
   for (std::size_t i = 0; i < config_.connections; ++i) {
     connections_.push_back(std::make_shared<redis_connection>(*this, io_));
@@ -519,6 +528,7 @@ redis_client::redis_client(asio::io_context& io, redis_client_config config, std
 
 redis_client::~redis_client() {
   shut_down_ = true;
+  fail_waiting(redis_errc::shut_down);
   for (auto& connection : connections_) connection->shut_down(redis_errc::shut_down, true);
 }
 
@@ -536,13 +546,65 @@ const std::string& redis_client::script_sha(redis_script_id script) const { retu
 void redis_client::start() {
   if (started_ || shut_down_) return;
   started_ = true;
+  first_attempts_ = connections_.size();
   for (auto& connection : connections_) connection->start();
 }
 
 void redis_client::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  fail_waiting(redis_errc::shut_down);
   for (auto& connection : connections_) connection->shut_down(redis_errc::shut_down, false);
+}
+
+void redis_client::connection_up() {
+  const auto now = clock::now();
+  while (!waiting_.empty()) {
+    redis_connection* connection = pick_connection();
+    if (connection == nullptr) break;  // its pipeline is full: the rest wait on (deadline below)
+    waiting_call call = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (call.deadline <= now) {  // the timer has not run yet
+      stats_->timeouts.add();
+      call.done(redis_errc::timeout, nullptr);
+      continue;
+    }
+    send(*connection, std::move(call.command), call.script ? &*call.script : nullptr, std::move(call.done),
+         call.started);
+  }
+}
+
+// Every connection's first attempt is over and none is up (Redis is not there): what waits now
+// would wait for a backoff, longer than any call may.
+void redis_client::first_attempt_over() {
+  if (first_attempts_ > 0) --first_attempts_;
+  if (first_attempts_ == 0 && connections_up() == 0) fail_waiting(redis_errc::unavailable);
+}
+
+void redis_client::expire_waiting() {
+  const auto now = clock::now();
+  // A callback may queue another call (at the back, with a later deadline) while this runs.
+  while (!waiting_.empty() && waiting_.front().deadline <= now) {
+    callback done = std::move(waiting_.front().done);
+    waiting_.pop_front();
+    stats_->timeouts.add();
+    done(redis_errc::timeout, nullptr);
+  }
+  if (waiting_.empty()) return;
+  waiting_timer_.expires_at(waiting_.front().deadline);
+  waiting_timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) expire_waiting();  // aborted when the client goes away: `this` is not touched
+  });
+}
+
+void redis_client::fail_waiting(std::error_code reason) {
+  waiting_timer_.cancel();
+  std::deque<waiting_call> failed;
+  failed.swap(waiting_);
+  for (auto& call : failed) {
+    if (reason == redis_errc::unavailable) stats_->unavailable.add();
+    call.done(reason, nullptr);
+  }
 }
 
 std::size_t redis_client::connections_up() const {
@@ -567,22 +629,43 @@ redis_connection* redis_client::pick_connection() {
 std::error_code redis_client::submit(redis_command command, const redis_script_id* script, callback done) {
   if (command.empty()) return redis_errc::invalid_command;
   redis_connection* connection = shut_down_ ? nullptr : pick_connection();
-  if (connection == nullptr) {
-    stats_->unavailable.add();
-    return redis_errc::unavailable;
+  if (connection != nullptr) {
+    send(*connection, std::move(command), script, std::move(done), clock::now());
+    return {};
   }
+  if (!shut_down_ && first_attempts_ > 0 && waiting_.size() < config_.max_pending) {
+    waiting_call call;
+    call.command = std::move(command);
+    if (script != nullptr) call.script = *script;
+    call.done = std::move(done);
+    call.started = clock::now();
+    call.deadline = call.started + config_.timeout;
+    waiting_.push_back(std::move(call));
+    if (waiting_.size() == 1) {
+      waiting_timer_.expires_at(waiting_.front().deadline);
+      waiting_timer_.async_wait([this](const std::error_code& ec) {
+        if (!ec) expire_waiting();
+      });
+    }
+    return {};
+  }
+  stats_->unavailable.add();
+  return redis_errc::unavailable;
+}
+
+void redis_client::send(redis_connection& connection, redis_command command, const redis_script_id* script,
+                        callback done, clock::time_point started) {
   pending_call call;
   call.kind = script != nullptr ? pending_kind::script : pending_kind::call;
   call.done = std::move(done);
-  call.started = clock::now();
-  call.deadline = call.started + config_.timeout;
+  call.started = started;
+  call.deadline = started + config_.timeout;
   const std::string_view bytes = command.bytes();
   if (script != nullptr) {
     call.script = *script;
     call.command = std::move(command);
   }
-  connection->submit(std::move(call), bytes);
-  return {};
+  connection.submit(std::move(call), bytes);
 }
 
 std::error_code redis_client::call(std::span<const std::string_view> args, callback done) {

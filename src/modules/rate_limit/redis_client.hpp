@@ -10,8 +10,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <new>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -197,7 +199,10 @@ class redis_client {
   void shutdown();
 
   // Sends a command. An error returned here means the call was refused and `done` will never
-  // run (counted in stats: unavailable, or invalid_command).
+  // run (counted in stats: unavailable, or invalid_command). With no connection up the call is
+  // refused at once, except while the connections are still on their first attempt after
+  // start(): then it waits for the first one up (at most max_pending calls), within its
+  // timeout, so a client just made (a reload) does not fail the calls of its first milliseconds.
   std::error_code call(std::span<const std::string_view> args, callback done);
   // EVALSHA of a registered script; on NOSCRIPT the script is loaded again and the call resent
   // once, within the same deadline.
@@ -221,8 +226,24 @@ class redis_client {
     redis_command load;  // SCRIPT LOAD <source>
   };
 
+  // A call waiting for the first connection to come up.
+  struct waiting_call {
+    redis_command command;
+    std::optional<redis_script_id> script;
+    callback done;
+    clock::time_point started;
+    clock::time_point deadline;
+  };
+
   redis_connection* pick_connection();
   std::error_code submit(redis_command command, const redis_script_id* script, callback done);
+  void send(redis_connection& connection, redis_command command, const redis_script_id* script, callback done,
+            clock::time_point started);
+  // From the connections: one came up; one's first attempt ended (up or failed).
+  void connection_up();
+  void first_attempt_over();
+  void expire_waiting();
+  void fail_waiting(std::error_code reason);
   std::chrono::milliseconds backoff_delay(unsigned attempt);
 
   asio::io_context& io_;
@@ -231,6 +252,9 @@ class redis_client {
   std::vector<registered_script> scripts_;
   std::vector<std::shared_ptr<redis_connection>> connections_;
   std::size_t next_connection_ = 0;
+  std::size_t first_attempts_ = 0;  // connections still on their first attempt
+  std::deque<waiting_call> waiting_;
+  asio::steady_timer waiting_timer_;
   bool started_ = false;
   bool shut_down_ = false;
   std::minstd_rand jitter_;

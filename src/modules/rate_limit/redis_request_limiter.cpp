@@ -76,6 +76,8 @@ class redis_limit_checker final : public limit_checker {
     return client_ ? client_->shared_stats() : nullptr;
   }
 
+  bool owes_decisions() const override { return free_.size() < slots_.size(); }
+
   bool check(const limit_request& in, limit_verdict& out) override {
     const rate_limit_settings& settings = owner_->settings();
     // Only with someone to tell later may a decision wait for Redis.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -124,6 +125,78 @@ TEST_F(RedisClientTest, RefusesAtOnceWhenNothingIsUp) {
   EXPECT_EQ(client->stats().unavailable.get(), 1u);
   test::run_for(io_, 20ms);
   EXPECT_FALSE(o.done);  // a refused call's callback never runs
+}
+
+TEST_F(RedisClientTest, CallsRightAfterStartWaitForTheFirstConnection) {
+  // A client just made (a reload): its first calls are not refused while it connects.
+  redis_server server;
+  auto client = make_client(config_for(server.port()));
+  client->start();
+  std::vector<outcome> outcomes(20);
+  const std::string_view ping[] = {"PING"};
+  for (auto& o : outcomes) ASSERT_FALSE(client->call(ping, record(o)));
+  ASSERT_TRUE(run_until(io_, [&] {
+    for (const auto& o : outcomes) {
+      if (!o.done) return false;
+    }
+    return true;
+  }));
+  for (const auto& o : outcomes) {
+    EXPECT_FALSE(o.ec) << o.ec.message();
+    EXPECT_EQ(o.reply.text, "PONG");
+  }
+  EXPECT_EQ(client->stats().unavailable.get(), 0u);
+}
+
+TEST_F(RedisClientTest, WaitingCallsFailOnceEveryFirstAttemptHasFailed) {
+  // Nothing listens: both first attempts are refused at once, and so are the waiting calls,
+  // well before their timeout; later calls are refused without waiting.
+  auto config = config_for(test::free_port());
+  config.timeout = 2s;
+  auto client = make_client(config);
+  client->start();
+  const auto start = clock_type::now();
+  outcome waiting;
+  const std::string_view ping[] = {"PING"};
+  ASSERT_FALSE(client->call(ping, record(waiting)));
+  ASSERT_TRUE(run_until(io_, [&] { return waiting.done; }, 3s));
+  EXPECT_EQ(waiting.ec, redis_errc::unavailable);
+  EXPECT_LT(waiting.at - start, 1s);
+  outcome later;
+  EXPECT_EQ(client->call(ping, record(later)), redis_errc::unavailable);
+  EXPECT_EQ(client->stats().unavailable.get(), 2u);
+}
+
+TEST_F(RedisClientTest, WaitingCallsTimeOutWhenTheHandshakeHangs) {
+  // A server that accepts and never answers: the call ends at its own timeout, not at the
+  // (longer) connect timeout.
+  asio::ip::tcp::acceptor silent(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::vector<asio::ip::tcp::socket> held;
+  std::function<void()> accept = [&] {
+    silent.async_accept([&](const std::error_code& ec, asio::ip::tcp::socket s) {
+      if (ec) return;
+      held.push_back(std::move(s));
+      accept();
+    });
+  };
+  accept();
+  auto config = config_for(silent.local_endpoint().port());
+  config.timeout = 100ms;
+  config.connect_timeout = 2s;
+  auto client = make_client(config);
+  client->start();
+  const auto start = clock_type::now();
+  outcome o;
+  const std::string_view ping[] = {"PING"};
+  ASSERT_FALSE(client->call(ping, record(o)));
+  ASSERT_TRUE(run_until(io_, [&] { return o.done; }, 3s));
+  EXPECT_EQ(o.ec, redis_errc::timeout);
+  EXPECT_GE(o.at - start, 90ms);
+  EXPECT_LT(o.at - start, 1s);
+  EXPECT_EQ(client->stats().timeouts.get(), 1u);
+  client.reset();
+  std::error_code ignored;
+  silent.close(ignored);
 }
 
 TEST_F(RedisClientTest, PipelinesManyCallsInOrder) {

@@ -438,14 +438,32 @@ TEST_F(RedisLimiterTest, WithoutAWaiterNothingIsPending) {
   EXPECT_EQ(v.retry_after, "1");
 }
 
-TEST_F(RedisLimiterTest, NoConnectionYetMeansAnAnswerAtOnce) {
+TEST_F(RedisLimiterTest, TheFirstDecisionsWaitForTheFirstConnection) {
+  // A checker just made (start, reload): its first requests wait the few milliseconds its
+  // connections take, and Redis decides them; no fallback.
   const auto limiter = make_limiter("[[rate_limit.limits]]\nname = \"early\"\nrate = \"1/h\"\nburst = 1\n",
                                     "local_fallback = false\n");
   asio::io_context io;
   auto checker = limiter->make_checker(io);
-  // The loop has not run: nothing is connected.
-  const outcome o = decide(*checker, io, request_from("192.0.2.60"));
-  EXPECT_FALSE(o.pending);
+  // The loop has not run: nothing is connected yet.
+  const outcome first = decide(*checker, io, request_from("192.0.2.60"));
+  EXPECT_TRUE(first.pending);
+  EXPECT_FALSE(first.verdict.limited);
+  const outcome second = decide(*checker, io, request_from("192.0.2.60"));
+  EXPECT_TRUE(second.verdict.limited);  // Redis counted the first
+  EXPECT_EQ(redis_stats(*limiter).fallback_open, 0U);
+  EXPECT_EQ(redis_stats(*limiter).unavailable, 0U);
+}
+
+TEST_F(RedisLimiterTest, NoRedisAtStartMeansAnAnswerWithoutWaitingOut) {
+  const auto limiter = std::make_shared<const redis_request_limiter>(parse_settings(
+      "[rate_limit]\nbackend = \"redis\"\n[rate_limit.redis]\nport = " + std::to_string(test::free_port()) +
+      "\nconnections = 1\ntimeout_ms = 5000\nlocal_fallback = false\n"
+      "[[rate_limit.limits]]\nname = \"early\"\nrate = \"1/h\"\nburst = 1\n"));
+  asio::io_context io;
+  auto checker = limiter->make_checker(io);
+  // Both first attempts are refused: the waiting decision goes to on_error then.
+  const outcome o = decide(*checker, io, request_from("192.0.2.61"));
   EXPECT_FALSE(o.verdict.limited);
   EXPECT_EQ(redis_stats(*limiter).fallback_open, 1U);
   EXPECT_EQ(redis_stats(*limiter).unavailable, 1U);

@@ -206,6 +206,7 @@ class TenantCapsOverHttp2Test(unittest.TestCase):
                         ids.append(i)
                         conn.send_headers(i, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"),
                                               (":authority", "a.test")], end_stream=True)
+                    sent_at = time.monotonic()
                     sock.sendall(conn.data_to_send())
                     statuses = {}
                     deadline = time.monotonic() + 10
@@ -217,6 +218,22 @@ class TenantCapsOverHttp2Test(unittest.TestCase):
                         if pending:
                             sock.sendall(pending)
                     self.assertEqual(sorted(statuses.values()), [200] * 3 + [503] * 5)
+                    # Five refusals in a row: the connection is not read for 160 ms after them
+                    # (tenant_admission::rest_after), so even another host's stream waits.
+                    i = conn.get_next_available_stream_id()
+                    conn.send_headers(i, [(":method", "GET"), (":path", "/small.txt"), (":scheme", "http"),
+                                          (":authority", "b.test")], end_stream=True)
+                    sock.sendall(conn.data_to_send())
+                    answered = None
+                    while answered is None and time.monotonic() < deadline + 5:
+                        for event in conn.receive_data(sock.recv(65536)):
+                            if isinstance(event, h2.events.ResponseReceived) and event.stream_id == i:
+                                answered = int(dict(event.headers)[b":status"])
+                        pending = conn.data_to_send()
+                        if pending:
+                            sock.sendall(pending)
+                    self.assertEqual(answered, 200)
+                    self.assertGreaterEqual(time.monotonic() - sent_at, 0.9 * 0.160)
                 # Another tenant on a fresh connection is unaffected.
                 other = socket.create_connection((srv.host, srv.port), timeout=10)
                 with other:

@@ -57,41 +57,48 @@ def read_head(sock):
     return head, rest
 
 
-class Flood:
-    """Connections to tenant A that keep a request for the big file in flight each."""
+def content_length(head):
+    return int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
 
-    def __init__(self, server):
+
+def skip_body(sock, rest, length):
+    """Reads (and drops) the rest of a body whose first bytes were `rest`."""
+    received = len(rest)
+    while received < length:
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("closed")
+        received += len(chunk)
+
+
+class TenantAClients:
+    """`connections` threads, each on a keep-alive connection to tenant A with a receive buffer
+    of `rcvbuf` bytes, running exchange(sock) until it returns False (then a new connection)
+    or the flood stops."""
+
+    def __init__(self, server, connections, rcvbuf):
         self.server = server
+        self.rcvbuf = rcvbuf
         self.stop = threading.Event()
-        self.refused = 0
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(FLOOD_CONNECTIONS)]
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(connections)]
+
+    def exchange(self, sock):
+        raise NotImplementedError
 
     def run(self):
         while not self.stop.is_set():
             try:
                 sock = socket.socket()
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
                 sock.settimeout(5)
                 sock.connect((self.server.host, self.server.port))
             except OSError:
                 continue
             with sock:
                 try:
-                    while not self.stop.is_set():
-                        sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
-                        head, rest = read_head(sock)
-                        if b" 503 " not in head.split(b"\r\n")[0]:
-                            self.stop.wait(STEADY_SECONDS * 3)  # admitted: stall, holding the slot
-                            break
-                        with self.lock:
-                            self.refused += 1
-                        length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
-                                     .split(b":")[1])
-                        while len(rest) < length:
-                            rest += sock.recv(4096)
-                        if b"connection: close" in head.lower():
-                            break
+                    while not self.stop.is_set() and self.exchange(sock):
+                        pass
                 except (OSError, ConnectionError, IndexError, ValueError):
                     pass
 
@@ -107,6 +114,25 @@ class Flood:
             t.join(10)
 
 
+class Flood(TenantAClients):
+    """Connections to tenant A that keep a request for the big file in flight each."""
+
+    def __init__(self, server):
+        super().__init__(server, FLOOD_CONNECTIONS, 4096)
+        self.refused = 0
+
+    def exchange(self, sock):
+        sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        head, rest = read_head(sock)
+        if b" 503 " not in head.split(b"\r\n")[0]:
+            self.stop.wait(STEADY_SECONDS * 3)  # admitted: stall, holding the slot
+            return False
+        with self.lock:
+            self.refused += 1
+        skip_body(sock, rest, content_length(head))
+        return b"connection: close" not in head.lower()
+
+
 def steady_load(server, seconds):
     """Tenant B: two keep-alive clients asking for a small file; returns (statuses, latencies)."""
     statuses, latencies = [], []
@@ -120,10 +146,7 @@ def steady_load(server, seconds):
                 start = time.perf_counter()
                 sock.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\n\r\n")
                 head, rest = read_head(sock)
-                length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
-                             .split(b":")[1])
-                while len(rest) < length:
-                    rest += sock.recv(4096)
+                skip_body(sock, rest, content_length(head))
                 with lock:
                     statuses.append(int(head.split(b" ")[1]))
                     latencies.append(time.perf_counter() - start)
@@ -297,55 +320,22 @@ class TenantCapsOverHttp2Test(unittest.TestCase):
             shutil.rmtree(root_b, ignore_errors=True)
 
 
-class FloodOfTransfers:
+class FloodOfTransfers(TenantAClients):
     """Tenant A's clients each download an 8 MiB file over and over through a small receive
     buffer, reading it all: every transfer takes the worker many turns, so A alone keeps the
     worker's admission full."""
 
     def __init__(self, server, connections=48):
-        self.server = server
-        self.stop = threading.Event()
+        super().__init__(server, connections, 1 << 16)
         self.statuses = []
-        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(connections)]
 
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                sock = socket.socket()
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
-                sock.settimeout(5)
-                sock.connect((self.server.host, self.server.port))
-            except OSError:
-                continue
-            with sock:
-                try:
-                    while not self.stop.is_set():
-                        sock.sendall(b"GET /medium.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
-                        head, rest = read_head(sock)
-                        length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
-                                     .split(b":")[1])
-                        received = len(rest)
-                        while received < length:
-                            chunk = sock.recv(1 << 16)
-                            if not chunk:
-                                raise ConnectionError("closed")
-                            received += len(chunk)
-                        self.statuses.append(int(head.split(b" ")[1]))
-                        if b"connection: close" in head.lower():
-                            break
-                except (OSError, ConnectionError, IndexError, ValueError):
-                    pass
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        time.sleep(0.5)
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(10)
+    def exchange(self, sock):
+        sock.sendall(b"GET /medium.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        head, rest = read_head(sock)
+        skip_body(sock, rest, content_length(head))
+        with self.lock:
+            self.statuses.append(int(head.split(b" ")[1]))
+        return b"connection: close" not in head.lower()
 
 
 class FairShareTest(unittest.TestCase):

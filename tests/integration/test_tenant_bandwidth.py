@@ -116,16 +116,8 @@ root = {free}
         results = {}
 
         def h1(i):
-            sock = socket.create_connection((self.server.host, self.server.port), timeout=30)
-            with sock:
-                sock.sendall(b"GET /part%d.bin HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n" % i)
-                data = b""
-                while True:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-            results[i] = data.partition(b"\r\n\r\n")[2]
+            raw = b"GET /part%d.bin HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n" % i
+            results[i] = request_once(self.server, raw, timeout=30).body
 
         def h2(ids):
             sock, conn = open_h2(self.server, "h2c")

@@ -165,12 +165,15 @@ def p99(values):
     return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
 
 
-class TenantIsolationTest(unittest.TestCase):
+class TwoTenantsTestCase(unittest.TestCase):
+    """Tenant A's root (a small file and two sparse large ones) and tenant B's."""
+
     @classmethod
     def setUpClass(cls):
         cls.root_a = make_root({"small.txt": "a\n"})
-        with open(os.path.join(cls.root_a, "big.bin"), "wb") as f:
-            f.truncate(BIG)  # sparse
+        for name, size in (("big.bin", BIG), ("medium.bin", 8 << 20)):
+            with open(os.path.join(cls.root_a, name), "wb") as f:
+                f.truncate(size)  # sparse: a stalled reader keeps a request for it in flight
         cls.root_b = make_root({"small.txt": "b\n"})
 
     @classmethod
@@ -178,6 +181,8 @@ class TenantIsolationTest(unittest.TestCase):
         shutil.rmtree(cls.root_a, ignore_errors=True)
         shutil.rmtree(cls.root_b, ignore_errors=True)
 
+
+class TenantIsolationTest(TwoTenantsTestCase):
     def run_scenario(self, caps):
         with Server(self.root_b, config_for(self.root_a, self.root_b, caps)) as srv:
             quiet_statuses, quiet = steady_load(srv, 1.0)
@@ -207,117 +212,103 @@ class TenantIsolationTest(unittest.TestCase):
 
 
 @unittest.skipUnless(has_module("http2"), "needs the http2 module")
-class TenantCapsOverHttp2Test(unittest.TestCase):
+class TenantCapsOverHttp2Test(TwoTenantsTestCase):
     def test_in_flight_cap_refuses_the_streams_beyond_it(self):
         import h2.config
         import h2.connection
         import h2.events
-        root_a = make_root({"small.txt": "a\n"})
-        with open(os.path.join(root_a, "big.bin"), "wb") as f:
-            f.truncate(BIG)
-        root_b = make_root({"small.txt": "b\n"})
-        try:
-            with Server(root_b, config_for(root_a, root_b, "max_inflight = 3")) as srv:
-                sock = socket.create_connection((srv.host, srv.port), timeout=10)
-                with sock:
-                    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
-                    conn.initiate_connection()
-                    sock.sendall(conn.data_to_send())
-                    ids = []
-                    for _ in range(8):  # the default window stalls every big body after 64 KiB
-                        i = conn.get_next_available_stream_id()
-                        ids.append(i)
-                        conn.send_headers(i, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"),
-                                              (":authority", "a.test")], end_stream=True)
-                    sent_at = time.monotonic()
-                    sock.sendall(conn.data_to_send())
-                    statuses = {}
-                    deadline = time.monotonic() + 10
-                    while len(statuses) < len(ids) and time.monotonic() < deadline:
-                        for event in conn.receive_data(sock.recv(65536)):
-                            if isinstance(event, h2.events.ResponseReceived):
-                                statuses[event.stream_id] = int(dict(event.headers)[b":status"])
-                        pending = conn.data_to_send()
-                        if pending:
-                            sock.sendall(pending)
-                    self.assertEqual(sorted(statuses.values()), [200] * 3 + [503] * 5)
-                    # Five refusals in a row: the connection is not read for 160 ms after them
-                    # (tenant_admission::rest_after), so even another host's stream waits.
+        with Server(self.root_b, config_for(self.root_a, self.root_b, "max_inflight = 3")) as srv:
+            sock = socket.create_connection((srv.host, srv.port), timeout=10)
+            with sock:
+                conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+                conn.initiate_connection()
+                sock.sendall(conn.data_to_send())
+                ids = []
+                for _ in range(8):  # the default window stalls every big body after 64 KiB
                     i = conn.get_next_available_stream_id()
-                    conn.send_headers(i, [(":method", "GET"), (":path", "/small.txt"), (":scheme", "http"),
-                                          (":authority", "b.test")], end_stream=True)
-                    sock.sendall(conn.data_to_send())
-                    answered = None
-                    while answered is None and time.monotonic() < deadline + 5:
-                        for event in conn.receive_data(sock.recv(65536)):
-                            if isinstance(event, h2.events.ResponseReceived) and event.stream_id == i:
-                                answered = int(dict(event.headers)[b":status"])
-                        pending = conn.data_to_send()
-                        if pending:
-                            sock.sendall(pending)
-                    self.assertEqual(answered, 200)
-                    self.assertGreaterEqual(time.monotonic() - sent_at, 0.9 * 0.160)
-                # Another tenant on a fresh connection is unaffected.
-                other = socket.create_connection((srv.host, srv.port), timeout=10)
-                with other:
-                    other.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n")
-                    self.assertTrue(read_head(other)[0].startswith(b"HTTP/1.1 200"))
-        finally:
-            shutil.rmtree(root_a, ignore_errors=True)
-            shutil.rmtree(root_b, ignore_errors=True)
+                    ids.append(i)
+                    conn.send_headers(i, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"),
+                                          (":authority", "a.test")], end_stream=True)
+                sent_at = time.monotonic()
+                sock.sendall(conn.data_to_send())
+                statuses = {}
+                deadline = time.monotonic() + 10
+                while len(statuses) < len(ids) and time.monotonic() < deadline:
+                    for event in conn.receive_data(sock.recv(65536)):
+                        if isinstance(event, h2.events.ResponseReceived):
+                            statuses[event.stream_id] = int(dict(event.headers)[b":status"])
+                    pending = conn.data_to_send()
+                    if pending:
+                        sock.sendall(pending)
+                self.assertEqual(sorted(statuses.values()), [200] * 3 + [503] * 5)
+                # Five refusals in a row: the connection is not read for 160 ms after them
+                # (tenant_admission::rest_after), so even another host's stream waits.
+                i = conn.get_next_available_stream_id()
+                conn.send_headers(i, [(":method", "GET"), (":path", "/small.txt"), (":scheme", "http"),
+                                      (":authority", "b.test")], end_stream=True)
+                sock.sendall(conn.data_to_send())
+                answered = None
+                while answered is None and time.monotonic() < deadline + 5:
+                    for event in conn.receive_data(sock.recv(65536)):
+                        if isinstance(event, h2.events.ResponseReceived) and event.stream_id == i:
+                            answered = int(dict(event.headers)[b":status"])
+                    pending = conn.data_to_send()
+                    if pending:
+                        sock.sendall(pending)
+                self.assertEqual(answered, 200)
+                self.assertGreaterEqual(time.monotonic() - sent_at, 0.9 * 0.160)
+            # Another tenant on a fresh connection is unaffected.
+            other = socket.create_connection((srv.host, srv.port), timeout=10)
+            with other:
+                other.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n")
+                self.assertTrue(read_head(other)[0].startswith(b"HTTP/1.1 200"))
 
     def test_connection_cap_refuses_the_next_connection_with_goaway(self):
         import h2.config
         import h2.connection
         import h2.events
-        root_a = make_root({"small.txt": "a\n"})
-        root_b = make_root({"small.txt": "b\n"})
-        try:
-            with Server(root_b, config_for(root_a, root_b, "max_connections = 1")) as srv:
-                def open_h2c():
-                    sock = socket.create_connection((srv.host, srv.port), timeout=10)
-                    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
-                    conn.initiate_connection()
-                    conn.send_headers(1, [(":method", "GET"), (":path", "/small.txt"), (":scheme", "http"),
-                                          (":authority", "a.test")], end_stream=True)
-                    sock.sendall(conn.data_to_send())
-                    return sock, conn
+        with Server(self.root_b, config_for(self.root_a, self.root_b, "max_connections = 1")) as srv:
+            def open_h2c():
+                sock = socket.create_connection((srv.host, srv.port), timeout=10)
+                conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+                conn.initiate_connection()
+                conn.send_headers(1, [(":method", "GET"), (":path", "/small.txt"), (":scheme", "http"),
+                                      (":authority", "a.test")], end_stream=True)
+                sock.sendall(conn.data_to_send())
+                return sock, conn
 
-                def events(sock, conn, until):
-                    """Events received until `until(events)` holds, the peer closes or 5 s pass."""
-                    seen = []
-                    deadline = time.monotonic() + 5
-                    while not until(seen) and time.monotonic() < deadline:
-                        try:
-                            data = sock.recv(65536)
-                        except socket.timeout:
-                            continue
-                        if not data:
-                            break
-                        seen += conn.receive_data(data)
-                    return seen
+            def events(sock, conn, until):
+                """Events received until `until(events)` holds, the peer closes or 5 s pass."""
+                seen = []
+                deadline = time.monotonic() + 5
+                while not until(seen) and time.monotonic() < deadline:
+                    try:
+                        data = sock.recv(65536)
+                    except socket.timeout:
+                        continue
+                    if not data:
+                        break
+                    seen += conn.receive_data(data)
+                return seen
 
-                def statuses(seen):
-                    return [int(dict(e.headers)[b":status"]) for e in seen if isinstance(e, h2.events.ResponseReceived)]
+            def statuses(seen):
+                return [int(dict(e.headers)[b":status"]) for e in seen if isinstance(e, h2.events.ResponseReceived)]
 
-                def ended(seen):
-                    return any(isinstance(e, h2.events.StreamEnded) for e in seen)
+            def ended(seen):
+                return any(isinstance(e, h2.events.StreamEnded) for e in seen)
 
-                first, first_conn = open_h2c()
-                with first:
-                    first.settimeout(0.5)
-                    self.assertEqual(statuses(events(first, first_conn, ended)), [200])
-                    # The first connection still holds tenant A's only connection slot.
-                    second, second_conn = open_h2c()
-                    with second:
-                        second.settimeout(0.5)
-                        seen = events(second, second_conn,
-                                      lambda s: ended(s) and any(isinstance(e, h2.events.ConnectionTerminated) for e in s))
-                        self.assertEqual(statuses(seen), [503])
-                        self.assertTrue(any(isinstance(e, h2.events.ConnectionTerminated) for e in seen))
-        finally:
-            shutil.rmtree(root_a, ignore_errors=True)
-            shutil.rmtree(root_b, ignore_errors=True)
+            first, first_conn = open_h2c()
+            with first:
+                first.settimeout(0.5)
+                self.assertEqual(statuses(events(first, first_conn, ended)), [200])
+                # The first connection still holds tenant A's only connection slot.
+                second, second_conn = open_h2c()
+                with second:
+                    second.settimeout(0.5)
+                    seen = events(second, second_conn,
+                                  lambda s: ended(s) and any(isinstance(e, h2.events.ConnectionTerminated) for e in s))
+                    self.assertEqual(statuses(seen), [503])
+                    self.assertTrue(any(isinstance(e, h2.events.ConnectionTerminated) for e in seen))
 
 
 class FloodOfTransfers(TenantAClients):
@@ -338,22 +329,10 @@ class FloodOfTransfers(TenantAClients):
         return b"connection: close" not in head.lower()
 
 
-class FairShareTest(unittest.TestCase):
+class FairShareTest(TwoTenantsTestCase):
     """[admission] fair_share without any per-host cap: while the worker is full, a tenant past
     its share of the limit is refused instead of queued, so another tenant's requests wait only
     for the next free slot."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.root_a = make_root({})
-        with open(os.path.join(cls.root_a, "medium.bin"), "wb") as f:
-            f.truncate(8 << 20)  # sparse
-        cls.root_b = make_root({"small.txt": "b\n"})
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.root_a, ignore_errors=True)
-        shutil.rmtree(cls.root_b, ignore_errors=True)
 
     def run_scenario(self, fair_share):
         config = config_for(self.root_a, self.root_b, "").replace(
@@ -378,57 +357,49 @@ class FairShareTest(unittest.TestCase):
         self.assertIn(200, flood)
 
 
-class RestAfterRefusalTest(unittest.TestCase):
+class RestAfterRefusalTest(TwoTenantsTestCase):
     """A connection refused for its host's cap is not read again at once: 10 ms after the first
     refusal in a row, doubling with each. Lower bounds only (a rest cannot be shorter)."""
 
     def test_refused_requests_and_connections_wait_longer_each_time(self):
-        root_a = make_root({"small.txt": "a\n"})
-        with open(os.path.join(root_a, "big.bin"), "wb") as f:
-            f.truncate(BIG)
-        root_b = make_root({"small.txt": "b\n"})
-        try:
-            with Server(root_b, config_for(root_a, root_b, "max_inflight = 1\nmax_connections = 2")) as srv:
-                holder = socket.socket()
-                holder.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                holder.connect((srv.host, srv.port))
-                with holder:
-                    holder.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
-                    self.assertIn(b" 200 ", read_head(holder)[0])  # holds A's one request slot
-                    refused = socket.create_connection((srv.host, srv.port), timeout=5)
-                    with refused:
-                        waits = []
-                        for _ in range(4):
-                            start = time.monotonic()
-                            refused.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
-                            head, _ = read_head(refused)
-                            waits.append(time.monotonic() - start)
-                            self.assertIn(b" 503 ", head.split(b"\r\n")[0])
-                        # The first refusal is answered at once; each later request waited for the
-                        # rest the previous refusal started: 10, 20, 40 ms.
-                        for wait, rest in zip(waits[1:], (0.010, 0.020, 0.040)):
-                            self.assertGreaterEqual(wait, rest * 0.9, waits)
-                        # Both of A's connections are taken now: a third waits before its 503.
-                        waits = []
-                        for _ in range(3):
-                            start = time.monotonic()
-                            extra = socket.create_connection((srv.host, srv.port), timeout=5)
-                            with extra:
-                                extra.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
-                                head, _ = read_head(extra)
-                            waits.append(time.monotonic() - start)
-                            self.assertIn(b" 503 ", head.split(b"\r\n")[0])
-                            self.assertIn(b"connection: close", head.lower())
-                        for wait, rest in zip(waits, (0.010, 0.020, 0.040)):
-                            self.assertGreaterEqual(wait, rest * 0.9, waits)
-                    # Tenant B is not made to wait by any of it.
-                    other = socket.create_connection((srv.host, srv.port), timeout=5)
-                    with other:
-                        other.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n")
-                        self.assertTrue(read_head(other)[0].startswith(b"HTTP/1.1 200"))
-        finally:
-            shutil.rmtree(root_a, ignore_errors=True)
-            shutil.rmtree(root_b, ignore_errors=True)
+        with Server(self.root_b, config_for(self.root_a, self.root_b, "max_inflight = 1\nmax_connections = 2")) as srv:
+            holder = socket.socket()
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            holder.connect((srv.host, srv.port))
+            with holder:
+                holder.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                self.assertIn(b" 200 ", read_head(holder)[0])  # holds A's one request slot
+                refused = socket.create_connection((srv.host, srv.port), timeout=5)
+                with refused:
+                    waits = []
+                    for _ in range(4):
+                        start = time.monotonic()
+                        refused.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                        head, _ = read_head(refused)
+                        waits.append(time.monotonic() - start)
+                        self.assertIn(b" 503 ", head.split(b"\r\n")[0])
+                    # The first refusal is answered at once; each later request waited for the
+                    # rest the previous refusal started: 10, 20, 40 ms.
+                    for wait, rest in zip(waits[1:], (0.010, 0.020, 0.040)):
+                        self.assertGreaterEqual(wait, rest * 0.9, waits)
+                    # Both of A's connections are taken now: a third waits before its 503.
+                    waits = []
+                    for _ in range(3):
+                        start = time.monotonic()
+                        extra = socket.create_connection((srv.host, srv.port), timeout=5)
+                        with extra:
+                            extra.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                            head, _ = read_head(extra)
+                        waits.append(time.monotonic() - start)
+                        self.assertIn(b" 503 ", head.split(b"\r\n")[0])
+                        self.assertIn(b"connection: close", head.lower())
+                    for wait, rest in zip(waits, (0.010, 0.020, 0.040)):
+                        self.assertGreaterEqual(wait, rest * 0.9, waits)
+                # Tenant B is not made to wait by any of it.
+                other = socket.create_connection((srv.host, srv.port), timeout=5)
+                with other:
+                    other.sendall(b"GET /small.txt HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n")
+                    self.assertTrue(read_head(other)[0].startswith(b"HTTP/1.1 200"))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,10 +73,27 @@ class RedisRateStoreTest : public ::testing::Test {
     return o;
   }
 
+  // Runs the GCRA script directly (no store) with these arguments; returns its reply.
+  redis_reply run_script(std::string_view key, std::initializer_list<std::string_view> arguments) {
+    if (!script_) script_ = client_->add_script(redis_rate_store::script());
+    const std::string_view keys[] = {key};
+    const std::vector<std::string_view> args(arguments);
+    bool done = false;
+    redis_reply reply;
+    EXPECT_FALSE(client_->call_script(*script_, keys, args, [&](std::error_code ec, const redis_reply* r) {
+      EXPECT_FALSE(ec) << ec.message() << (r != nullptr ? r->text : "");
+      if (r != nullptr) reply = *r;
+      done = true;
+    }));
+    EXPECT_TRUE(run_until(io_, [&] { return done; }));
+    return reply;
+  }
+
   redis_server server_;
   asio::io_context io_;
   std::unique_ptr<redis_client> client_;
   std::unique_ptr<redis_rate_store> store_;
+  std::optional<redis_script_id> script_;
 };
 
 TEST_F(RedisRateStoreTest, BurstIsAdmittedThenDenied) {
@@ -105,7 +123,6 @@ TEST_F(RedisRateStoreTest, BurstIsAdmittedThenDenied) {
 TEST_F(RedisRateStoreTest, ScriptMatchesGcraApplyExactly) {
   // The script with the clock injected (ARGV[3]) against gcra_apply, step by step, at today's
   // magnitude of nanoseconds since the epoch (beyond a double's 53 bits).
-  const redis_script_id script = client_->add_script(redis_rate_store::script());
   std::mt19937_64 random(20240611);
   std::int64_t now = 1'718'000'000'123'456'789;
   for (std::size_t round = 0; round < 6; ++round) {
@@ -117,20 +134,7 @@ TEST_F(RedisRateStoreTest, ScriptMatchesGcraApplyExactly) {
     for (int step = 0; step < 60; ++step) {
       now += static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(t * 3 / 2 + 1));
       const gcra_decision expected = gcra_apply(tat, now, p);
-      const std::string key_arg = key;
-      const std::string t_arg = std::to_string(t);
-      const std::string burst_arg = std::to_string(burst);
-      const std::string now_arg = std::to_string(now);
-      const std::string_view keys[] = {key_arg};
-      const std::string_view args[] = {t_arg, burst_arg, now_arg};
-      bool done = false;
-      redis_reply reply;
-      ASSERT_FALSE(client_->call_script(script, keys, args, [&](std::error_code ec, const redis_reply* r) {
-        EXPECT_FALSE(ec) << ec.message() << (r != nullptr ? r->text : "");
-        if (r != nullptr) reply = *r;
-        done = true;
-      }));
-      ASSERT_TRUE(run_until(io_, [&] { return done; }));
+      const redis_reply reply = run_script(key, {std::to_string(t), std::to_string(burst), std::to_string(now)});
       ASSERT_EQ(reply.elements.size(), 6u);
       EXPECT_EQ(reply.elements[4].integer * s + reply.elements[5].integer, now);  // the clock it used
       EXPECT_EQ(reply.elements[0].integer, expected.allowed ? 1 : 0) << round << "/" << step;
@@ -138,28 +142,15 @@ TEST_F(RedisRateStoreTest, ScriptMatchesGcraApplyExactly) {
       EXPECT_EQ(reply.elements[2].integer, expected.remaining) << round << "/" << step;
       EXPECT_EQ(reply.elements[3].integer, expected.reset_ns) << round << "/" << step;
       test::blocking_redis check(server_.port());
-      EXPECT_EQ(check.command({"GET", key_arg}).text, std::to_string(tat)) << round << "/" << step;
+      EXPECT_EQ(check.command({"GET", key}).text, std::to_string(tat)) << round << "/" << step;
     }
   }
 }
 
 TEST_F(RedisRateStoreTest, ScriptChargesNothingPastTheDeadline) {
-  const redis_script_id script = client_->add_script(redis_rate_store::script());
   const std::int64_t now = 1'718'000'000'123'456'789;
-  auto run = [&](const std::string& key, std::int64_t deadline) {
-    const std::string t_arg = std::to_string(1 * s), burst_arg = "1", now_arg = std::to_string(now);
-    const std::string deadline_arg = std::to_string(deadline);
-    const std::string_view keys[] = {key};
-    const std::string_view args[] = {t_arg, burst_arg, now_arg, deadline_arg};
-    bool done = false;
-    redis_reply reply;
-    EXPECT_FALSE(client_->call_script(script, keys, args, [&](std::error_code ec, const redis_reply* r) {
-      EXPECT_FALSE(ec) << ec.message() << (r != nullptr ? r->text : "");
-      if (r != nullptr) reply = *r;
-      done = true;
-    }));
-    EXPECT_TRUE(run_until(io_, [&] { return done; }));
-    return reply;
+  auto run = [&](std::string_view key, std::int64_t deadline) {
+    return run_script(key, {std::to_string(1 * s), "1", std::to_string(now), std::to_string(deadline)});
   };
   test::blocking_redis check(server_.port());
   const auto late = run("late", now - 1);

@@ -153,8 +153,9 @@ void http2_connection::admit_waiting_streams() {
       serve(s);
       continue;
     }
-    // A virtual host's caps: over its connection cap the stream is refused and the connection
-    // goes away (GOAWAY); over its in-flight cap only the stream is refused.
+    // A virtual host's caps and fair share: over its connection cap every stream is refused and
+    // the connection goes away (GOAWAY) after a rest; over its in-flight cap or share only the
+    // stream is refused, and reading rests a while.
     const site& host = route_request(*worker_.current_site(), s.req);
     auto& tenants = worker_.tenants();
     if (!attributed_) {

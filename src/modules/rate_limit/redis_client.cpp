@@ -557,8 +557,10 @@ void redis_client::shutdown() {
   for (auto& connection : connections_) connection->shut_down(redis_errc::shut_down, false);
 }
 
+// A callback run from here may destroy the client: `alive` tells.
 void redis_client::connection_up() {
   const auto now = clock::now();
+  const std::weak_ptr<char> alive = lifetime_;
   while (!waiting_.empty()) {
     redis_connection* connection = pick_connection();
     if (connection == nullptr) break;  // its pipeline is full: the rest wait on (deadline below)
@@ -567,6 +569,7 @@ void redis_client::connection_up() {
     if (call.deadline <= now) {  // the timer has not run yet
       stats_->timeouts.add();
       call.done(redis_errc::timeout, nullptr);
+      if (alive.expired()) return;
       continue;
     }
     send(*connection, std::move(call.command), call.script ? &*call.script : nullptr, std::move(call.done),
@@ -583,12 +586,15 @@ void redis_client::first_attempt_over() {
 
 void redis_client::expire_waiting() {
   const auto now = clock::now();
-  // A callback may queue another call (at the back, with a later deadline) while this runs.
+  const std::weak_ptr<char> alive = lifetime_;
+  // A callback may queue another call (at the back, with a later deadline) while this runs, or
+  // destroy the client.
   while (!waiting_.empty() && waiting_.front().deadline <= now) {
     callback done = std::move(waiting_.front().done);
     waiting_.pop_front();
     stats_->timeouts.add();
     done(redis_errc::timeout, nullptr);
+    if (alive.expired()) return;
   }
   if (waiting_.empty()) return;
   waiting_timer_.expires_at(waiting_.front().deadline);
@@ -597,14 +603,13 @@ void redis_client::expire_waiting() {
   });
 }
 
+// Only the local list is touched once the callbacks run: one of them may destroy the client.
 void redis_client::fail_waiting(std::error_code reason) {
   waiting_timer_.cancel();
   std::deque<waiting_call> failed;
   failed.swap(waiting_);
-  for (auto& call : failed) {
-    if (reason == redis_errc::unavailable) stats_->unavailable.add();
-    call.done(reason, nullptr);
-  }
+  if (reason == redis_errc::unavailable) stats_->unavailable.add(failed.size());
+  for (auto& call : failed) call.done(reason, nullptr);
 }
 
 std::size_t redis_client::connections_up() const {

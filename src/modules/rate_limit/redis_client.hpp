@@ -255,6 +255,8 @@ class redis_client {
   std::size_t first_attempts_ = 0;  // connections still on their first attempt
   std::deque<waiting_call> waiting_;
   asio::steady_timer waiting_timer_;
+  // Expires with the client: code that runs callbacks in a loop checks it after each.
+  std::shared_ptr<char> lifetime_ = std::make_shared<char>();
   bool started_ = false;
   bool shut_down_ = false;
   std::minstd_rand jitter_;

@@ -471,6 +471,24 @@ TEST_F(RedisClientTest, ACallbackMayDestroyTheClient) {
   test::run_for(io_, 20ms);
 }
 
+TEST_F(RedisClientTest, AWaitingCallsCallbackMayDestroyTheClient) {
+  // The calls waiting for a first connection fail together (nothing listens); the first
+  // callback destroys the client, the others still hear shut_down, once.
+  auto client = make_client(config_for(test::free_port()));
+  client->start();
+  std::vector<outcome> outcomes(5);
+  const std::string_view ping[] = {"PING"};
+  bool destroyed = false;
+  ASSERT_FALSE(client->call(ping, [&](std::error_code, const redis_reply*) {
+    client.reset();
+    destroyed = true;
+  }));
+  for (auto& o : outcomes) ASSERT_FALSE(client->call(ping, record(o)));
+  ASSERT_TRUE(run_until(io_, [&] { return destroyed; }, 3s));
+  for (const auto& o : outcomes) EXPECT_TRUE(o.done);
+  test::run_for(io_, 20ms);
+}
+
 TEST_F(RedisClientTest, Tls) {
   test::temp_dir dir;
   const test::redis_tls_files files = test::make_redis_tls_files(dir);

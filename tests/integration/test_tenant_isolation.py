@@ -161,6 +161,21 @@ def steady_load(server, seconds):
     return statuses, latencies
 
 
+def steady_load_h2(server, seconds):
+    """Tenant B over HTTP/2: one request at a time as streams of one h2c connection."""
+    from protocol_clients import h2_exchange, open_h2
+    statuses, latencies = [], []
+    end = time.monotonic() + seconds
+    sock, conn = open_h2(server, "h2c")
+    with sock:
+        while time.monotonic() < end:
+            start = time.perf_counter()
+            response = h2_exchange(sock, conn, [("GET", "/small.txt", [])], authority="b.test")[0]
+            latencies.append(time.perf_counter() - start)
+            statuses.append(response.status)
+    return statuses, latencies
+
+
 def p99(values):
     return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
 
@@ -334,15 +349,15 @@ class FairShareTest(TwoTenantsTestCase):
     its share of the limit is refused instead of queued, so another tenant's requests wait only
     for the next free slot."""
 
-    def run_scenario(self, fair_share):
+    def run_scenario(self, fair_share, steady=steady_load):
         config = config_for(self.root_a, self.root_b, "").replace(
             "[admission]\n", "[admission]\nfair_share = %s\n" % ("true" if fair_share else "false"))
         with Server(self.root_b, config) as srv:
             with FloodOfTransfers(srv) as flood:
-                statuses, latencies = steady_load(srv, STEADY_SECONDS)
-            print("\n  fair_share=%s: B %d requests, %d 503s, p99 %.2f ms; A %d answers, %d 503s" % (
-                fair_share, len(statuses), statuses.count(503), p99(latencies) * 1e3, len(flood.statuses),
-                flood.statuses.count(503)))
+                statuses, latencies = steady(srv, STEADY_SECONDS)
+            print("\n  fair_share=%s (%s): B %d requests, %d 503s, p99 %.2f ms; A %d answers, %d 503s" % (
+                fair_share, steady.__name__, len(statuses), statuses.count(503), p99(latencies) * 1e3,
+                len(flood.statuses), flood.statuses.count(503)))
             return statuses, flood.statuses
 
     def test_control_without_fair_share_the_other_tenant_gets_503s(self):
@@ -355,6 +370,16 @@ class FairShareTest(TwoTenantsTestCase):
         self.assertEqual(set(statuses), {200})
         self.assertIn(503, flood, "A should have been refused past its share")
         self.assertIn(200, flood)
+
+    @unittest.skipUnless(has_module("http2"), "needs the http2 module")
+    def test_the_same_over_http2(self):
+        """B's requests as streams of one h2c connection: starved without fair shares, all
+        served with them."""
+        statuses, _ = self.run_scenario(False, steady_load_h2)
+        self.assertIn(503, statuses)
+        statuses, _ = self.run_scenario(True, steady_load_h2)
+        self.assertGreater(len(statuses), 0)
+        self.assertEqual(set(statuses), {200})
 
 
 class RestAfterRefusalTest(TwoTenantsTestCase):

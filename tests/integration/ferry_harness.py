@@ -343,6 +343,16 @@ def peak_rss_kib(pid):
     return _status_kib(pid, "VmHWM")
 
 
+def metric(text, family, **labels):
+    """The value of one sample in a Prometheus text exposition, or None."""
+    wanted = ",".join('%s="%s"' % (k, v) for k, v in labels.items())
+    series = "%s{%s}" % (family, wanted) if labels else family
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split(" ")[1])
+    return None
+
+
 def has_module(name):
     return name in ferry_modules()
 

@@ -16,7 +16,7 @@ import unittest
 
 import brotli
 
-from ferry_harness import FerryTestCase, Reader, build_request, get, has_module
+from ferry_harness import FerryTestCase, Reader, build_request, get, has_module, metric
 
 DEADLINE = 40.0  # seconds for any phase that waits on the server's judgement
 BURST = 24       # concurrent requests per burst
@@ -47,15 +47,6 @@ CONTENT = {"/big.txt": BIG, "/mid.txt": MID}
 
 GZIP_XFL_SLOWEST = 2  # level 9, the configured one
 GZIP_XFL_FASTEST = 4  # level 1, the cheapest
-
-
-def metric(text, family, **labels):
-    wanted = ",".join('%s="%s"' % (k, v) for k, v in labels.items())
-    series = "%s{%s}" % (family, wanted) if labels else family
-    for line in text.splitlines():
-        if line.startswith(series + " "):
-            return float(line.split(" ")[1])
-    return None
 
 
 def fetch(server, path, accept_encoding):

@@ -7,7 +7,7 @@ import re
 import shutil
 import unittest
 
-from ferry_harness import FerryTestCase, get, has_module, toml_string
+from ferry_harness import FerryTestCase, get, has_module, metric, toml_string
 from tls_certs import CertificateAuthority
 
 FULL = has_module("tls") and has_module("http2")
@@ -162,16 +162,6 @@ class HealthConfiguredTest(ObservabilityTestCase):
         self.assertEqual((resp.status, resp.body), (200, b"ready\n"))
         self.assertEqual(self.fetch("h1", "/readyz").status, 404)
         self.assertIsNotNone(self.access_line("logged-health"))
-
-
-def metric(text, family, **labels):
-    """The value of one sample in a Prometheus text exposition, or None."""
-    wanted = ",".join('%s="%s"' % (k, v) for k, v in labels.items())
-    series = "%s{%s}" % (family, wanted) if labels else family
-    for line in text.splitlines():
-        if line.startswith(series + " "):
-            return float(line.split(" ")[1])
-    return None
 
 
 @unittest.skipUnless(has_module("metrics"), "built without the metrics module")

@@ -6,14 +6,13 @@ The assertions are lower bounds on how long a transfer takes (a cap that works c
 with a margin for the burst the cap allows; nothing here asserts that anything is fast."""
 
 import os
-import re
 import shutil
 import socket
 import threading
 import time
 import unittest
 
-from ferry_harness import Server, has_module, make_root, request_once, toml_string
+from ferry_harness import Server, has_module, make_root, metric, request_once, toml_string
 
 FULL = has_module("tls") and has_module("http2")
 if FULL:
@@ -86,9 +85,8 @@ root = {free}
         return request_once(self.server, raw.encode(), timeout=30)
 
     def metric(self, name, vhost):
-        body = request_once(self.server, b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        m = re.search(r'^%s\{vhost="%s"\} (\d+)$' % (name, vhost), body.body.decode(), re.M)
-        return int(m.group(1)) if m else 0
+        scrape = request_once(self.server, b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        return metric(scrape.body.decode(), name, vhost=vhost) or 0
 
     def test_each_protocol_is_paced_to_the_cap(self):
         for t in TRANSPORTS:

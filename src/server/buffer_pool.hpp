@@ -32,7 +32,9 @@ class buffer_pool {
   }
 
  private:
-  static constexpr std::size_t max_free_ = 256;
+  // Enough for the connections reading at once under heavy keep-alive load; more would only
+  // keep memory that a burst left behind.
+  static constexpr std::size_t max_free_ = 64;
   std::size_t size_ = 0;
   std::vector<buffer> free_;
 };

@@ -42,6 +42,8 @@ constexpr std::chrono::milliseconds linger_time{2000};
 // A keep-alive connection keeps its read buffer this long after a response, receiving into it
 // directly; then the buffer goes back to the pool.
 constexpr std::chrono::milliseconds hot_idle{100};
+// An idle connection without a buffer is parked (idle_park) by the first tick after this long.
+constexpr std::chrono::milliseconds park_after{10};
 constexpr std::string_view http2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 enum class fill_result { produced, done, wait, failed };
@@ -76,8 +78,10 @@ void http1_connection::start() {
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   const auto peer = socket_.remote_endpoint(ec);
   remote_ = ec ? std::string("-") : peer.address().to_string();
+  socket_v6_ = !ec && peer.address().is_v6();
   site_ = worker_.current_site();
   worker_.attach(this);
+  idle_since_ = now_;
   // The PROXY header and the plaintext request head that follows share one deadline.
   set_deadline(site_->cfg->timeouts.request_head);
   if (proxy_protocol_) {
@@ -86,6 +90,23 @@ void http1_connection::start() {
     return;
   }
   begin_protocol();
+}
+
+void http1_connection::resume(const parked_connection& parked) {
+  now_ = clock::now();
+  asio::error_code ec;
+  socket_.non_blocking(true, ec);  // already so; this tells Asio
+  socket_v6_ = parked.socket_v6;
+  remote_ = parked.remote_text();
+  first_request_ = parked.first_request;
+  requests_served_ = parked.requests_served;
+  tenant_connection_ = parked.tenant_connection;
+  tenant_refusals_ = parked.tenant_refusals;
+  site_ = worker_.current_site();
+  worker_.attach(this);
+  deadline_ = parked.deadline;
+  idle_since_ = now_;
+  on_readable();
 }
 
 void http1_connection::wait_proxy_header() {
@@ -224,13 +245,14 @@ void http1_connection::wait_readable() {
     // (async_wait re-arms the descriptor every time); the worker's tick takes the buffer back
     // from connections that stay idle (demote_idle_buffer), so idle ones still hold none.
     socket_.async_receive(asio::buffer(buffer_.get() + length_, buffer_size_ - length_),
-                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                          in_place([self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                             self->on_received(ec, n);
-                          });
+                          }));
     return;
   }
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const asio::error_code& ec) {
+                     in_place([self = shared_from_this()](const asio::error_code& ec) {
+                       if (self->resume_after_demotion(ec)) return;
                        if (ec) self->close();  // every way out goes through close()
                        if (self->phase_ == phase::closed) return;
                        if (self->phase_ == phase::lingering) {
@@ -238,18 +260,12 @@ void http1_connection::wait_readable() {
                        } else {
                          self->on_readable();
                        }
-                     });
+                     }));
 }
 
 void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {
   now_ = clock::now();
-  const bool demoting = std::exchange(demoting_, false);
-  if (phase_ == phase::closed) return;
-  if (ec == asio::error::operation_aborted && demoting) {
-    if (length_ == 0) release_buffer();
-    wait_readable();
-    return;
-  }
+  if (resume_after_demotion(ec) || phase_ == phase::closed) return;
   if (ec || n == 0) {
     close();  // EOF or a socket error
     return;
@@ -273,6 +289,46 @@ void http1_connection::demote_idle_buffer(clock::time_point now) {
     asio::error_code ignored;
     socket_.cancel(ignored);
   }
+}
+
+// Idle and holding nothing but its socket and a pending wait (a hot connection's buffer is taken
+// back after hot_idle first): plaintext HTTP/1 connections then wait in the worker's idle park
+// instead (TLS sessions and the admin listener's connections stay here).
+bool http1_connection::parkable(clock::time_point now) const {
+  return phase_ == phase::idle && !buffer_ && !ex_ && !io_.secure() && !admin_ && !draining_ &&
+         now - idle_since_ >= park_after && now < deadline_;
+}
+
+// The park takes the socket first (nothing changes if it cannot); then Asio lets it go, which
+// ends the pending wait: its handler finds the phase closed, and this object is freed with it.
+void http1_connection::park() {
+  parked_connection record;
+  if (!record.set_remote(remote_)) return;
+  record.fd = fd_;
+  record.tenant_connection = tenant_connection_;
+  record.requests_served = requests_served_;
+  record.redirect_to_port = redirect_to_port_;
+  record.tenant_refusals = tenant_refusals_;
+  record.first_request = first_request_;
+  record.socket_v6 = socket_v6_;
+  record.deadline = deadline_;
+  if (!worker_.park(record)) return;
+  tenant_connection_ = 0;  // the record holds it now
+  phase_ = phase::closed;
+  worker_.detach(this);
+  asio::error_code ignored;
+  socket_.release(ignored);
+}
+
+// The tick cancelled the idle wait to take the buffer back (demote_idle_buffer): wait again
+// without it. True when that is what `ec` meant.
+bool http1_connection::resume_after_demotion(const asio::error_code& ec) {
+  if (!std::exchange(demoting_, false) || ec != asio::error::operation_aborted || phase_ == phase::closed) {
+    return false;
+  }
+  if (length_ == 0) release_buffer();
+  wait_readable();
+  return true;
 }
 
 void http1_connection::release_buffer() {
@@ -722,9 +778,10 @@ std::uint64_t http1_connection::piece_limit() const {
 
 // Resumes write_more when the socket allows; TLS may also need to read first.
 void http1_connection::wait_writable(transport_status status) {
-  socket_.async_wait(status == transport_status::want_read ? asio::ip::tcp::socket::wait_read
-                                                           : asio::ip::tcp::socket::wait_write,
-                     [self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); });
+  const auto direction =
+      status == transport_status::want_read ? asio::ip::tcp::socket::wait_read : asio::ip::tcp::socket::wait_write;
+  socket_.async_wait(direction,
+                     in_place([self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); }));
 }
 
 void http1_connection::yield_turn() {
@@ -880,6 +937,10 @@ void http1_connection::finish_response() {
       close();
       return;
     }
+    // Only a connection that has been reused keeps its buffer for the hot wait: after a first
+    // response most connections either come back at once (one epoll_ctl more, once) or sit idle,
+    // and an idle one without a buffer can be parked at the next tick.
+    if (requests_served_ < 2) release_buffer();
   }
   if (tenant_refusals_ > 0) {
     rest_before_next_request();
@@ -923,6 +984,10 @@ void http1_connection::linger_read() {
 void http1_connection::check_deadline(clock::time_point now) {
   if (phase_ == phase::closed) return;
   now_ = now;
+  if (parkable(now)) {
+    park();
+    return;
+  }
   demote_idle_buffer(now);
   if (now < deadline_) return;
   switch (phase_) {

@@ -14,6 +14,8 @@
 #include "server/buffer_pool.hpp"
 #include "server/connection.hpp"
 #include "server/exchange_pool.hpp"
+#include "server/handler_memory.hpp"
+#include "server/idle_park.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
 #include "server/socket_io.hpp"
@@ -41,6 +43,8 @@ class http1_connection : public connection,
   http1_connection& operator=(const http1_connection&) = delete;
 
   void start();
+  // Takes over a socket the worker's idle park handed back (it is readable, or at EOF).
+  void resume(const parked_connection& parked);
   void check_deadline(clock::time_point now) override;
   void drain() override;
   void close() override;
@@ -63,6 +67,9 @@ class http1_connection : public connection,
   void on_received(const asio::error_code& ec, std::size_t n);
   void note_bytes_arrived();
   void demote_idle_buffer(clock::time_point now);
+  bool resume_after_demotion(const asio::error_code& ec);
+  bool parkable(clock::time_point now) const;
+  void park();
   void process_input();
   void respond(const request& req, int parse_error);
   // Builds and starts writing the response: the request path's answer when error_status is 0,
@@ -99,8 +106,14 @@ class http1_connection : public connection,
   void linger_read();
   void release_buffer();
   void set_deadline(std::chrono::milliseconds timeout);
+  // A socket operation's handler, its memory in io_memory_.
+  template <typename Handler>
+  auto in_place(Handler&& handler) {
+    return asio::bind_allocator(handler_allocator<int>(io_memory_), std::forward<Handler>(handler));
+  }
 
   worker& worker_;
+  handler_memory io_memory_;  // before socket_: operations it still holds die with the socket
   asio::ip::tcp::socket socket_;
   int fd_;
   socket_io io_;
@@ -108,6 +121,7 @@ class http1_connection : public connection,
   std::uint16_t redirect_to_port_;
   bool admin_;
   bool proxy_protocol_;
+  bool socket_v6_ = false;  // the socket's family, for rebuilding it after parking
   std::string redirect_location_;
   // The connection's address: the peer's, or the source a PROXY header gave.
   std::string remote_;

@@ -129,7 +129,7 @@ void worker::accept_next(std::size_t listener) {
       return;
     }
     stats_.connections_accepted.add(1);
-    if (connections_.size() >= site_->cfg->limits.max_connections) {
+    if (open_connections() >= site_->cfg->limits.max_connections) {
       stats_.connections_refused.add(1);
       // Over the cap: a clean refusal the client can understand, then close.
       asio::error_code ignored;
@@ -138,12 +138,11 @@ void worker::accept_next(std::size_t listener) {
                    MSG_NOSIGNAL);
       socket.close(ignored);
     } else if (!roles_[listener].secure) {
-      std::make_shared<http1_connection>(*this, std::move(socket), nullptr, roles_[listener].redirect_to_port,
-                                         roles_[listener].admin, roles_[listener].proxy_protocol)
+      make_connection(std::move(socket), nullptr, roles_[listener].redirect_to_port, roles_[listener].admin,
+                      roles_[listener].proxy_protocol)
           ->start();
     } else if (auto* tls = site_->cfg->extensions.tls.get()) {
-      std::make_shared<http1_connection>(*this, std::move(socket), tls, 0, false, roles_[listener].proxy_protocol)
-          ->start();
+      make_connection(std::move(socket), tls, 0, false, roles_[listener].proxy_protocol)->start();
     }  // else: a reload removed [tls]; its listeners stay until restart but serve nothing
     accept_next(listener);
   });
@@ -152,7 +151,7 @@ void worker::accept_next(std::size_t listener) {
 void worker::attach(connection* c) {
   c->slot = connections_.size();
   connections_.push_back(c);
-  stats_.connections_open.set(connections_.size());
+  stats_.connections_open.set(open_connections());
 }
 
 void worker::detach(connection* c) {
@@ -161,14 +160,48 @@ void worker::detach(connection* c) {
   connections_[slot] = connections_.back();
   connections_[slot]->slot = slot;
   connections_.pop_back();
-  stats_.connections_open.set(connections_.size());
+  stats_.connections_open.set(open_connections());
+}
+
+bool worker::park(const parked_connection& c) {
+  if (draining_ || !park_.park(c)) return false;
+  stats_.connections_open.set(open_connections());
+  return true;
+}
+
+// The client of a parked connection sent something: a new connection object takes the socket
+// over where the old one left it, under the current configuration.
+void worker::unpark(const parked_connection& c) {
+  asio::ip::tcp::socket socket(io_);
+  asio::error_code ec;
+  socket.assign(c.socket_v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), c.fd, ec);
+  if (ec) {
+    log::warn("worker {}: cannot resume an idle connection: {}", index_, ec.message());
+    ::close(c.fd);
+    parked_closed(c);
+    return;
+  }
+  make_connection(std::move(socket), nullptr, c.redirect_to_port, false, false)->resume(c);
+}
+
+std::shared_ptr<http1_connection> worker::make_connection(asio::ip::tcp::socket socket, secure_transport* tls,
+                                                          std::uint16_t redirect_to_port, bool admin,
+                                                          bool proxy_protocol) {
+  return std::allocate_shared<http1_connection>(pooled_allocator<http1_connection>(connection_blocks_), *this,
+                                                std::move(socket), tls, redirect_to_port, admin, proxy_protocol);
+}
+
+void worker::parked_closed(const parked_connection& c) {
+  auto taken = c.tenant_connection;
+  tenants_.leave_connection(taken);
+  stats_.connections_open.set(open_connections());
 }
 
 void worker::schedule_tick() {
   tick_.expires_after(tick_interval);
-  tick_.async_wait([this](const asio::error_code& ec) {
+  tick_.async_wait(asio::bind_allocator(handler_allocator<int>(tick_memory_), [this](const asio::error_code& ec) {
     if (!ec) on_tick();
-  });
+  }));
 }
 
 // How late a timer fired is how long any ready socket waits for the loop at that moment.
@@ -180,12 +213,13 @@ void worker::record_loop_delay(asio::steady_timer& timer, clock::time_point now)
 void worker::schedule_delay_probe() {
   probing_ = true;
   delay_probe_.expires_after(delay_probe_interval);
-  delay_probe_.async_wait([this](const asio::error_code& ec) {
+  const auto on_probe = [this](const asio::error_code& ec) {
     probing_ = false;
     if (ec) return;
     record_loop_delay(delay_probe_, clock::now());
     if (admission_.inflight() > 0 || admission_.queued() > 0) schedule_delay_probe();
-  });
+  };
+  delay_probe_.async_wait(asio::bind_allocator(handler_allocator<int>(probe_memory_), on_probe));
 }
 
 void worker::on_tick() {
@@ -202,6 +236,7 @@ void worker::on_tick() {
   // Judged before expire(): a queue that timed out this tick was still pressure.
   pressure_.observe(loop_delay, site_->cfg->admission.latency_target, admission_.queued() > 0);
   admission_.expire(now);
+  park_.expire(now);
   tenants_.tick();
   std::erase_if(retired_limits_, [&](const auto& retired) {
     return !retired.first->owes_decisions() || now - retired.second >= retired_limits_grace;
@@ -229,6 +264,7 @@ void worker::on_tick() {
 }
 
 void worker::close_all() {
+  park_.close_all();
   while (!connections_.empty()) connections_.back()->close();
 }
 
@@ -262,6 +298,7 @@ void worker::drain(std::chrono::milliseconds grace) {
     }
     accept_backoff_.cancel();
     delay_probe_.cancel();
+    park_.close_all();  // idle, like the connections drain() closes at once
     for (std::size_t i = connections_.size(); i-- > 0;) {
       if (i < connections_.size()) connections_[i]->drain();
     }

@@ -14,10 +14,13 @@
 #include "http/request_identity.hpp"
 #include "log/access_log.hpp"
 #include "server/admission_control.hpp"
+#include "server/block_pool.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/client_address.hpp"
 #include "server/cpu_pressure.hpp"
 #include "server/exchange_pool.hpp"
+#include "server/handler_memory.hpp"
+#include "server/idle_park.hpp"
 #include "server/listener_role.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
@@ -27,6 +30,8 @@
 namespace ferry {
 
 class connection;
+class http1_connection;
+class secure_transport;
 
 class worker {
  public:
@@ -83,6 +88,11 @@ class worker {
   bool tearing_down() const { return tearing_down_; }
   void attach(connection* c);
   void detach(connection* c);
+  // Takes an idle plaintext HTTP/1 connection's socket (see idle_park); false when it cannot,
+  // and the socket is still the caller's.
+  bool park(const parked_connection& c);
+  // Connections attached and parked: what max_connections and the open-connections gauge count.
+  std::size_t open_connections() const { return connections_.size() + park_.size(); }
   asio::io_context& io() { return io_; }
 
  private:
@@ -92,6 +102,10 @@ class worker {
   void record_loop_delay(asio::steady_timer& timer, clock::time_point now);
   void schedule_delay_probe();
   void close_all();
+  std::shared_ptr<http1_connection> make_connection(asio::ip::tcp::socket socket, secure_transport* tls,
+                                                    std::uint16_t redirect_to_port, bool admin, bool proxy_protocol);
+  void unpark(const parked_connection& c);
+  void parked_closed(const parked_connection& c);
 
   unsigned index_;
   worker_stats& stats_;
@@ -99,6 +113,7 @@ class worker {
   // The pools come before io_: pending handlers destroyed with io_ can still return buffers.
   buffer_pool buffers_;
   exchange_pool exchanges_;
+  block_pool connection_blocks_;
   admission_control admission_;
   cpu_pressure pressure_;
   tenant_admission tenants_{&stats_};
@@ -109,6 +124,10 @@ class worker {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<listener_role> roles_;
   std::vector<std::uint32_t> listener_ids_;
+  // The tick's and the delay probe's pending waits live here, not in Asio's per-thread cache,
+  // which the connections' operations would otherwise take their blocks from (and allocate).
+  handler_memory tick_memory_;
+  handler_memory probe_memory_;
   asio::steady_timer tick_{io_};
   // While requests are in flight, a 10 ms timer samples how late the loop runs it; the tick
   // feeds the mean of the samples to the adaptive admission limit.
@@ -132,6 +151,8 @@ class worker {
   std::string file_chunk_;     // reused for pread before on-the-fly compression
   std::string encoded_chunk_;  // reused for the encoder's output
   std::vector<connection*> connections_;
+  idle_park park_{io_, [this](const parked_connection& c) { unpark(c); },
+                  [this](const parked_connection& c) { parked_closed(c); }};
   bool draining_ = false;
   bool accept_paused_ = false;
   clock::time_point drain_deadline_{};

@@ -353,6 +353,15 @@ def metric(text, family, **labels):
     return None
 
 
+def sanitized_binary():
+    """AddressSanitizer keeps freed memory in quarantine (up to 256 MiB): RSS says nothing then."""
+    try:
+        with open(FERRY_BIN, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
 def has_module(name):
     return name in ferry_modules()
 

@@ -15,7 +15,8 @@ from ferry_harness import Reader, Response, build_request
 TRANSPORTS = ("h1", "h1-tls", "h2-tls", "h2c")
 
 
-def _tls(server, ca_file, alpn, server_name="localhost", client_cert=None):
+def tls_connect(server, ca_file, alpn, server_name="localhost", client_cert=None):
+    """A TLS socket to the server's TLS port, with `alpn` offered and its first one agreed."""
     ctx = ssl.create_default_context(cafile=ca_file)
     ctx.set_alpn_protocols(alpn)
     if client_cert is not None:
@@ -29,7 +30,7 @@ def _tls(server, ca_file, alpn, server_name="localhost", client_cert=None):
 def open_h2(server, transport, ca_file=None, settings=None, client_cert=None, server_name="localhost"):
     """A connected socket and an h2 client connection with the preface sent."""
     if transport == "h2-tls":
-        sock = _tls(server, ca_file, ["h2"], server_name=server_name, client_cert=client_cert)
+        sock = tls_connect(server, ca_file, ["h2"], server_name=server_name, client_cert=client_cert)
     else:
         sock = socket.create_connection((server.host, server.port), timeout=10)
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -96,7 +97,7 @@ def fetch(server, transport, method="GET", target="/", headers=(), ca_file=None,
             return h2_exchange(sock, conn, [(method, target, [(k.lower(), v) for k, v in headers])],
                                authority=authority)[0]
     if transport == "h1-tls":
-        sock = _tls(server, ca_file, ["http/1.1"], server_name=server_name, client_cert=client_cert)
+        sock = tls_connect(server, ca_file, ["http/1.1"], server_name=server_name, client_cert=client_cert)
     else:
         sock = socket.create_connection((server.host, server.port), timeout=10)
     with sock:

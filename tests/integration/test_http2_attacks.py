@@ -10,12 +10,11 @@ SETTINGS+PING per 10 s, 8 CONTINUATION frames per header block, 100 queued ACKs.
 asserted here are several times those, so they hold on a slow machine, and far below what an
 unprotected server would take."""
 
-import os
 import struct
 import unittest
 
 import h2_frames as h2f
-from ferry_harness import peak_rss_kib, reset_peak_rss, rss_kib
+from ferry_harness import peak_rss_kib, reset_peak_rss, rss_kib, sanitized_binary
 from h2_frames import FrameConnection, H2Client, hpack_literal, raw_frame, request_headers, static_get
 from ferry_harness import FerryTestCase, has_module
 
@@ -29,16 +28,7 @@ A_TXT = b"alpha\n"
 MEMORY_BOUND_KIB = 24 * 1024  # growth of the peak RSS allowed during one attack
 
 
-def _sanitized_binary():
-    """AddressSanitizer keeps freed memory in quarantine (up to 256 MiB): RSS says nothing then."""
-    try:
-        with open(os.environ.get("FERRY_BIN", ""), "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
-MEASURE_MEMORY = not _sanitized_binary()
+MEASURE_MEMORY = not sanitized_binary()
 GOAWAY_FLOOD = (h2f.ENHANCE_YOUR_CALM,)
 
 

@@ -44,8 +44,9 @@ constexpr std::size_t any_length = static_cast<std::size_t>(-1);
 // A pause halfway through the warm-up and again through the measured requests: longer than the
 // open-file cache's revalidation interval (1 s, worker.cpp) and than a connection keeps its
 // read buffer while idle, so a warm server also revalidates its entries, runs its periodic
-// tick and gives idle buffers back, and none of that may allocate either. The warm-up pause
-// lets one-time growth (e.g. a pool's first free buffer) happen before counting starts.
+// tick, gives idle buffers back and parks the idle connection (idle_park), then rebuilds it
+// for the next request, and none of that may allocate either. The warm-up pause lets one-time
+// growth (e.g. a pool's first free buffer or connection block) happen before counting starts.
 constexpr std::chrono::milliseconds idle_pause{1100};
 
 void write_file(const std::filesystem::path& path, std::size_t size, char fill) {

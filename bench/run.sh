@@ -5,11 +5,12 @@
 # the server's CPU time per request (user+system ticks of the whole process from /proc) — the
 # figure that still separates servers when the single wrk thread is the bottleneck.
 #
-# Usage: bench/run.sh [--idle N] [--scaling]
+# Usage: bench/run.sh [--only LIST] [--idle N] [--scaling]
 #   env: DUR=seconds per run (5)  ROUNDS=n (3)  FERRY_BIN=path (build/release/ferry, built if missing)
 #   --idle N    also hold N (<= 10000) idle keep-alive connections to each server: RSS per connection,
 #               all N still served, latency of one fresh request
 #   --scaling   also compare ferry with 2 unpinned workers against 1 pinned worker (1 KiB keep-alive)
+#   --only LIST run only these workloads (comma-separated: small,medium,large,pipelined; 0 for none)
 # Needs: apt-get install nginx-light h2o wrk   (plus python3, curl, taskset)
 set -u
 
@@ -19,17 +20,21 @@ dur=${DUR:-5}
 rounds=${ROUNDS:-3}
 idle=0
 scaling=0
+only=small,medium,large,pipelined
 while [[ $# -gt 0 ]]; do
   case $1 in
     --idle) idle=${2:?--idle needs N}; shift 2 ;;
     --scaling) scaling=1; shift ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only) only=${2:?--only needs a list}; shift 2 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 [[ $dur =~ ^[0-9]+$ && $dur -ge 1 ]] || { echo "DUR must be a whole number of seconds" >&2; exit 2; }
 [[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || { echo "ROUNDS must be at least 1" >&2; exit 2; }
 [[ $idle =~ ^[0-9]+$ && $idle -le 10000 ]] || { echo "--idle N must be 0..10000" >&2; exit 2; }
+[[ ,$only, =~ ^(,(small|medium|large|pipelined|0))+,$ ]] ||
+  { echo "--only takes small, medium, large, pipelined or 0, comma-separated" >&2; exit 2; }
 
 # --- prerequisites -------------------------------------------------------------------------------
 missing=()
@@ -117,16 +122,19 @@ start nginx 0 nginx -c "$tmp/nginx.conf" || exit 1
 PID[nginx]=$(pgrep -P "${PID[nginx]}" | head -1)  # measure the worker, not the master
 [[ -n ${PID[nginx]} ]] || { echo "no nginx worker process" >&2; exit 1; }
 start h2o 0 h2o -c "$tmp/h2o.conf" || exit 1
-start ferry 0 "$ferry_bin" --root "$root" --listen "127.0.0.1:${P[ferry]}" --workers 1 \
+# Room for 20000 connections, as nginx and h2o get (ferry's default is 10000 per worker).
+printf '[limits]\nmax_connections = 20000\n' >"$tmp/ferry.toml"
+start ferry 0 "$ferry_bin" --config "$tmp/ferry.toml" --root "$root" --listen "127.0.0.1:${P[ferry]}" --workers 1 \
   --log-level warn --access-log off || exit 1
 if [[ $scaling == 1 ]]; then
   P[ferry-2w]=$(port)
-  start ferry-2w "" "$ferry_bin" --root "$root" --listen "127.0.0.1:${P[ferry-2w]}" --workers 2 \
+  start ferry-2w "" "$ferry_bin" --config "$tmp/ferry.toml" --root "$root" --listen "127.0.0.1:${P[ferry-2w]}" --workers 2 \
     --log-level warn --access-log off || exit 1
 fi
 
 # --- workloads -----------------------------------------------------------------------------------
-wl_names=(small medium large pipelined)
+wl_names=()
+for w in small medium large pipelined; do [[ ,$only, == *,$w,* ]] && wl_names+=("$w"); done
 declare -A WL_LABEL WL_PATH WL_CONNS WL_EXTRA WL_BYTES
 WL_LABEL=([small]="1KiB keep-alive c64" [medium]="100KiB c64" [large]="64MiB c4" [pipelined]="1KiB pipelined x16 c64")
 WL_PATH=([small]=/index.html [medium]=/assets/app.js [large]=/assets/big.bin [pipelined]=/index.html)
@@ -280,7 +288,7 @@ if [[ $idle -gt 0 ]]; then
   printf "%-9s %8s %14s %14s %12s %16s\n" server opened "RSS growth" "bytes/conn" "re-served" "fresh req (ms)"
   for s in "${servers[@]}"; do
     [[ -n ${DEAD[$s]:-} ]] && { printf "%-9s %s\n" "$s" "(dead)"; continue; }
-    line=$(timeout -k 5 300 python3 "$here/idle_client.py" "${P[$s]}" /index.html "$idle" "${PID[$s]}" 2>&1)
+    line=$(timeout -k 5 300 taskset -c 1 python3 "$here/idle_client.py" "${P[$s]}" /index.html "$idle" "${PID[$s]}" 2>&1)
     if ! alive "${PID[$s]}"; then
       DEAD[$s]=1
       echo "!! $s (pid ${PID[$s]}) died during the idle test. Last log lines:" >&2

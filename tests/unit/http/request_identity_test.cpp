@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <set>
 #include <string>
 
@@ -79,6 +80,24 @@ TEST(IdGenerator, LowerHexAndDistinct) {
   std::string odd(5, '\0');
   ids.fill_hex(odd.data(), odd.size());
   EXPECT_TRUE(lower_hex(odd));
+}
+
+TEST(IdGenerator, EveryLengthFilledExactlyWithEveryDigitInEveryPlace) {
+  id_generator ids;
+  for (std::size_t length = 1; length <= 40; ++length) {
+    std::string out(length + 1, '#');
+    ids.fill_hex(out.data(), length);
+    EXPECT_TRUE(lower_hex(out.substr(0, length))) << out;
+    EXPECT_EQ(out[length], '#') << "wrote past " << length;
+  }
+  // Each of the 32 places of a request id takes all 16 digits over a few thousand ids.
+  std::array<std::set<char>, 32> digits;
+  for (int i = 0; i < 4000; ++i) {
+    std::string id(32, '\0');
+    ids.fill_hex(id.data(), id.size());
+    for (std::size_t place = 0; place < id.size(); ++place) digits[place].insert(id[place]);
+  }
+  for (std::size_t place = 0; place < digits.size(); ++place) EXPECT_EQ(digits[place].size(), 16u) << place;
 }
 
 class AssignIdentity : public ::testing::Test {

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "http/http_date.hpp"
+
 namespace ferry {
 
 namespace {
@@ -122,6 +124,7 @@ lookup_result file_resolver::open(std::string_view path) const {
   if (!S_ISREG(st.st_mode)) return result;  // devices, sockets, FIFOs: not found
   file.size = static_cast<std::uint64_t>(st.st_size);
   file.mtime = st.st_mtim.tv_sec;
+  format_http_date(file.mtime, file.last_modified.data());
   file.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   file.inode = static_cast<std::uint64_t>(st.st_ino);
   result.file = std::move(file);

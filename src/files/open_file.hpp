@@ -4,10 +4,14 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <utility>
+
+#include "http/http_date.hpp"
 
 namespace ferry {
 
@@ -22,7 +26,7 @@ class open_file {
   open_file& operator=(const open_file&) = delete;
   open_file(open_file&& other) noexcept
       : size(other.size), mtime(other.mtime), mtime_ns(other.mtime_ns), inode(other.inode),
-        content(std::move(other.content)), fd_(std::exchange(other.fd_, -1)) {}
+        last_modified(other.last_modified), content(std::move(other.content)), fd_(std::exchange(other.fd_, -1)) {}
   open_file& operator=(open_file&& other) noexcept {
     if (this != &other) {
       if (fd_ >= 0) ::close(fd_);
@@ -31,6 +35,7 @@ class open_file {
       mtime = other.mtime;
       mtime_ns = other.mtime_ns;
       inode = other.inode;
+      last_modified = other.last_modified;
       content = std::move(other.content);
     }
     return *this;
@@ -42,6 +47,9 @@ class open_file {
   std::time_t mtime = 0;
   std::int64_t mtime_ns = 0;  // full precision, to notice a rewrite within the same second
   std::uint64_t inode = 0;
+  // mtime as an HTTP date, formatted once when the file is opened (not per response).
+  std::array<char, http_date_length> last_modified{};
+  std::string_view last_modified_text() const { return {last_modified.data(), last_modified.size()}; }
   // The whole file, for small files the open-file cache keeps in memory (else empty): their
   // bodies are copied from here instead of read with pread per response.
   std::string content;

@@ -413,9 +413,7 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
 
   make_etag(etag_, *file, coding, on_the_fly);
   const validators current{etag_, file->mtime};
-  char last_modified[http_date_length];
-  format_http_date(file->mtime, last_modified);
-  const std::string_view last_modified_text(last_modified, http_date_length);
+  const std::string_view last_modified_text = file->last_modified_text();
 
   auto common_headers = [&](response& r) {
     r.add("ETag", etag_);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <limits>
 #include <string_view>
 #include <utility>
@@ -459,43 +460,51 @@ void nghttp2_server_session::respond(std::int32_t stream_id, const http2_respons
   if (stream == nullptr || !stream->delivered || stream->responded) return;
   const int status = head.status >= 200 && head.status <= 999 ? head.status : 500;
 
-  // Every name and value, lower-cased, in one buffer; positions are kept as offsets and turned
+  // Every name (lower-cased) and value in one buffer, reused by every response this thread
+  // makes (nghttp2 copies the fields it is given); positions are kept as offsets and turned
   // into pointers only once the buffer is complete (it may reallocate while growing).
-  std::size_t total = 64;
-  for (const auto& [name, value] : head.fields) total += name.size() + value.size();
-  std::string storage;
-  storage.reserve(total);
   struct span_pair {
     std::size_t name_at, name_size, value_at, value_size;
   };
-  std::vector<span_pair> kept;
-  kept.reserve(head.fields.size() + 2);
+  thread_local std::string storage;
+  thread_local std::vector<span_pair> kept;
+  thread_local std::vector<nghttp2_nv> nv;
+  storage.clear();
+  kept.clear();
+  auto add_value = [&](std::size_t name_at, std::size_t name_size, std::string_view value) {
+    const std::size_t value_at = storage.size();
+    storage.append(value);
+    kept.push_back({name_at, name_size, value_at, value.size()});
+  };
   auto add = [&](std::string_view name, std::string_view value) {
     const std::size_t name_at = storage.size();
     storage.append(name);
-    const std::size_t value_at = storage.size();
-    storage.append(value);
-    kept.push_back({name_at, name.size(), value_at, value.size()});
+    add_value(name_at, name.size(), value);
   };
-  add(":status", std::to_string(status));
+  char number[24];
+  add(":status", std::string_view(number, static_cast<std::size_t>(
+                                              std::to_chars(number, number + sizeof number, status).ptr - number)));
   for (const auto& [name, value] : head.fields) {
-    std::string lower(name);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-    const auto* name_bytes = reinterpret_cast<const std::uint8_t*>(lower.data());
+    const std::size_t name_at = storage.size();
+    for (const char c : name) storage.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+    const std::string_view lower(storage.data() + name_at, name.size());
     const auto* value_bytes = reinterpret_cast<const std::uint8_t*>(value.data());
     if (lower.empty() || lower.front() == ':' || connection_specific(lower) ||
         (head.content_length && lower == "content-length") ||
-        nghttp2_check_header_name(name_bytes, lower.size()) == 0 ||
+        nghttp2_check_header_name(reinterpret_cast<const std::uint8_t*>(lower.data()), lower.size()) == 0 ||
         nghttp2_check_header_value_rfc9113(value_bytes, value.size()) == 0) {
+      storage.resize(name_at);
       continue;
     }
-    add(lower, value);
+    add_value(name_at, name.size(), value);
   }
-  if (head.content_length) add("content-length", std::to_string(*head.content_length));
+  if (head.content_length) {
+    add("content-length",
+        std::string_view(number, static_cast<std::size_t>(
+                                     std::to_chars(number, number + sizeof number, *head.content_length).ptr - number)));
+  }
 
-  std::vector<nghttp2_nv> nv;
-  nv.reserve(kept.size());
+  nv.clear();
   auto* base = reinterpret_cast<std::uint8_t*>(storage.data());
   for (const span_pair& p : kept) {
     nv.push_back({base + p.name_at, base + p.value_at, p.name_size, p.value_size, NGHTTP2_NV_FLAG_NONE});

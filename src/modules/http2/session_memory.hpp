@@ -1,5 +1,6 @@
 // An nghttp2 allocator that counts the bytes a session holds, so that tests (and later
-// metrics) can check that a flood does not make a session grow.
+// metrics) can check that a flood does not make a session grow. Small freed blocks are kept
+// per thread for the next streams (see session_memory.cpp).
 #pragma once
 
 #include <nghttp2/nghttp2.h>

@@ -62,4 +62,30 @@ class exchange_pool {
   std::vector<std::unique_ptr<http1_exchange>> free_;
 };
 
+// Responses for HTTP/2 streams, recycled the same way: a stream takes one when it starts and
+// gives it back when it closes, so a busy connection's streams allocate no header fields.
+class response_pool {
+ public:
+  response_pool() { free_.reserve(max_free_); }
+
+  std::unique_ptr<response> acquire() {
+    if (free_.empty()) return std::make_unique<response>();
+    auto r = std::move(free_.back());
+    free_.pop_back();
+    return r;
+  }
+
+  void release(std::unique_ptr<response> r) {
+    if (!r) return;
+    r->clear();
+    if (r->text.capacity() > max_kept_capacity) std::string().swap(r->text);
+    if (free_.size() < max_free_) free_.push_back(std::move(r));
+  }
+
+ private:
+  static constexpr std::size_t max_free_ = 64;
+  static constexpr std::size_t max_kept_capacity = 128 * 1024;
+  std::vector<std::unique_ptr<response>> free_;
+};
+
 }  // namespace ferry

@@ -33,7 +33,11 @@ constexpr std::chrono::milliseconds linger_time{2000};
 // One request stream: its response and body reader, and its place in admission.
 struct http2_connection::stream final : admission_waiter, http2_body_source {
   stream(http2_connection& c, std::int32_t stream_id, const request& r)
-      : owner(c), id(stream_id), req(r), started(c.now_) {}
+      : owner(c), id(stream_id), req(r), started(c.now_), reply_storage(c.worker_.responses().acquire()),
+        reply(*reply_storage) {}
+  ~stream() override { owner.worker_.responses().release(std::move(reply_storage)); }
+  stream(const stream&) = delete;
+  stream& operator=(const stream&) = delete;
 
   void admitted() override {
     holds_slot = true;
@@ -82,7 +86,8 @@ struct http2_connection::stream final : admission_waiter, http2_body_source {
   std::string client_storage;
   clock::time_point started;
   request_identity identity;
-  response reply;
+  std::unique_ptr<response> reply_storage;  // from the worker's pool, back to it with the stream
+  response& reply;
   response_body_reader body;
   body_pacer pacer;
   std::uint64_t body_sent = 0;

@@ -66,6 +66,7 @@ class worker {
   access_log_buffer& access_log() { return access_log_; }
   buffer_pool& buffers() { return buffers_; }
   exchange_pool& exchanges() { return exchanges_; }
+  response_pool& responses() { return responses_; }
   std::string& file_chunk() { return file_chunk_; }
   std::string& encoded_chunk() { return encoded_chunk_; }
   bool draining() const { return draining_; }
@@ -113,6 +114,7 @@ class worker {
   // The pools come before io_: pending handlers destroyed with io_ can still return buffers.
   buffer_pool buffers_;
   exchange_pool exchanges_;
+  response_pool responses_;
   block_pool connection_blocks_;
   admission_control admission_;
   cpu_pressure pressure_;

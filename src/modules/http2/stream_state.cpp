@@ -5,6 +5,10 @@
 namespace ferry {
 namespace {
 
+// Room reserved for a request head on its first field, instead of growing through a handful of sizes.
+constexpr std::size_t typical_field_count = 16;
+constexpr std::size_t typical_head_bytes = 512;
+
 // Beyond this multiple of the limits a head is not worth decoding to the end for a 431: an
 // HPACK "bomb" (one-byte references to a large table entry) would cost far more to check
 // than it cost to send.
@@ -59,6 +63,10 @@ bool stream_state::add_field(std::string_view name, std::string_view value) {
     return keep_going;
   }
   if (over_limit_ || head_done) return keep_going;
+  if (fields_.empty()) {
+    fields_.reserve(typical_field_count);
+    arena_.reserve(typical_head_bytes);
+  }
   fields_.push_back({static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(name.size()),
                      static_cast<std::uint32_t>(value.size())});
   arena_.append(name);

@@ -6,8 +6,11 @@
 // Asio frees an operation's memory before calling its handler, so the handler may start the next.
 #pragma once
 
+#include <asio/bind_allocator.hpp>
+
 #include <cstddef>
 #include <new>
+#include <utility>
 
 namespace ferry {
 
@@ -60,5 +63,11 @@ class handler_allocator {
  private:
   handler_memory* memory_;
 };
+
+// `handler` with its operation's memory in `memory`.
+template <typename Handler>
+auto with_memory(handler_memory& memory, Handler&& handler) {
+  return asio::bind_allocator(handler_allocator<int>(memory), std::forward<Handler>(handler));
+}
 
 }  // namespace ferry

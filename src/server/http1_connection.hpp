@@ -109,7 +109,7 @@ class http1_connection : public connection,
   // A socket operation's handler, its memory in io_memory_.
   template <typename Handler>
   auto in_place(Handler&& handler) {
-    return asio::bind_allocator(handler_allocator<int>(io_memory_), std::forward<Handler>(handler));
+    return with_memory(io_memory_, std::forward<Handler>(handler));
   }
 
   worker& worker_;

@@ -88,8 +88,7 @@ void idle_park::wait() {
     wake_ready();
     if (!records_.empty() && !waiting_) wait();  // a woken connection may have parked another
   };
-  watcher_.async_wait(asio::posix::stream_descriptor::wait_read,
-                      asio::bind_allocator(handler_allocator<int>(wait_memory_), on_ready));
+  watcher_.async_wait(asio::posix::stream_descriptor::wait_read, with_memory(wait_memory_, on_ready));
 }
 
 // Asio re-arms the epoll descriptor on every wait, so sockets left ready wake the next one.

@@ -199,7 +199,7 @@ void worker::parked_closed(const parked_connection& c) {
 
 void worker::schedule_tick() {
   tick_.expires_after(tick_interval);
-  tick_.async_wait(asio::bind_allocator(handler_allocator<int>(tick_memory_), [this](const asio::error_code& ec) {
+  tick_.async_wait(with_memory(tick_memory_, [this](const asio::error_code& ec) {
     if (!ec) on_tick();
   }));
 }
@@ -213,13 +213,12 @@ void worker::record_loop_delay(asio::steady_timer& timer, clock::time_point now)
 void worker::schedule_delay_probe() {
   probing_ = true;
   delay_probe_.expires_after(delay_probe_interval);
-  const auto on_probe = [this](const asio::error_code& ec) {
+  delay_probe_.async_wait(with_memory(probe_memory_, [this](const asio::error_code& ec) {
     probing_ = false;
     if (ec) return;
     record_loop_delay(delay_probe_, clock::now());
     if (admission_.inflight() > 0 || admission_.queued() > 0) schedule_delay_probe();
-  };
-  delay_probe_.async_wait(asio::bind_allocator(handler_allocator<int>(probe_memory_), on_probe));
+  }));
 }
 
 void worker::on_tick() {

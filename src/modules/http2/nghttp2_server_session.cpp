@@ -482,8 +482,11 @@ void nghttp2_server_session::respond(std::int32_t stream_id, const http2_respons
     add_value(name_at, name.size(), value);
   };
   char number[24];
-  add(":status", std::string_view(number, static_cast<std::size_t>(
-                                              std::to_chars(number, number + sizeof number, status).ptr - number)));
+  const auto as_text = [&number](auto n) {
+    const char* end = std::to_chars(number, number + sizeof number, n).ptr;
+    return std::string_view(number, static_cast<std::size_t>(end - number));
+  };
+  add(":status", as_text(status));
   for (const auto& [name, value] : head.fields) {
     const std::size_t name_at = storage.size();
     for (const char c : name) storage.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
@@ -498,11 +501,7 @@ void nghttp2_server_session::respond(std::int32_t stream_id, const http2_respons
     }
     add_value(name_at, name.size(), value);
   }
-  if (head.content_length) {
-    add("content-length",
-        std::string_view(number, static_cast<std::size_t>(
-                                     std::to_chars(number, number + sizeof number, *head.content_length).ptr - number)));
-  }
+  if (head.content_length) add("content-length", as_text(*head.content_length));
 
   nv.clear();
   auto* base = reinterpret_cast<std::uint8_t*>(storage.data());

@@ -99,7 +99,7 @@ idle = "{idle}s"
 [log]
 access_log = "stdout"
 access_format = "json"
-{extra}""".format(idle=IDLE_TIMEOUT, extra=cls.extra_config)
+{extra}""".format(idle=IDLE_TIMEOUT, extra=cls.extra_config.format(root=toml_string(cls.root)))
         if FULL:
             cls.ca = CertificateAuthority()
             cert, key = cls.ca.issue("idle", ["localhost"])
@@ -259,6 +259,31 @@ class IdleConnectionLimitsTest(IdleServerTestCase):
         finally:
             for c in clients:
                 c.close()
+
+
+class IdleConnectionsOfACappedHostTest(IdleServerTestCase):
+    extra_config = """
+[[vhosts]]
+name = "capped"
+server_names = ["capped.test"]
+root = {root}
+max_connections = 2
+"""
+
+    def get(self, sock):
+        sock.sendall(build_request("GET", "/index.html", headers=[("Host", "capped.test")]))
+        return Reader(sock).read_response().status
+
+    def test_parked_connections_count_against_their_host_cap(self):
+        socks = [socket.create_connection((self.server.host, self.server.port), timeout=10) for _ in range(3)]
+        try:
+            self.assertEqual([self.get(s) for s in socks[:2]], [200, 200])
+            time.sleep(PARK_WAIT)
+            self.assertEqual(self.get(socks[2]), 503)  # the host's two connections are parked, not gone
+            self.assertEqual([self.get(s) for s in socks[:2]], [200, 200])
+        finally:
+            for s in socks:
+                s.close()
 
 
 class IdleLifecycleTest(IdleServerTestCase):

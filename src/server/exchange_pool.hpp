@@ -31,6 +31,15 @@ struct http1_exchange {
   body_pacer pacer;  // the host's max_bandwidth, while the body is being sent
 };
 
+// Buffers grown by a rare large response are not kept around by the pools.
+inline constexpr std::size_t pooled_capacity_limit = 128 * 1024;
+
+// Empties a response for its next use, keeping its fields' capacity.
+inline void recycle_response(response& r) {
+  r.clear();
+  if (r.text.capacity() > pooled_capacity_limit) std::string().swap(r.text);
+}
+
 class exchange_pool {
  public:
   exchange_pool() { free_.reserve(max_free_); }
@@ -46,19 +55,16 @@ class exchange_pool {
   void release(std::unique_ptr<http1_exchange> ex) {
     if (!ex) return;
     ex->parser.next_message();
-    ex->reply.clear();
+    recycle_response(ex->reply);
     ex->out.clear();
     ex->host = nullptr;
     ex->pacer.start(nullptr);
-    // Buffers grown by a rare large response are not kept around.
-    if (ex->out.capacity() > max_kept_capacity) std::string().swap(ex->out);
-    if (ex->reply.text.capacity() > max_kept_capacity) std::string().swap(ex->reply.text);
+    if (ex->out.capacity() > pooled_capacity_limit) std::string().swap(ex->out);
     if (free_.size() < max_free_) free_.push_back(std::move(ex));
   }
 
  private:
   static constexpr std::size_t max_free_ = 256;
-  static constexpr std::size_t max_kept_capacity = 128 * 1024;
   std::vector<std::unique_ptr<http1_exchange>> free_;
 };
 
@@ -77,14 +83,12 @@ class response_pool {
 
   void release(std::unique_ptr<response> r) {
     if (!r) return;
-    r->clear();
-    if (r->text.capacity() > max_kept_capacity) std::string().swap(r->text);
+    recycle_response(*r);
     if (free_.size() < max_free_) free_.push_back(std::move(r));
   }
 
  private:
   static constexpr std::size_t max_free_ = 64;
-  static constexpr std::size_t max_kept_capacity = 128 * 1024;
   std::vector<std::unique_ptr<response>> free_;
 };
 

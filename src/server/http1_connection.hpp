@@ -71,6 +71,7 @@ class http1_connection : public connection,
   bool parkable(clock::time_point now) const;
   void park();
   void process_input();
+  void answer_buffered_requests();  // process_input's loop over the requests read so far
   void respond(const request& req, int parse_error);
   // Builds and starts writing the response: the request path's answer when error_status is 0,
   // else that error (`close_after`: the framing is in doubt, the connection ends).
@@ -88,6 +89,9 @@ class http1_connection : public connection,
   void leave_admission();
   bool send_continue();
   void write_more();
+  bool joins_pipelined_batch() const;
+  void hold_output();
+  void send_held_output();
   void on_writable(const asio::error_code& ec);
   void yield_turn();
   void wait_writable(transport_status status);  // continue write_more after other ready connections had their turn
@@ -139,13 +143,13 @@ class http1_connection : public connection,
   bool demoting_ = false;  // the hot receive was cancelled to give the buffer back
   clock::time_point idle_since_;
   unsigned requests_served_ = 0;
-  bool holds_slot_ = false;
+  bool holds_slot_ = false;  // counted in flight by the worker's admission control
   // What the virtual host's caps counted (tenant_admission; 0: nothing).
   std::uint32_t tenant_request_ = 0;
   std::uint32_t tenant_connection_ = 0;
   std::uint8_t tenant_refusals_ = 0;  // in a row, for the rest before the next request
   bool refuse_after_rest_ = false;    // over its host's connection cap: 503 once the rest is over
-  std::size_t lingered_ = 0;  // bytes discarded while lingering  // counted in flight by the worker's admission control
+  std::size_t lingered_ = 0;  // bytes discarded while lingering
   // While queued or limiting no I/O operation holds the connection alive; this reference does.
   std::shared_ptr<http1_connection> self_while_waiting_;
   // Made the first time a response must pause (max_bandwidth); most connections never need it.
@@ -163,6 +167,8 @@ class http1_connection : public connection,
 
   // Writing.
   std::size_t out_sent_ = 0;
+  // ex_->out starts with answers to earlier pipelined requests, not sent yet (hold_output).
+  bool output_held_ = false;
   std::size_t segment_ = 0;
   std::uint64_t segment_done_ = 0;
   bool chunked_ = false;

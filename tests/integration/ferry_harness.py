@@ -414,6 +414,19 @@ IMF_FIXDATE_RE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
                             r"\d{2}:\d{2}:\d{2} GMT$")
 
 
+def send_queue_of(local_port, remote_port):
+    """Bytes queued in the kernel for the loopback TCP socket local_port -> remote_port
+    (tx_queue of /proc/net/tcp), or None when there is no such socket."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, queues = fields[1], fields[2], fields[4]
+            if int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == remote_port:
+                return int(queues.split(":")[0], 16)
+    return None
+
+
 def build_request(method="GET", target="/", version="HTTP/1.1", headers=(("Host", "localhost"),),
                   body=b""):
     """Raw request bytes: request line, headers as given (nothing added), blank line, body."""

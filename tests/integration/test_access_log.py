@@ -117,6 +117,23 @@ class AccessLogTest(unittest.TestCase):
         reqs = [self.parse_combined(line)[4] for line in self.read_lines()]
         self.assertEqual(reqs, ["GET /hello.txt HTTP/1.1", "GET /index.html HTTP/1.1", "GET /nope HTTP/1.1"])
 
+    def test_pipelined_batch_each_logged_with_its_bytes(self):
+        # Answers to pipelined requests leave in one send; each is still its own line.
+        raw = b"".join(b"%s %s HTTP/1.1\r\nHost: x\r\n\r\n" % (m, t) for m, t in
+                       [(b"GET", b"/hello.txt"), (b"GET", b"/nope"), (b"HEAD", b"/hello.txt"), (b"GET", b"/index.html")])
+        raw += b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        with Server(self.root, self.config(self.log_path, "combined")) as s:
+            with s.connect() as sock:
+                sock.sendall(raw)
+                while sock.recv(65536):
+                    pass
+        fields = [self.parse_combined(line) for line in self.read_lines()]
+        self.assertEqual([(f[4].split()[1], f[5], f[6]) for f in fields],
+                         [("/hello.txt", "200", str(len(HELLO))), ("/nope", "404", str(len(NOT_FOUND_BODY))),
+                          ("/hello.txt", "200", fields[2][6]), ("/index.html", "200", str(len(FILES["index.html"]))),
+                          ("/hello.txt", "200", str(len(HELLO)))])
+        self.assertIn(fields[2][6], ("0", "-"))  # HEAD sends no body
+
     def test_http10_protocol_logged(self):
         with Server(self.root, self.config(self.log_path, "combined")) as s:
             self.assertEqual(get(s, "/hello.txt", version="HTTP/1.0").status, 200)

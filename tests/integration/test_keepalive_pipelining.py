@@ -1,14 +1,21 @@
 """Persistent connections, HTTP/1.0 vs 1.1 connection handling, pipelining, requests split
 into 1-byte TCP segments, max_keepalive_requests."""
 
+import socket
+import time
 import unittest
 
-from ferry_harness import (FerryTestCase, Reader, build_request, read_all_responses)
+from ferry_harness import (FerryTestCase, Reader, build_request, read_all_responses, send_queue_of)
 
 FILES = {"index.html": "<p>index</p>\n", "a.txt": "alpha file\n"}
 for _i in range(10):
     FILES["f%d.txt" % _i] = "file number %d\n" % _i
 FILES["page.html"] = "<p>" + "compressible text " * 300 + "</p>\n"
+# Copied into the response (up to 16 KiB) and sent with sendfile (larger); not uniform, so a
+# misplaced byte shows.
+FILES["mid.bin"] = bytes(range(251)) * 60
+FILES["big.bin"] = bytes(range(241)) * 800
+FILES["huge.bin"] = bytes(range(239)) * 18000  # 4.3 MB: more than a loopback socket queues
 
 CLOSE = [("Host", "localhost"), ("Connection", "close")]
 
@@ -190,6 +197,107 @@ class KeepAliveTest(FerryTestCase):
                 s.sendall(build_request("GET", "/f%d.txt" % i))
                 self.assertEqual(r.read_response().body, FILES["f%d.txt" % (i - 1)].encode())
             self.assertEqual(r.read_response().body, b"file number 9\n")
+        finally:
+            s.close()
+
+
+class PipelinedBatchTest(FerryTestCase):
+    """Answers to pipelined requests leave together (one send per batch): never held back
+    waiting for input, never out of order, never lost when the client reads slowly."""
+    files = FILES
+
+    def test_answers_leave_before_a_partial_request_completes(self):
+        s = self.server.connect()
+        r = Reader(s)
+        try:
+            s.sendall(b"".join(build_request("GET", "/f%d.txt" % i) for i in range(3))
+                      + b"GET /f3.txt HTTP/1.1\r\nHo")
+            # Held back for a batch, these three would wait for the fourth request forever.
+            self.assertEqual([r.read_response().body for _ in range(3)],
+                             [FILES["f%d.txt" % i].encode() for i in range(3)])
+            s.sendall(b"st: localhost\r\nConnection: close\r\n\r\n")
+            self.assertEqual([x.body for x in read_all_responses(r)], [b"file number 3\n"])
+        finally:
+            s.close()
+
+    def test_interim_100_follows_the_answers_before_it(self):
+        s = self.server.connect()
+        r = Reader(s)
+        try:
+            s.sendall(build_request("GET", "/f0.txt") + build_request("GET", "/f1.txt")
+                      + b"GET /a.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+            self.assertEqual([r.read_response().body for _ in range(2)], [b"file number 0\n", b"file number 1\n"])
+            self.assertEqual(r.read_until(b"\r\n\r\n"), b"HTTP/1.1 100 Continue\r\n\r\n")
+            s.sendall(b"hello" + build_request("GET", "/f2.txt", headers=CLOSE))
+            self.assertEqual([x.body for x in read_all_responses(r)], [b"alpha file\n", b"file number 2\n"])
+        finally:
+            s.close()
+
+    def test_batches_to_a_client_that_reads_slowly(self):
+        # A small receive window and a pause before reading: the server's sends fill up and wait,
+        # in the middle of a batch and with a batch left over when the input runs out.
+        names = ["mid.bin", "f1.txt", "big.bin", "page.html", "mid.bin", "missing", "f2.txt"] * 12
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        s.connect((self.server.host, self.server.port))
+        r = Reader(s)
+        try:
+            s.sendall(b"".join(build_request("GET", "/" + n) for n in names) + b"GET /f4.txt HTTP/1.1\r\n")
+            time.sleep(0.5)
+            resps = [r.read_response() for _ in names]
+            expected = [FILES[n] if isinstance(FILES[n], bytes) else FILES[n].encode() for n in names if n != "missing"]
+            self.assertEqual([x.body for x in resps if x.status == 200], expected)
+            self.assertEqual([x.status for x in resps].count(404), names.count("missing"))
+            s.sendall(b"Host: localhost\r\nConnection: close\r\n\r\n")
+            self.assertEqual([x.body for x in read_all_responses(r)], [b"file number 4\n"])
+        finally:
+            s.close()
+
+
+    def slow_client(self):
+        """A client with a tiny receive window: what the server sends piles up in its socket."""
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.settimeout(10)
+        s.connect((self.server.host, self.server.port))
+        return s
+
+    def settled_send_queue(self, s):
+        """The server's send queue towards `s` once it stops growing (the server stopped writing)."""
+        port, queued, deadline = s.getsockname()[1], None, time.monotonic() + 5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = send_queue_of(self.server.port, port)
+            if now is not None and now == queued:
+                break
+            queued = now
+        return queued or 0
+
+    def test_held_answers_wait_for_room_in_the_socket(self):
+        # How much a connection queues: a download larger than that, never read.
+        with self.slow_client() as probe:
+            probe.sendall(build_request("GET", "/huge.bin"))
+            capacity = self.settled_send_queue(probe)
+        self.assertGreater(capacity, 100000)
+        huge = FILES["huge.bin"]
+        s = self.slow_client()
+        r = Reader(s)
+        try:
+            # A response that leaves 16 KiB free, then a batch of about 31 KiB held back until the
+            # next request is complete: it finds the socket full and has to wait for room.
+            end = min(capacity - 16 * 1024, len(huge) - 1)
+            s.sendall(build_request("GET", "/huge.bin", headers=[("Host", "x"), ("Range", "bytes=0-%d" % end)]))
+            self.settled_send_queue(s)
+            batch = ["mid.bin", "mid.bin", "f1.txt", "f2.txt"]
+            s.sendall(b"".join(build_request("GET", "/" + n) for n in batch) + b"GET /f3.txt HTTP/1.1\r\n")
+            self.settled_send_queue(s)
+            first = r.read_response()
+            self.assertEqual((first.status, first.body), (206, huge[:end + 1]))
+            self.assertEqual([r.read_response().body for _ in batch],
+                             [FILES["mid.bin"], FILES["mid.bin"], b"file number 1\n", b"file number 2\n"])
+            s.sendall(b"Host: localhost\r\nConnection: close\r\n\r\n")
+            self.assertEqual([x.body for x in read_all_responses(r)], [b"file number 3\n"])
         finally:
             s.close()
 

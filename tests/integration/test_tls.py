@@ -11,7 +11,8 @@ import subprocess
 import time
 import unittest
 
-from ferry_harness import FerryTestCase, Reader, Server, build_request, has_module, make_root, toml_string
+from ferry_harness import (FerryTestCase, Reader, Server, build_request, has_module, make_root, send_queue_of,
+                           toml_string)
 from tls_certs import CertificateAuthority
 
 BIG = bytes(range(256)) * (4 * 4096)  # 4 MiB, not uniform, so misplaced bytes show
@@ -36,19 +37,6 @@ def tls_get(server, ca, target="/", host="localhost", server_name="localhost", h
     with tls_connect(server, ca, server_name) as s:
         s.sendall(build_request(method, target, headers=[("Host", host), ("Connection", "close"), *headers]))
         return Reader(s).read_response(head_request=method == "HEAD")
-
-
-def send_queue_of(local_port, remote_port):
-    """Bytes queued in the kernel for the loopback TCP socket local_port -> remote_port
-    (tx_queue of /proc/net/tcp), or None when there is no such socket."""
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            local, remote, queues = fields[1], fields[2], fields[4]
-            if int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == remote_port:
-                return int(queues.split(":")[0], 16)
-    return None
 
 
 def stalled_tls_get(server, ca, target, headers=()):
@@ -167,6 +155,14 @@ class HttpsServingTest(TlsTestCase):
             reader = Reader(s)
             bodies = [reader.read_response().body for _ in range(4)]
         self.assertEqual(bodies, [b"alpha\n"] * 3 + [FILES["index.html"].encode()])
+
+    def test_pipelined_answers_leave_before_a_partial_request_over_tls(self):
+        with tls_connect(self.server, self.ca) as s:
+            s.sendall(build_request("GET", "/a.txt") * 3 + b"GET /index.html HTTP/1.1\r\nHo")
+            reader = Reader(s)
+            self.assertEqual([reader.read_response().body for _ in range(3)], [b"alpha\n"] * 3)
+            s.sendall(b"st: localhost\r\n\r\n")
+            self.assertEqual(reader.read_response().body, FILES["index.html"].encode())
 
     def test_protocol_alpn_and_certificates(self):
         with tls_connect(self.server, self.ca, alpn=["http/1.1"]) as s:

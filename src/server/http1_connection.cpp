@@ -236,6 +236,7 @@ void http1_connection::set_deadline(std::chrono::milliseconds timeout) {
 }
 
 void http1_connection::wait_readable() {
+  const bool after_response = std::exchange(defer_receive_, false);
   if (io_.has_buffered_input() && phase_ != phase::lingering) {
     // TLS already decrypted more than the last read took: the socket may never signal it.
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -244,6 +245,18 @@ void http1_connection::wait_readable() {
     return;
   }
   if (buffer_ && length_ < buffer_size_ && phase_ != phase::lingering && !io_.secure()) {
+    if (after_response) {
+      // Asio tries a receive at once, which right after a response finds nothing (EAGAIN, a
+      // wasted system call per request). Started after the other ready connections had their
+      // turn, it usually finds the client's next request already there.
+      asio::post(socket_.get_executor(), in_place([self = shared_from_this()] {
+        if (self->phase_ != phase::idle) return;  // closed meanwhile
+        // The tick wanted the buffer back meanwhile (a very late turn): wait without it.
+        if (std::exchange(self->demoting_, false)) self->release_buffer();
+        self->wait_readable();
+      }));
+      return;
+    }
     // Hot wait: receive straight into the buffer. Asio then needs no epoll_ctl per request
     // (async_wait re-arms the descriptor every time); the worker's tick takes the buffer back
     // from connections that stay idle (demote_idle_buffer), so idle ones still hold none.
@@ -1010,6 +1023,7 @@ void http1_connection::finish_response() {
     // response most connections either come back at once (one epoll_ctl more, once) or sit idle,
     // and an idle one without a buffer can be parked at the next tick.
     if (requests_served_ < 2) release_buffer();
+    defer_receive_ = true;
   }
   if (tenant_refusals_ > 0) {
     rest_before_next_request();

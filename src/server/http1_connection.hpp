@@ -140,6 +140,7 @@ class http1_connection : public connection,
   bool first_request_ = true;
   bool draining_ = false;
   bool in_process_input_ = false;
+  bool defer_receive_ = false;  // the next wait_readable follows a response (keep-alive)
   bool demoting_ = false;  // the hot receive was cancelled to give the buffer back
   clock::time_point idle_since_;
   unsigned requests_served_ = 0;

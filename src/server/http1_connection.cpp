@@ -249,12 +249,7 @@ void http1_connection::wait_readable() {
       // Asio tries a receive at once, which right after a response finds nothing (EAGAIN, a
       // wasted system call per request). Started after the other ready connections had their
       // turn, it usually finds the client's next request already there.
-      asio::post(socket_.get_executor(), in_place([self = shared_from_this()] {
-        if (self->phase_ != phase::idle) return;  // closed meanwhile
-        // The tick wanted the buffer back meanwhile (a very late turn): wait without it.
-        if (std::exchange(self->demoting_, false)) self->release_buffer();
-        self->wait_readable();
-      }));
+      worker_.next_turn().add(shared_from_this(), socket_.get_executor());
       return;
     }
     // Hot wait: receive straight into the buffer. Asio then needs no epoll_ctl per request
@@ -277,6 +272,13 @@ void http1_connection::wait_readable() {
                          self->on_readable();
                        }
                      }));
+}
+
+void http1_connection::next_turn() {
+  if (phase_ != phase::idle) return;  // closed meanwhile
+  // The tick wanted the buffer back meanwhile (a very late turn): wait without it.
+  if (std::exchange(demoting_, false)) release_buffer();
+  wait_readable();
 }
 
 void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {

@@ -48,6 +48,9 @@ class http1_connection : public connection,
   void check_deadline(clock::time_point now) override;
   void drain() override;
   void close() override;
+  // The keep-alive receive after a response, started once the other ready connections had
+  // their turn (worker::next_turn).
+  void next_turn();
 
  private:
   // proxy_header: waiting for the PROXY protocol header, before anything else.

@@ -42,6 +42,7 @@ worker::worker(unsigned index, std::shared_ptr<const site> initial_site,
 
 worker::~worker() {
   tearing_down_ = true;
+  next_turn_.clear();
   access_log_.flush();
   stats_registry::process().remove_worker(stats_);
 }

@@ -20,6 +20,7 @@
 #include "server/cpu_pressure.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/handler_memory.hpp"
+#include "server/next_turn_queue.hpp"
 #include "server/idle_park.hpp"
 #include "server/listener_role.hpp"
 #include "server/request_handler.hpp"
@@ -66,6 +67,7 @@ class worker {
   access_log_buffer& access_log() { return access_log_; }
   buffer_pool& buffers() { return buffers_; }
   exchange_pool& exchanges() { return exchanges_; }
+  next_turn_queue<http1_connection>& next_turn() { return next_turn_; }
   response_pool& responses() { return responses_; }
   std::string& file_chunk() { return file_chunk_; }
   std::string& encoded_chunk() { return encoded_chunk_; }
@@ -116,6 +118,7 @@ class worker {
   exchange_pool exchanges_;
   response_pool responses_;
   block_pool connection_blocks_;
+  next_turn_queue<http1_connection> next_turn_;  // emptied by ~worker, before io_ goes
   admission_control admission_;
   cpu_pressure pressure_;
   tenant_admission tenants_{&stats_};

@@ -244,14 +244,14 @@ void http1_connection::wait_readable() {
     });
     return;
   }
+  if (after_response) {
+    // Asio tries a receive at once, which right after a response finds nothing (EAGAIN, a
+    // wasted system call per request), and async_wait costs an epoll_ctl. Tried after the other
+    // ready connections had their turn, a read usually finds the client's next request there.
+    worker_.next_turn().add(shared_from_this(), socket_.get_executor());
+    return;
+  }
   if (buffer_ && length_ < buffer_size_ && phase_ != phase::lingering && !io_.secure()) {
-    if (after_response) {
-      // Asio tries a receive at once, which right after a response finds nothing (EAGAIN, a
-      // wasted system call per request). Started after the other ready connections had their
-      // turn, it usually finds the client's next request already there.
-      worker_.next_turn().add(shared_from_this(), socket_.get_executor());
-      return;
-    }
     // Hot wait: receive straight into the buffer. Asio then needs no epoll_ctl per request
     // (async_wait re-arms the descriptor every time); the worker's tick takes the buffer back
     // from connections that stay idle (demote_idle_buffer), so idle ones still hold none.
@@ -278,7 +278,11 @@ void http1_connection::next_turn() {
   if (phase_ != phase::idle) return;  // closed meanwhile
   // The tick wanted the buffer back meanwhile (a very late turn): wait without it.
   if (std::exchange(demoting_, false)) release_buffer();
-  wait_readable();
+  if (buffer_ && !io_.secure()) {
+    wait_readable();  // the hot receive, tried at once
+  } else {
+    on_readable();  // through TLS, or into a pool buffer that goes back if nothing came
+  }
 }
 
 void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {

@@ -52,7 +52,9 @@ class secure_session {
 
   virtual transport_result handshake() = 0;
   virtual transport_result read(std::span<char> into) = 0;
-  virtual transport_result write(std::span<const char> bytes) = 0;
+  // `more`: more bytes follow at once (a response's body after its head), so the socket may
+  // hold these back to fill a packet, as MSG_MORE does in the clear.
+  virtual transport_result write(std::span<const char> bytes, bool more) = 0;
   // Sends up to `length` bytes of the file `fd` starting at `offset` (SSL_sendfile with kTLS,
   // else pread into the session's own buffer + SSL_write). `bytes` counts file bytes the
   // session has taken over; a want_* result may still have taken some.

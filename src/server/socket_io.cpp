@@ -27,7 +27,7 @@ transport_result socket_io::read(std::span<char> into) {
 }
 
 transport_result socket_io::write(std::span<const char> bytes, bool more) {
-  if (session_) return session_->write(bytes);
+  if (session_) return session_->write(bytes, more);
   while (true) {
     const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     if (n >= 0) return {transport_status::done, static_cast<std::size_t>(n)};

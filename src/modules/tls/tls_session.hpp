@@ -24,7 +24,7 @@ class tls_session final : public secure_session {
 
   transport_result handshake() override;
   transport_result read(std::span<char> into) override;
-  transport_result write(std::span<const char> bytes) override;
+  transport_result write(std::span<const char> bytes, bool more) override;
   // After a want_write, the next call must name the same fd and the offset just past the bytes
   // reported so far: the record that could not be sent is retried from the session's buffer.
   transport_result write_file(int fd, std::uint64_t offset, std::size_t length) override;
@@ -42,6 +42,8 @@ class tls_session final : public secure_session {
 
  private:
   tls_session(std::shared_ptr<const certificate_set> certificates, int fd);
+  void cork(bool on);
+  transport_result write_file_pieces(int fd, std::uint64_t offset, std::size_t length);
 
   // Maps a failed SSL_* call (its return value) to a status, then empties the error queue.
   transport_status failure(int result, bool eof_is_close);
@@ -56,6 +58,7 @@ class tls_session final : public secure_session {
   bool established_ = false;
   bool broken_ = false;  // a fatal error: no close_notify
   bool saw_first_byte_ = false;
+  bool corked_ = false;  // TCP_CORK is on (see cork())
   bool plaintext_http_ = false;
   bool ktls_send_ = false;
 

@@ -38,7 +38,7 @@ class tls_io : public ::testing::Test {
 };
 
 TEST_F(tls_io, RoundTrip) {
-  const auto written = server_.write(std::string_view("hello, client"));
+  const auto written = server_.write(std::string_view("hello, client"), false);
   EXPECT_EQ(written.status, transport_status::done);
   EXPECT_EQ(written.bytes, 13u);
   EXPECT_EQ(client_read(13), "hello, client");
@@ -150,7 +150,7 @@ TEST_F(tls_file_body, RetryMustResumeWhereItLeftOff) {
 TEST_F(tls_file_body, WriteDuringAPendingFileRecordIsRefused) {
   const auto result = server_.write_file(fd_, 0, size_);
   ASSERT_EQ(result.status, transport_status::want_write);
-  EXPECT_EQ(server_.write(std::string_view("x")).status, transport_status::failed);
+  EXPECT_EQ(server_.write(std::string_view("x"), false).status, transport_status::failed);
 }
 
 TEST_F(tls_file_body, FileShorterThanPromisedFails) {

@@ -49,7 +49,7 @@ TEST_F(tls_reload, ChangedFilesServeNewHandshakesAndOldSessionsContinue) {
   EXPECT_EQ(served_serial(), 11);
 
   // The session opened before still works and still names its certificate.
-  EXPECT_EQ(old_session.server->write(std::string_view("still here")).status, transport_status::done);
+  EXPECT_EQ(old_session.server->write(std::string_view("still here"), false).status, transport_status::done);
   char buffer[32];
   int got = -1;
   for (int i = 0; i < 10 && got <= 0; ++i) got = old_session.client->read(buffer, sizeof buffer);

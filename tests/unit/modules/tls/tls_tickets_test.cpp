@@ -39,7 +39,7 @@ class tls_tickets : public ::testing::TestWithParam<int> {
   session_ptr connect(tls_transport& transport, SSL_SESSION* resume, bool& reused) {
     connection c(transport, options(resume));
     EXPECT_TRUE(c.established());
-    EXPECT_EQ(c.server->write(std::string_view("x")).bytes, 1u);
+    EXPECT_EQ(c.server->write(std::string_view("x"), false).bytes, 1u);
     char byte = 0;
     for (int i = 0; i < 10 && c.client->read(&byte, 1) != 1; ++i) {
     }

@@ -184,7 +184,7 @@ transport_result tls_session::send_file_ktls(int fd, std::uint64_t offset, std::
 transport_result tls_session::write_file(int fd, std::uint64_t offset, std::size_t length) {
   // Several records leave together (see cork()); a head written just before with `more` is
   // corked already. Whichever way this returns, the socket is uncorked after it.
-  if (length > file_chunk) cork(true);
+  if (length > SSL3_RT_MAX_PLAIN_LENGTH) cork(true);
   const auto result = write_file_pieces(fd, offset, length);
   cork(false);
   return result;

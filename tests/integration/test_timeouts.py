@@ -218,6 +218,34 @@ send = "2s"
             s.close()
 
 
+    def test_pipelining_client_that_never_reads_is_disconnected(self):
+        # Requests keep coming, answers pile up unread: the server stops reading once its writes
+        # wait, holds at most one batch of answers, and the send deadline ends the connection.
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect((self.server.host, self.server.port))
+        s.setblocking(False)
+        client_port = s.getsockname()[1]
+        batch = build_request("GET", "/a.txt") * 64
+        sent, state = 0, "01"
+        deadline = time.monotonic() + 20
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    sent += s.send(batch)
+                except BlockingIOError:
+                    time.sleep(0.05)  # the server has stopped reading: so do we, briefly
+                except (ConnectionResetError, BrokenPipeError):
+                    pass  # the server closed: its end is gone or closing
+                state = server_side_state(self.server.port, client_port)
+                if state != "01":
+                    break
+            self.assertNotEqual(state, "01", "server kept a pipelining client that never reads for 20 s")
+            self.assertGreater(sent, 100 * len(batch) // 64, "the client could not even send 100 requests")
+        finally:
+            s.close()
+
+
 class DefaultTimeoutsTest(FerryTestCase):
     """With default timeouts (10 s head, 60 s idle) nothing is cut within a few seconds."""
 

@@ -843,6 +843,9 @@ void http1_connection::resume_after(clock::duration wait) {
 // tenant_admission::rest_after). Nothing is held meanwhile.
 void http1_connection::rest_before_next_request() {
   const auto rest = tenant_admission::rest_after(tenant_refusals_);
+  // The rest runs from the refusal's answer, which has just left, not from when the request
+  // was read: the client never gets to send again sooner than `rest` after its 503.
+  now_ = clock::now();
   phase_ = phase::resting;
   if (length_ == 0 && !output_held_) {
     release_buffer();

@@ -38,6 +38,10 @@ struct http2_response_head {
   int status = 200;
   std::span<const std::pair<std::string_view, std::string_view>> fields;  // includes date, server
   std::optional<std::uint64_t> content_length;  // sent as content-length when set
+  // Names (any case) of fields whose value is new in every response (the request id,
+  // traceparent): sent without HPACK indexing, where they would only push out of the dynamic
+  // table the entries that do repeat.
+  std::span<const std::string_view> never_indexed;
 };
 
 // Implemented by the core's HTTP/2 connection.

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 
 #include <utility>
@@ -267,14 +268,16 @@ void http2_connection::answer(stream& s, const site& host) {
   s.answered = true;
   response& r = s.reply;
   add_common_response_fields(*site_, io_.secure(), s.identity, r);
-  std::vector<std::pair<std::string_view, std::string_view>> fields;
-  fields.reserve(r.fields().size() + 2);
-  for (const auto& f : r.fields()) fields.emplace_back(f.name, f.value);
-  fields.emplace_back("date", worker_.date());
-  if (!site_->cfg->server_header.empty()) fields.emplace_back("server", site_->cfg->server_header);
+  head_fields_.clear();  // respond() copies what it keeps
+  for (const auto& f : r.fields()) head_fields_.emplace_back(f.name, f.value);
+  head_fields_.emplace_back("date", worker_.date());
+  if (!site_->cfg->server_header.empty()) head_fields_.emplace_back("server", site_->cfg->server_header);
+  const auto& ids = site_->cfg->request_id;
+  const std::array<std::string_view, 2> unique_per_response{ids.header, ids.trace_context ? "traceparent" : ""};
   http2_response_head head;
   head.status = r.status;
-  head.fields = fields;
+  head.fields = head_fields_;
+  head.never_indexed = unique_per_response;
   const bool no_content = status_has_no_content(r.status);
   if (!no_content && !r.encoder) head.content_length = r.content_length();
   http2_body_source* body = nullptr;

@@ -92,6 +92,7 @@ class http2_connection : public connection,
   // Streams whose bodies wait for bandwidth: (until, stream id), and one timer for them all,
   // made the first time a stream must wait.
   std::vector<std::pair<clock::time_point, std::int32_t>> paused_;
+  std::vector<std::pair<std::string_view, std::string_view>> head_fields_;  // answer()'s scratch
   clock::time_point paused_until_{};  // the latest of them: the send deadline waits for it
   std::unique_ptr<asio::steady_timer> pause_timer_;
   // A stream refused for its host's cap or fair share: the next read waits next_rest_

@@ -10,6 +10,7 @@ import subprocess
 import unittest
 
 import h2.events
+import hpack
 
 from ferry_harness import FerryTestCase, Reader, build_request, has_module, toml_string
 from protocol_clients import TRANSPORTS, fetch, h2_exchange, open_h2
@@ -139,6 +140,33 @@ class StreamsTest(Http2TestCase):
         self.assertEqual(resp.status, 200)
         self.assertEqual(resp.version, "HTTP/1.1")
         self.assertEqual(resp.body, b"alpha\n")
+
+
+@requires_http2_and_tls
+class NeverIndexedFieldsTest(Http2TestCase):
+    """The request id (under its configured name) and traceparent are new in every response:
+    HPACK "never indexed", so they do not push the repeating fields out of the client's table."""
+    extra_config = '[request_id]\nheader = "X-Correlation-Id"\n'
+
+    def test_unique_fields_are_never_indexed(self):
+        for transport in ("h2c", "h2-tls"):
+            with self.subTest(transport=transport):
+                sock, conn = open_h2(self.server, transport, self.ca.cert)
+                with sock:
+                    for _ in range(2):
+                        stream_id = conn.get_next_available_stream_id()
+                        conn.send_headers(stream_id, [(":method", "GET"), (":path", "/a.txt"), (":scheme", "https"),
+                                                      (":authority", "localhost")], end_stream=True)
+                    sock.sendall(conn.data_to_send())
+                    heads = []
+                    while len(heads) < 2:
+                        data = sock.recv(65536)
+                        self.assertTrue(data, "connection closed")
+                        heads += [e.headers for e in conn.receive_data(data)
+                                  if isinstance(e, h2.events.ResponseReceived)]
+                for head in heads:
+                    never = sorted(h[0] for h in head if isinstance(h, hpack.NeverIndexedHeaderTuple))
+                    self.assertEqual(never, ["traceparent", "x-correlation-id"], head)
 
 
 @requires_http2_and_tls

@@ -465,16 +465,18 @@ void nghttp2_server_session::respond(std::int32_t stream_id, const http2_respons
   // into pointers only once the buffer is complete (it may reallocate while growing).
   struct span_pair {
     std::size_t name_at, name_size, value_at, value_size;
+    std::uint8_t flags = NGHTTP2_NV_FLAG_NONE;
   };
   thread_local std::string storage;
   thread_local std::vector<span_pair> kept;
   thread_local std::vector<nghttp2_nv> nv;
   storage.clear();
   kept.clear();
-  auto add_value = [&](std::size_t name_at, std::size_t name_size, std::string_view value) {
+  auto add_value = [&](std::size_t name_at, std::size_t name_size, std::string_view value,
+                       std::uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
     const std::size_t value_at = storage.size();
     storage.append(value);
-    kept.push_back({name_at, name_size, value_at, value.size()});
+    kept.push_back({name_at, name_size, value_at, value.size(), flags});
   };
   auto add = [&](std::string_view name, std::string_view value) {
     const std::size_t name_at = storage.size();
@@ -499,14 +501,16 @@ void nghttp2_server_session::respond(std::int32_t stream_id, const http2_respons
       storage.resize(name_at);
       continue;
     }
-    add_value(name_at, name.size(), value);
+    const bool unique = std::any_of(head.never_indexed.begin(), head.never_indexed.end(),
+                                    [&](std::string_view n) { return iequals(n, lower); });
+    add_value(name_at, name.size(), value, unique ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE);
   }
   if (head.content_length) add("content-length", as_text(*head.content_length));
 
   nv.clear();
   auto* base = reinterpret_cast<std::uint8_t*>(storage.data());
   for (const span_pair& p : kept) {
-    nv.push_back({base + p.name_at, base + p.value_at, p.name_size, p.value_size, NGHTTP2_NV_FLAG_NONE});
+    nv.push_back({base + p.name_at, base + p.value_at, p.name_size, p.value_size, p.flags});
   }
   stream->responded = true;
   stream->body = body;

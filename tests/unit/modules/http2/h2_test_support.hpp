@@ -113,6 +113,7 @@ struct fake_clock {
 struct client_response {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::string> never_indexed;  // names of the fields sent as "never indexed" (HPACK)
   std::string body;
   bool ended = false;            // END_STREAM received
   bool closed = false;
@@ -274,12 +275,13 @@ namespace client_callbacks {
 inline h2_client& self(void* p) { return *static_cast<h2_client*>(p); }
 
 inline int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
-                     const std::uint8_t* value, std::size_t valuelen, std::uint8_t, void* user_data) {
+                     const std::uint8_t* value, std::size_t valuelen, std::uint8_t flags, void* user_data) {
   auto& r = self(user_data).responses[frame->hd.stream_id];
   const std::string n(reinterpret_cast<const char*>(name), namelen);
   const std::string v(reinterpret_cast<const char*>(value), valuelen);
   if (n == ":status") r.status = std::stoi(v);
   else r.headers.emplace_back(n, v);
+  if ((flags & NGHTTP2_NV_FLAG_NO_INDEX) != 0) r.never_indexed.push_back(n);
   return 0;
 }
 

@@ -70,7 +70,7 @@ struct deadline_fixture : ::testing::Test {
   void start() {
     server = make_server(handler, clock, config, limits);
     handler.answer = [this](std::int32_t id, const request&) {
-      server->respond(id, {200, {}, std::uint64_t{0}}, nullptr);
+      server->respond(id, {200, {}, std::uint64_t{0}, {}}, nullptr);
     };
     std::string out;
     server->produce(out, 1 << 16);
@@ -177,7 +177,7 @@ TEST_F(deadline_fixture, a_complete_request_has_no_body_deadline) {
   EXPECT_EQ(handler.requests.count(1), 1u);
   tick(1h);
   EXPECT_TRUE(output().empty());
-  server->respond(1, {200, {}, std::uint64_t{0}}, nullptr);
+  server->respond(1, {200, {}, std::uint64_t{0}, {}}, nullptr);
   EXPECT_EQ(status_of(output(), 1), 200);
 }
 

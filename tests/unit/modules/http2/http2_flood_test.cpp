@@ -163,7 +163,7 @@ TEST_F(flood_fixture, window_updates_that_acknowledge_data_are_not_a_flood) {
   h2_client client(false, {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 2048}});
   memory_body body(std::string(512 * 1024, 'd'));
   handler.answer = [&](std::int32_t id, const request&) {
-    server->respond(id, {200, {}, std::uint64_t{512 * 1024}}, &body);
+    server->respond(id, {200, {}, std::uint64_t{512 * 1024}, {}}, &body);
   };
   // The client's own preface would be a second one: a fresh server for the client.
   server = make_server(handler, clock, config, limits);

@@ -26,7 +26,7 @@ struct limits_fixture : ::testing::Test {
   void start() {
     server = make_server(handler, clock, config, limits);
     handler.answer = [this](std::int32_t id, const request&) {
-      server->respond(id, {200, {}, std::uint64_t{0}}, nullptr);
+      server->respond(id, {200, {}, std::uint64_t{0}, {}}, nullptr);
     };
   }
   // The connection still serves a plain GET.

@@ -33,7 +33,7 @@ struct session_fixture : ::testing::Test {
   void answer_with(std::string text) {
     handler.answer = [this, text](std::int32_t id, const request&) {
       const std::pair<std::string_view, std::string_view> f[] = {date_field, {"Content-Type", "text/plain"}};
-      server->respond(id, {200, f, text.size()}, body(text));
+      server->respond(id, {200, f, text.size(), {}}, body(text));
     };
   }
   void expect_closed_once() {
@@ -148,7 +148,7 @@ TEST_F(session_fixture, request_views_stay_valid_until_the_stream_closes) {
   EXPECT_EQ(req.target, "/x?y");
   EXPECT_EQ(req.header("b"), long_value);
   EXPECT_EQ(req.header("cookie"), "k=1; j=2");
-  server->respond(id, {204, {}, std::nullopt}, nullptr);
+  server->respond(id, {204, {}, std::nullopt, {}}, nullptr);
   client.pump(*server);
   EXPECT_EQ(client.responses[id].status, 204);
   expect_closed_once();
@@ -190,7 +190,7 @@ TEST_F(session_fixture, methods_map_to_the_enum) {
 
 TEST_F(session_fixture, head_response_carries_length_without_body) {
   handler.answer = [this](std::int32_t id, const request&) {
-    server->respond(id, {200, {}, std::uint64_t{1234}}, nullptr);
+    server->respond(id, {200, {}, std::uint64_t{1234}, {}}, nullptr);
   };
   h2_client client;
   const auto id = client.submit({{":method", "HEAD"}, {":scheme", "http"}, {":path", "/f"}, {":authority", "h"}});
@@ -209,7 +209,7 @@ TEST_F(session_fixture, connection_specific_and_invalid_response_fields_are_drop
         {"Connection", "close"}, {"Keep-Alive", "timeout=5"}, {"Transfer-Encoding", "chunked"},
         {"Upgrade", "h2c"},      {"X-Ok", "yes"},             {"Content-Length", "99"},
         {"Bad Name", "v"},       {"x-crlf", "a\r\nb"},        {":status", "500"}};
-    server->respond(id, {201, f, std::uint64_t{2}}, body("ok"));
+    server->respond(id, {201, f, std::uint64_t{2}, {}}, body("ok"));
   };
   h2_client client;
   const auto id = client.get("/");
@@ -219,6 +219,28 @@ TEST_F(session_fixture, connection_specific_and_invalid_response_fields_are_drop
   const fields expected{{"x-ok", "yes"}, {"content-length", "2"}};
   EXPECT_EQ(r.headers, expected);
   EXPECT_EQ(r.body, "ok");
+}
+
+// Fields new in every response (request id, traceparent) would only push the repeating ones
+// out of the client's HPACK table: they go "never indexed", the others as usual.
+TEST_F(session_fixture, fields_named_never_indexed_stay_out_of_the_hpack_table) {
+  handler.answer = [this](std::int32_t id, const request&) {
+    const std::pair<std::string_view, std::string_view> f[] = {
+        date_field, {"X-Request-Id", "0123456789abcdef"}, {"traceparent", "00-aa-bb-01"}, {"ETag", "\"x\""}};
+    const std::string_view unique[] = {"x-request-ID", "Traceparent"};
+    server->respond(id, {200, f, std::uint64_t{2}, unique}, body("ok"));
+  };
+  h2_client client;
+  const auto first = client.get("/");
+  const auto second = client.get("/");
+  client.pump(*server);
+  for (const auto id : {first, second}) {
+    const client_response& r = client.responses[id];
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("x-request-id"), "0123456789abcdef");
+    EXPECT_EQ(r.header("traceparent"), "00-aa-bb-01");
+    EXPECT_EQ(r.never_indexed, (std::vector<std::string>{"x-request-id", "traceparent"}));
+  }
 }
 
 TEST_F(session_fixture, many_streams_answered_out_of_order) {
@@ -233,7 +255,7 @@ TEST_F(session_fixture, many_streams_answered_out_of_order) {
     const std::int32_t id = reversed[i];
     std::string text = "body of " + std::to_string(id) + std::string(static_cast<std::size_t>(id) * 100, 'x');
     const std::uint64_t size = text.size();
-    server->respond(id, {200, {}, size}, body(std::move(text), 777));
+    server->respond(id, {200, {}, size, {}}, body(std::move(text), 777));
     if (i % 7 == 0) client.pump(*server);  // some answered while others are still pending
   }
   client.pump(*server);
@@ -256,7 +278,7 @@ TEST_F(session_fixture, large_body_respects_the_client_window) {
   memory_body* source = nullptr;
   handler.answer = [&](std::int32_t id, const request&) {
     source = body(data);
-    server->respond(id, {200, {}, std::uint64_t{data.size()}}, source);
+    server->respond(id, {200, {}, std::uint64_t{data.size()}, {}}, source);
   };
   const auto id = client.get("/big");
   client.pump(*server);
@@ -283,7 +305,7 @@ TEST_F(session_fixture, large_body_respects_the_client_window) {
 
 TEST_F(session_fixture, eof_reported_by_a_separate_empty_read) {
   handler.answer = [this](std::int32_t id, const request&) {
-    server->respond(id, {200, {}, std::nullopt}, body("abcdefghij", 3, true));
+    server->respond(id, {200, {}, std::nullopt, {}}, body("abcdefghij", 3, true));
   };
   h2_client client;
   const auto id = client.get("/");
@@ -298,7 +320,7 @@ TEST_F(session_fixture, body_read_error_resets_the_stream) {
   handler.answer = [this](std::int32_t id, const request&) {
     memory_body* b = body(std::string(50000, 'x'), 1000);
     b->fail_at = 20000;
-    server->respond(id, {200, {}, std::uint64_t{50000}}, b);
+    server->respond(id, {200, {}, std::uint64_t{50000}, {}}, b);
   };
   h2_client client;
   const auto id = client.get("/");
@@ -320,8 +342,8 @@ TEST_F(session_fixture, respond_to_a_closed_or_unknown_stream_is_ignored) {
   client.pump(*server);
   ASSERT_EQ(handler.closed.count(id), 1u);
   EXPECT_FALSE(handler.closed[id].response_complete);
-  server->respond(id, {200, {}, std::uint64_t{1}}, body("x"));
-  server->respond(999, {200, {}, std::uint64_t{1}}, body("x"));
+  server->respond(id, {200, {}, std::uint64_t{1}, {}}, body("x"));
+  server->respond(999, {200, {}, std::uint64_t{1}, {}}, body("x"));
   EXPECT_FALSE(server->wants_write());
   client.pump(*server);
   EXPECT_EQ(client.responses[id].status, 0);
@@ -330,8 +352,8 @@ TEST_F(session_fixture, respond_to_a_closed_or_unknown_stream_is_ignored) {
 
 TEST_F(session_fixture, a_second_respond_is_ignored) {
   handler.answer = [this](std::int32_t id, const request&) {
-    server->respond(id, {200, {}, std::uint64_t{3}}, body("one"));
-    server->respond(id, {500, {}, std::uint64_t{3}}, body("two"));
+    server->respond(id, {200, {}, std::uint64_t{3}, {}}, body("one"));
+    server->respond(id, {500, {}, std::uint64_t{3}, {}}, body("two"));
   };
   h2_client client;
   const auto id = client.get("/");
@@ -344,7 +366,7 @@ TEST_F(session_fixture, client_reset_mid_body_closes_the_stream_once) {
   const nghttp2_settings_entry small_window{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 10000};
   h2_client client(false, {small_window});
   handler.answer = [this](std::int32_t id, const request&) {
-    server->respond(id, {200, {}, std::uint64_t{1 << 20}}, body(std::string(1 << 20, 'b')));
+    server->respond(id, {200, {}, std::uint64_t{1 << 20}, {}}, body(std::string(1 << 20, 'b')));
   };
   const auto id = client.get("/big");
   client.pump(*server);
@@ -410,7 +432,7 @@ TEST_F(session_fixture, shutdown_sends_goaway_and_lets_open_streams_finish) {
   EXPECT_EQ(client.goaway_code, NGHTTP2_NO_ERROR);
   EXPECT_EQ(client.goaway_last_stream, id);
   EXPECT_TRUE(server->wants_read());  // the stream is still open
-  server->respond(id, {200, {}, std::uint64_t{4}}, body("last"));
+  server->respond(id, {200, {}, std::uint64_t{4}, {}}, body("last"));
   client.pump(*server);
   EXPECT_EQ(client.responses[id].body, "last");
   EXPECT_FALSE(server->wants_read());

@@ -48,7 +48,7 @@ struct rules_fixture : ::testing::Test {
   void start() {
     server = make_server(handler, clock, config, limits);
     handler.answer = [this](std::int32_t id, const request&) {
-      if (answer_at_once) server->respond(id, {200, {}, std::uint64_t{0}}, nullptr);
+      if (answer_at_once) server->respond(id, {200, {}, std::uint64_t{0}, {}}, nullptr);
     };
     std::string out;
     server->produce(out, 1 << 16);
@@ -218,7 +218,7 @@ TEST_F(rules_fixture, streams_after_a_graceful_goaway_are_ignored) {
   EXPECT_TRUE(server->receive(frame(NGHTTP2_DATA, end_stream, 3, "more")));
   EXPECT_TRUE(parse_frames([&] { std::string out; server->produce(out, 1 << 20); return out; }()).empty());
   EXPECT_EQ(handler.requests.count(3), 0u);
-  server->respond(1, {200, {}, std::uint64_t{0}}, nullptr);
+  server->respond(1, {200, {}, std::uint64_t{0}, {}}, nullptr);
   output();
   EXPECT_EQ(handler.closed[1].calls, 1);
 }

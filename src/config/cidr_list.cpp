@@ -1,11 +1,10 @@
 #include "config/cidr_list.hpp"
 
-#include <arpa/inet.h>
-#include <net/if.h>
-
 #include <algorithm>
 #include <cstring>
 #include <string>
+
+#include "platform/inet.hpp"
 
 namespace ferry {
 namespace {
@@ -90,7 +89,7 @@ std::string network_text(const ip_network& network) {
 // An interface name or index as getnameinfo/asio print it after '%': 1 to IF_NAMESIZE - 1
 // visible ASCII bytes.
 bool is_zone_id(std::string_view zone) {
-  if (zone.empty() || zone.size() >= IF_NAMESIZE) return false;
+  if (zone.empty() || zone.size() >= platform::interface_name_size) return false;
   return std::all_of(zone.begin(), zone.end(), [](char c) { return c > ' ' && c < 0x7f && c != '%' && c != '/'; });
 }
 

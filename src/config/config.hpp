@@ -14,14 +14,13 @@
 
 #include "config/config_changes.hpp"
 #include "config/listener_config.hpp"
+#include "files/file_policies.hpp"
 #include "modules/pipeline_extensions.hpp"
 
 namespace ferry {
 
 using milliseconds = std::chrono::milliseconds;
 
-enum class dotfile_policy { deny, allow };
-enum class symlink_policy { within_root, deny, follow };
 enum class log_format { text, json };
 enum class access_log_format { combined, json };
 

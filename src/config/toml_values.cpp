@@ -1,10 +1,10 @@
 #include "config/toml_values.hpp"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <cstddef>
 #include <limits>
+
+#include "platform/inet.hpp"
 
 namespace ferry {
 

@@ -7,14 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "platform/file_io.hpp"
+
 namespace ferry {
 
-struct listing_entry {
-  std::string name;  // file name as on disk (raw bytes)
-  bool is_directory = false;
-  std::uint64_t size = 0;
-  std::time_t modified = 0;
-};
+using listing_entry = platform::directory_entry;
 
 // An HTML page listing `entries` (sorted: directories first, then by name) under the heading
 // `url_path` (the normalised request path, ending in '/'). Every name is HTML-escaped and its

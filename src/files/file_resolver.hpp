@@ -1,13 +1,14 @@
-// Opens request paths beneath the document root so that nothing outside it can be reached.
-// Linux: openat2(RESOLVE_BENEATH); where openat2 is missing: component-wise openat with
-// O_NOFOLLOW (symlinks are then refused even within the root).
+// Opens request paths beneath the document root so that nothing outside it can be reached
+// (how, per operating system: platform/file_io.hpp). Dotfiles are refused here, before any
+// system call.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "config/config.hpp"
+#include "files/file_policies.hpp"
 #include "files/open_file.hpp"
+#include "platform/file_io.hpp"
 
 namespace ferry {
 
@@ -29,29 +30,26 @@ class file_resolver {
  public:
   // Opens the root directory; throws std::system_error when it cannot (start-up only).
   file_resolver(const std::string& root, symlink_policy symlinks, dotfile_policy dotfiles);
-  ~file_resolver();
-  file_resolver(const file_resolver&) = delete;
-  file_resolver& operator=(const file_resolver&) = delete;
 
   // `path` is normalised (normalize_path): starts with '/', no dot-segments. A trailing '/' is
   // ignored for the lookup. Regular files are opened; directories are reported, not opened.
   lookup_result open(std::string_view path) const;
 
-  // Opens a directory for listing; -1 when it cannot. The caller closes the fd.
+  // Opens a directory for listing (platform::read_directory); -1 when it cannot.
   int open_directory(std::string_view path) const;
 
   // Whether any segment of `path` starts with '.'.
   static bool has_dot_segment(std::string_view path);
 
   // Makes every resolver use the component-wise fallback, as on a kernel without openat2
-  // (tests only: this machine has openat2, and the fallback must keep the same promises).
+  // (tests only: Linux has openat2, and the fallback must keep the same promises).
   static void use_fallback_for_testing(bool on);
 
  private:
-  int open_beneath(std::string_view relative, int flags) const;
+  int open_beneath(std::string_view path, bool directory) const;
 
-  int root_fd_ = -1;
-  symlink_policy symlinks_;
+  platform::root_directory root_;
+  platform::link_rule links_;
   dotfile_policy dotfiles_;
 };
 

@@ -2,8 +2,6 @@
 // (src/http) hold these without depending on the files library.
 #pragma once
 
-#include <unistd.h>
-
 #include <array>
 #include <cstdint>
 #include <ctime>
@@ -12,6 +10,7 @@
 #include <utility>
 
 #include "http/http_date.hpp"
+#include "platform/file_io.hpp"
 
 namespace ferry {
 
@@ -20,7 +19,7 @@ class open_file {
   open_file() = default;
   explicit open_file(int fd) : fd_(fd) {}
   ~open_file() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) platform::close_file(fd_);
   }
   open_file(const open_file&) = delete;
   open_file& operator=(const open_file&) = delete;
@@ -29,7 +28,7 @@ class open_file {
         last_modified(other.last_modified), content(std::move(other.content)), fd_(std::exchange(other.fd_, -1)) {}
   open_file& operator=(open_file&& other) noexcept {
     if (this != &other) {
-      if (fd_ >= 0) ::close(fd_);
+      if (fd_ >= 0) platform::close_file(fd_);
       fd_ = std::exchange(other.fd_, -1);
       size = other.size;
       mtime = other.mtime;

@@ -1,7 +1,5 @@
 #include "files/open_file_cache.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 namespace ferry {
@@ -14,8 +12,7 @@ void load_content(open_file& file) {
   file.content.resize(static_cast<std::size_t>(file.size));
   std::size_t done = 0;
   while (done < file.content.size()) {
-    const auto n = ::pread(file.fd(), file.content.data() + done, file.content.size() - done,
-                           static_cast<off_t>(done));
+    const auto n = platform::read_at(file.fd(), file.content.data() + done, file.content.size() - done, done);
     if (n <= 0) {
       file.content.clear();
       return;

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "http/utc_time.hpp"
+
 namespace ferry {
 
 namespace {
@@ -151,7 +153,7 @@ std::optional<std::time_t> parse_rfc850(std::string_view text, Clock clock) {
   }
   const std::time_t now = clock();
   std::tm now_tm{};
-  if (gmtime_r(&now, &now_tm) == nullptr) return std::nullopt;
+  if (!to_utc(now, now_tm)) return std::nullopt;
   c.year = expand_two_digit_year(two_digits, now_tm.tm_year + 1900);
   return to_time(c);
 }
@@ -198,7 +200,7 @@ void format_http_date(std::time_t t, char* out) {
   if (seconds > latest_formattable) seconds = latest_formattable;
   const auto clamped = static_cast<std::time_t>(seconds);
   std::tm tm{};
-  if (gmtime_r(&clamped, &tm) == nullptr) {
+  if (!to_utc(clamped, tm)) {
     // Only when time_t cannot hold the clamp bounds (32-bit); the epoch is a safe stand-in.
     constexpr std::string_view epoch = "Thu, 01 Jan 1970 00:00:00 GMT";
     epoch.copy(out, http_date_length);

@@ -1,11 +1,9 @@
 #include "http/proxy_protocol.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include "platform/inet.hpp"
 
 namespace ferry {
 namespace {

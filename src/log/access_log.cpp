@@ -1,14 +1,13 @@
 #include "log/access_log.hpp"
 
-#include "http/text_escape.hpp"
-
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <ctime>
 #include <system_error>
+
+#include "http/text_escape.hpp"
+#include "http/utc_time.hpp"
+#include "platform/file_io.hpp"
 
 namespace ferry {
 
@@ -78,7 +77,7 @@ struct timestamp_cache {
     if (now == second) return;
     second = now;
     std::tm tm{};
-    ::gmtime_r(&now, &tm);
+    to_utc(now, tm);
     combined_length = std::strftime(combined, sizeof combined, "%d/%b/%Y:%H:%M:%S +0000", &tm);
     iso_length = std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
   }
@@ -159,12 +158,12 @@ std::shared_ptr<access_log_target> access_log_target::open(const logging_config&
   const auto& where = cfg.access_log;
   if (where.empty() || where == "off") return nullptr;
   if (where == "stdout") {
-    return std::shared_ptr<access_log_target>(new access_log_target(STDOUT_FILENO, false, cfg.access_format));
+    return std::shared_ptr<access_log_target>(new access_log_target(1, false, cfg.access_format));
   }
   if (where == "stderr") {
-    return std::shared_ptr<access_log_target>(new access_log_target(STDERR_FILENO, false, cfg.access_format));
+    return std::shared_ptr<access_log_target>(new access_log_target(2, false, cfg.access_format));
   }
-  const int fd = ::open(where.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  const int fd = platform::open_for_append(where);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open access log " + where);
   return std::shared_ptr<access_log_target>(new access_log_target(fd, true, cfg.access_format));
 }
@@ -173,12 +172,12 @@ access_log_target::access_log_target(int fd, bool owned, access_log_format forma
     : fd_(fd), owned_(owned), format_(format) {}
 
 access_log_target::~access_log_target() {
-  if (owned_) ::close(fd_);
+  if (owned_) platform::close_file(fd_);
 }
 
 void access_log_target::write(std::string_view bytes) const {
   while (!bytes.empty()) {
-    const auto n = ::write(fd_, bytes.data(), bytes.size());
+    const auto n = platform::write_some(fd_, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return;  // a full disk must not take the server down; lines are lost

@@ -1,13 +1,10 @@
 #include "policy/forwarded_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <array>
 #include <cstring>
 
 #include "http/request.hpp"
+#include "platform/inet.hpp"
 
 namespace ferry {
 namespace {
@@ -72,7 +69,7 @@ bool canonical_address(std::string_view text, int family, address_text& out) {
   buffer[text.size()] = '\0';
   in6_addr binary{};
   if (inet_pton(family, buffer, &binary) != 1) return false;
-  if (inet_ntop(family, &binary, out.storage.data(), static_cast<socklen_t>(out.storage.size())) == nullptr) {
+  if (platform::address_text(family, &binary, out.storage.data(), out.storage.size()) == nullptr) {
     return false;
   }
   out.length = std::strlen(out.storage.data());

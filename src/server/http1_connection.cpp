@@ -905,7 +905,7 @@ bool http1_connection::fill_output() {
     return true;
   }
   const std::uint64_t remaining = seg.length - segment_done_;
-  const auto offset = static_cast<off_t>(seg.offset + segment_done_);
+  const std::uint64_t offset = seg.offset + segment_done_;
   if (!r.encoder && r.file->in_memory()) {
     // Small files live in the cache: no read at all.
     ex_->out.append(r.file->content, static_cast<std::size_t>(offset), static_cast<std::size_t>(remaining));
@@ -918,7 +918,7 @@ bool http1_connection::fill_output() {
     std::string& chunk = r.encoder ? worker_.file_chunk() : ex_->out;
     const std::size_t base = r.encoder ? 0 : ex_->out.size();
     chunk.resize(base + want);
-    const auto n = ::pread(r.file->fd(), chunk.data() + base, want, offset);
+    const auto n = platform::read_at(r.file->fd(), chunk.data() + base, want, offset);
     if (n <= 0) {
       // The file shrank under us: the promised length cannot be kept, so the connection ends.
       log::warn("{}: file read failed or truncated while sending", remote_);
@@ -933,7 +933,7 @@ bool http1_connection::fill_output() {
     if (r.encoder && !append_encoded(chunk, false)) return false;
   } else {
     // sendfile in the clear; through TLS, pread + SSL_write (or SSL_sendfile with kTLS).
-    const auto result = io_.write_file(r.file->fd(), static_cast<std::uint64_t>(offset),
+    const auto result = io_.write_file(r.file->fd(), offset,
                                        static_cast<std::size_t>(std::min(remaining, piece_limit())));
     // A want_* result may still have taken bytes over (TLS), so count them first.
     (io_.zero_copy_files() ? worker_.stats().sendfile_bytes : worker_.stats().copy_bytes).add(result.bytes);

@@ -1,9 +1,5 @@
 #include "server/request_handler.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <array>
 #include <charconv>
 #include <random>
@@ -314,26 +310,12 @@ void request_handler::serve_directory(const request& req, const request_context&
 
 void request_handler::serve_listing(const request& req, const site& s, response& out) {
   const int fd = s.resolver.open_directory(path_);
-  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
-  if (dir == nullptr) {
-    if (fd >= 0) ::close(fd);
+  std::vector<listing_entry> entries;
+  const bool hide_dotfiles = s.cfg->dotfiles == dotfile_policy::deny;
+  if (fd < 0 || !platform::read_directory(fd, max_listing_entries, hide_dotfiles, entries)) {
     error(404, &req, s, out);
     return;
   }
-  std::vector<listing_entry> entries;
-  const bool hide_dotfiles = s.cfg->dotfiles == dotfile_policy::deny;
-  while (const dirent* e = ::readdir(dir)) {
-    const std::string_view name = e->d_name;
-    if (name == "." || name == "..") continue;
-    if (hide_dotfiles && name.front() == '.') continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) continue;
-    entries.push_back({std::string(name), S_ISDIR(st.st_mode), static_cast<std::uint64_t>(st.st_size),
-                       st.st_mtim.tv_sec});
-    if (entries.size() >= max_listing_entries) break;
-  }
-  ::closedir(dir);
   out.status = 200;
   if (listing_wants_json(req.header("accept"))) {
     out.add("Content-Type", "application/json; charset=utf-8");

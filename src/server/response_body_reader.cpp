@@ -1,7 +1,5 @@
 #include "server/response_body_reader.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -43,7 +41,7 @@ bool response_body_reader::encode_next() {
   const auto& seg = r_->segments[segment_];
   const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(seg.length - segment_done_, encode_chunk));
   file_chunk_->resize(want);
-  const auto n = ::pread(r_->file->fd(), file_chunk_->data(), want, static_cast<off_t>(seg.offset + segment_done_));
+  const auto n = platform::read_at(r_->file->fd(), file_chunk_->data(), want, seg.offset + segment_done_);
   if (n <= 0) return false;  // the file shrank under us
   file_chunk_->resize(static_cast<std::size_t>(n));
   segment_done_ += static_cast<std::uint64_t>(n);
@@ -79,7 +77,7 @@ std::ptrdiff_t response_body_reader::read(std::span<char> into, bool& eof) {
     } else if (r_->file->in_memory()) {
       std::memcpy(into.data() + n, r_->file->content.data() + at, want);
     } else {
-      const auto got = ::pread(r_->file->fd(), into.data() + n, want, static_cast<off_t>(at));
+      const auto got = platform::read_at(r_->file->fd(), into.data() + n, want, at);
       if (got <= 0) {
         // The file shrank under us: the promised length cannot be kept. Hand out what was
         // read; the next call reports the error.

@@ -1,10 +1,9 @@
 // A temporary directory for a test, removed with everything in it when the test ends.
 #pragma once
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -15,9 +14,13 @@ namespace ferry::test {
 class temp_dir {
  public:
   temp_dir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "ferry-test-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
+    // As mkdtemp, on every platform: a new directory under a random name.
+    std::random_device random;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      path_ = std::filesystem::temp_directory_path() / ("ferry-test-" + std::to_string(random()));
+      if (std::filesystem::create_directory(path_)) return;
+    }
+    throw std::runtime_error("cannot create a temporary directory");
   }
   ~temp_dir() {
     std::error_code ignored;

@@ -7,6 +7,7 @@
 
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
+#include "config/toml_values.hpp"
 
 namespace ferry {
 namespace {
@@ -47,9 +48,10 @@ TEST_F(ValidateConfig, AcceptsDefaultsWithAnExistingRoot) {
 
 TEST_F(ValidateConfig, RootMustExistAndBeADirectory) {
   cfg_.root = (dir_ / "missing").string();
-  EXPECT_EQ(error(), "v.toml: 'root' = \"" + cfg_.root + "\": does not exist");
+  // Quoted as a TOML string: a Windows path's backslashes appear escaped.
+  EXPECT_EQ(error(), "v.toml: 'root' = " + quote_for_message(cfg_.root) + ": does not exist");
   cfg_.root = (dir_ / "file.txt").string();
-  EXPECT_EQ(error(), "v.toml: 'root' = \"" + cfg_.root + "\": is not a directory");
+  EXPECT_EQ(error(), "v.toml: 'root' = " + quote_for_message(cfg_.root) + ": is not a directory");
   cfg_.root = "";
   EXPECT_EQ(error(), "v.toml: 'root' is empty");
 }

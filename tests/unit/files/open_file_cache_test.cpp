@@ -1,11 +1,12 @@
 #include "files/open_file_cache.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+
+#include "temp_dir.hpp"
 
 namespace ferry {
 namespace {
@@ -15,14 +16,13 @@ namespace fs = std::filesystem;
 class OpenFileCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/ferry-cache-XXXXXX";
-    root_ = ::mkdtemp(tmpl);
+    root_ = dir_.path().string();
     write("a.txt", "alpha");
   }
-  void TearDown() override { fs::remove_all(root_); }
   void write(const std::string& name, const std::string& content) {
     std::ofstream(root_ + "/" + name) << content;
   }
+  test::temp_dir dir_;
   std::string root_;
 };
 
@@ -54,6 +54,9 @@ TEST_F(OpenFileCacheTest, MissesAreCachedUntilRevalidation) {
 }
 
 TEST_F(OpenFileCacheTest, RevalidationNoticesAReplacedFileAndKeepsAnUnchangedOne) {
+#ifdef _WIN32
+  GTEST_SKIP() << "Windows refuses to rename over a file that is open (docs/operations.md, Windows)";
+#endif
   file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
   open_file_cache cache(16, std::chrono::milliseconds(0));
   const auto before = cache.open(resolver, "/a.txt");
@@ -81,12 +84,15 @@ TEST_F(OpenFileCacheTest, BoundedInEntries) {
 
 TEST_F(OpenFileCacheTest, PoliciesStillApply) {
   write(".secret", "s");
-  fs::create_symlink("/etc/hostname", root_ + "/out");
+  std::error_code no_links;  // Windows without the privilege to make them (and wine)
+  fs::create_symlink("/etc/hostname", root_ + "/out", no_links);
   file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
   open_file_cache cache(16, std::chrono::hours(1));
   EXPECT_EQ(cache.open(resolver, "/.secret").kind, lookup_kind::not_found);
-  EXPECT_EQ(cache.open(resolver, "/out").kind, lookup_kind::not_found);
-  EXPECT_FALSE(cache.is_file(resolver, "/out"));
+  if (!no_links) {
+    EXPECT_EQ(cache.open(resolver, "/out").kind, lookup_kind::not_found);
+    EXPECT_FALSE(cache.is_file(resolver, "/out"));
+  }
 }
 
 }  // namespace
@@ -96,8 +102,8 @@ namespace ferry {
 namespace {
 
 TEST(OpenFileCacheMemory, SmallFilesAreKeptInMemoryLargeOnesAreNot) {
-  char tmpl[] = "/tmp/ferry-cache-XXXXXX";
-  const std::string root = ::mkdtemp(tmpl);
+  const test::temp_dir dir;
+  const std::string root = dir.path().string();
   std::ofstream(root + "/small.txt") << std::string(100, 's');
   std::ofstream(root + "/large.txt") << std::string(5000, 'l');
   std::ofstream(root + "/empty.txt");
@@ -108,7 +114,6 @@ TEST(OpenFileCacheMemory, SmallFilesAreKeptInMemoryLargeOnesAreNot) {
   EXPECT_EQ(small.file->content, std::string(100, 's'));
   EXPECT_FALSE(cache.open(resolver, "/large.txt").file->in_memory());
   EXPECT_FALSE(cache.open(resolver, "/empty.txt").file->in_memory());
-  std::filesystem::remove_all(root);
 }
 
 }  // namespace
@@ -118,15 +123,14 @@ namespace ferry {
 namespace {
 
 TEST(OpenFileCacheOff, ZeroEntriesLooksEveryPathUpOnDisk) {
-  char tmpl[] = "/tmp/ferry-cache-XXXXXX";
-  const std::string root = ::mkdtemp(tmpl);
+  const test::temp_dir dir;
+  const std::string root = dir.path().string();
   file_resolver resolver(root, symlink_policy::within_root, dotfile_policy::deny);
   open_file_cache cache(0, std::chrono::hours(1), 4096);
   EXPECT_EQ(cache.open(resolver, "/late.txt").kind, lookup_kind::not_found);
   std::ofstream(root + "/late.txt") << "here";
   EXPECT_EQ(cache.open(resolver, "/late.txt").kind, lookup_kind::file);
   EXPECT_EQ(cache.size(), 0u);
-  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 # Wrappers around CMake presets. `make run` and `make test` install missing dependencies first.
-.PHONY: all deps release run test test-gcc test-clang fuzz bench clean
+.PHONY: all deps release run test test-gcc test-clang test-windows fuzz bench clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CLANG := $(shell command -v clang++ 2>/dev/null)
@@ -17,8 +17,9 @@ run: release
 	./build/release/ferry --config examples/ferry.toml
 
 # g++ build with every module and all tests; then clang with every module off, with the
-# fuzz targets (each runs briefly). Both builds treat warnings as errors.
-test: deps test-gcc test-clang
+# fuzz targets (each runs briefly); then the Windows cross-build (mingw-w64) of the core with
+# its unit tests under wine. All builds treat warnings as errors.
+test: deps test-gcc test-clang test-windows
 
 test-gcc:
 	cmake --preset test-gcc
@@ -29,6 +30,11 @@ test-clang:
 	cmake --preset test-clang
 	cmake --build --preset test-clang -j $(JOBS)
 	ctest --preset test-clang
+
+test-windows:
+	cmake --preset test-windows
+	cmake --build --preset test-windows -j $(JOBS)
+	ctest --preset test-windows
 
 bench: release
 	./bench/run.sh

@@ -9,7 +9,8 @@ zlib1g-dev libbrotli-dev libzstd-dev libssl-dev libnghttp2-dev
 libhiredis-dev redis-server
 curl openssl nghttp2-client python3 python3-h2 python3-brotli python3-yaml brotli zstd gzip procps groff-base
 file man-db
-systemd"
+systemd
+g++-mingw-w64-x86-64-posix wine64"
 
 case "$(uname -s)" in
   Darwin)

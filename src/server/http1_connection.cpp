@@ -1,10 +1,6 @@
 #include "server/http1_connection.hpp"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <array>
-#include <cerrno>
 #include <cstring>
 
 #include "http/authority.hpp"
@@ -124,11 +120,11 @@ void http1_connection::wait_proxy_header() {
 void http1_connection::read_proxy_header() {
   now_ = clock::now();
   std::array<char, proxy_header_max_length> peeked;
-  ssize_t n = 0;
+  std::int64_t n = 0;
   do {
-    n = ::recv(fd_, peeked.data(), peeked.size(), MSG_PEEK);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    n = platform::receive(fd_, peeked.data(), peeked.size(), true);
+  } while (n < 0 && platform::last_socket_error() == platform::socket_error::interrupted);
+  if (n < 0 && platform::last_socket_error() == platform::socket_error::would_block) {
     wait_proxy_header();
     return;
   }
@@ -147,11 +143,11 @@ void http1_connection::read_proxy_header() {
     close();
     return;
   }
-  ssize_t taken = 0;
+  std::int64_t taken = 0;
   do {
-    taken = ::recv(fd_, peeked.data(), header.consumed, 0);
-  } while (taken < 0 && errno == EINTR);
-  if (taken != static_cast<ssize_t>(header.consumed)) {
+    taken = platform::receive(fd_, peeked.data(), header.consumed);
+  } while (taken < 0 && platform::last_socket_error() == platform::socket_error::interrupted);
+  if (taken != static_cast<std::int64_t>(header.consumed)) {
     close();
     return;
   }
@@ -222,7 +218,7 @@ void http1_connection::continue_handshake() {
         "Connection: close\r\n\r\nThis port speaks HTTPS: plain HTTP was received\n";
     static_assert(body.size() == 48 && answer.ends_with(body));
     log::debug("{}: plain HTTP on a TLS port", remote_);
-    (void)::send(fd_, answer.data(), answer.size(), MSG_NOSIGNAL);
+    (void)platform::send_bytes(fd_, answer.data(), answer.size());
     io_.set_session(nullptr);
     begin_lingering_close();
     return;
@@ -1057,14 +1053,14 @@ void http1_connection::linger_read() {
   now_ = clock::now();
   char discard[4096];
   while (true) {
-    const auto n = ::recv(fd_, discard, sizeof discard, 0);
+    const auto n = platform::receive(fd_, discard, sizeof discard);
     if (n > 0) {
       // Counted across wake-ups: a client that keeps sending is cut off after linger_limit.
       lingered_ += static_cast<std::size_t>(n);
       if (lingered_ > linger_limit) break;
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    if (n < 0 && platform::last_socket_error() != platform::socket_error::other) {
       wait_readable();
       return;
     }

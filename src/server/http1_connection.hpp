@@ -122,7 +122,7 @@ class http1_connection : public connection,
   worker& worker_;
   handler_memory io_memory_;  // before socket_: operations it still holds die with the socket
   asio::ip::tcp::socket socket_;
-  int fd_;
+  platform::native_socket fd_;
   socket_io io_;
   secure_transport* tls_;
   std::uint16_t redirect_to_port_;

@@ -1,10 +1,6 @@
 #include "server/http2_connection.hpp"
 
-#include <sys/socket.h>
-
 #include <array>
-#include <cerrno>
-
 #include <utility>
 #include <vector>
 
@@ -522,12 +518,12 @@ void http2_connection::finish_if_done() {
 void http2_connection::linger_read() {
   char discard[4096];
   while (lingered_ <= linger_limit) {  // counted across wake-ups
-    const auto n = ::recv(socket_.native_handle(), discard, sizeof discard, 0);
+    const auto n = platform::receive(socket_.native_handle(), discard, sizeof discard);
     if (n > 0) {
       lingered_ += static_cast<std::size_t>(n);
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    if (n < 0 && platform::last_socket_error() != platform::socket_error::other) {
       read_waiting_ = true;
       socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
         self->read_waiting_ = false;

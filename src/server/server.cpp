@@ -1,26 +1,21 @@
 #include "server/server.hpp"
 
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
 
 #include "log/logging.hpp"
+#include "platform/socket_calls.hpp"
 #include "server/change_audit.hpp"
 #include "server/worker.hpp"
 
 namespace ferry {
 
 namespace {
-
-constexpr int listen_backlog = 4096;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -47,43 +42,7 @@ std::string role_note(const listener_role& role) {
 }  // namespace
 
 int bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
-  if (rc != 0) {
-    throw std::system_error(EINVAL, std::generic_category(),
-                            "cannot resolve listen address " + host + ": " + ::gai_strerror(rc));
-  }
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found, &::freeaddrinfo);
-  const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) fail("socket");
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (found->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    fail("cannot bind " + host + ":" + service);
-  }
-  if (::listen(fd, listen_backlog) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    fail("listen " + host + ":" + service);
-  }
-  if (bound_address != nullptr) {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    *bound_address = describe_address(addr);
-  }
-  return fd;
+  return platform::listen_on(host, port, true, bound_address);
 }
 
 server::server(std::shared_ptr<const config> cfg, std::vector<inherited_socket> inherited) : cfg_(std::move(cfg)) {
@@ -161,7 +120,7 @@ server::bound_sockets server::bind_for_workers(const listener_config& l) const {
     bound.real_port = static_cast<std::uint16_t>(std::stoi(bound.address.substr(bound.address.rfind(':') + 1)));
     while (bound.fds.size() < workers_.size()) bound.fds.push_back(bind_listener(l.host, bound.real_port, nullptr));
   } catch (...) {
-    for (const int fd : bound.fds) ::close(fd);
+    for (const int fd : bound.fds) platform::close_socket(fd);
     throw;
   }
   return bound;
@@ -242,7 +201,7 @@ server::listener_changes server::prepare_listener_changes(const config& next) {
     for (const auto& l : admin_listeners(next)) plan(listener_kind::admin, l, 0);
   } catch (...) {
     for (const auto& a : changes.added) {
-      for (const int fd : a.sockets.fds) ::close(fd);
+      for (const int fd : a.sockets.fds) platform::close_socket(fd);
     }
     throw;
   }

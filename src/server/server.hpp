@@ -108,7 +108,8 @@ class server {
   std::vector<std::string> addresses_;
 };
 
-// Binds HOST:PORT with SO_REUSEPORT and listens; returns the fd. Throws std::system_error.
+// Binds HOST:PORT with SO_REUSEPORT and listens (platform::listen_on); returns the fd. Throws
+// std::system_error.
 int bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address);
 
 }  // namespace ferry

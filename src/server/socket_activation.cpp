@@ -91,21 +91,6 @@ listen_fds_environment parse_listen_fds(const char* listen_pid, const char* list
   return env;
 }
 
-std::string describe_address(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&address);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(a->sin6_port));
-  }
-  if (address.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&address);
-    ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-    return std::string(text) + ":" + std::to_string(ntohs(a->sin_port));
-  }
-  return "(address family " + std::to_string(address.ss_family) + ")";
-}
-
 std::uint16_t address_port(const sockaddr_storage& address) {
   if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
   if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/listener_config.hpp"
+#include "platform/socket_calls.hpp"
 
 namespace ferry {
 
@@ -57,8 +58,7 @@ std::string adopt_listening_socket(int fd, inherited_socket& out);
 // listening TCP socket: guessing which fds are ours would be worse than not starting.
 std::vector<inherited_socket> take_inherited_sockets();
 
-// "ip:port" / "[ip6]:port" of a bound address.
-std::string describe_address(const sockaddr_storage& address);
+using platform::describe_address;
 
 // The port of an AF_INET/AF_INET6 address (0 for other families).
 std::uint16_t address_port(const sockaddr_storage& address);

@@ -1,6 +1,7 @@
 // Non-blocking reads and writes on one connection's socket: in the clear with recv/send/
-// sendfile, or through the TLS module's session. The connection's logic is the same either
-// way; only these calls differ (and the plaintext path keeps its zero-copy sendfile).
+// sendfile (platform/socket_calls.hpp), or through the TLS module's session. The connection's
+// logic is the same either way; only these calls differ (and the plaintext path keeps its
+// zero-copy sendfile where the system has one).
 #pragma once
 
 #include <cstddef>
@@ -9,12 +10,13 @@
 #include <span>
 
 #include "modules/secure_transport.hpp"
+#include "platform/socket_calls.hpp"
 
 namespace ferry {
 
 class socket_io {
  public:
-  explicit socket_io(int fd) : fd_(fd) {}
+  explicit socket_io(platform::native_socket fd) : fd_(fd) {}
 
   void set_session(std::unique_ptr<secure_session> session) { session_ = std::move(session); }
   bool secure() const { return session_ != nullptr; }
@@ -25,7 +27,9 @@ class socket_io {
   transport_result write(std::span<const char> bytes, bool more);
   transport_result write_file(int file_fd, std::uint64_t offset, std::size_t length);
   // write_file moves file bytes without copying them through user space (sendfile, kTLS).
-  bool zero_copy_files() const { return session_ == nullptr || session_->send_path() == "kTLS"; }
+  bool zero_copy_files() const {
+    return session_ == nullptr ? platform::zero_copy_send_file() : session_->send_path() == "kTLS";
+  }
   // TLS stopped inside a file record: only write_file from where it stopped may follow.
   bool file_write_pending() const { return session_ != nullptr && session_->file_write_pending(); }
   // Decrypted bytes wait inside the TLS session: read before waiting for the socket.
@@ -34,7 +38,7 @@ class socket_io {
   void shutdown_write();
 
  private:
-  int fd_;
+  platform::native_socket fd_;
   std::unique_ptr<secure_session> session_;
 };
 

@@ -1,9 +1,7 @@
 #include "server/worker.hpp"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "log/logging.hpp"
+#include "platform/socket_calls.hpp"
 #include "server/http1_connection.hpp"
 
 namespace ferry {
@@ -63,8 +61,7 @@ void worker::add_listener(int fd, listener_role role, std::uint32_t id) {
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
   asio::error_code ec;
   sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  platform::local_address(fd, addr);
   acceptor->assign(addr.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd, ec);
   if (ec) throw std::system_error(ec, "assign listener");
   acceptor->non_blocking(true, ec);
@@ -76,14 +73,14 @@ void worker::add_listener(int fd, listener_role role, std::uint32_t id) {
 void worker::open_listener(int fd, listener_role role, std::uint32_t id) {
   asio::post(io_, [this, fd, role, id] {
     if (draining_) {
-      ::close(fd);
+      platform::close_socket(fd);
       return;
     }
     try {
       add_listener(fd, role, id);
     } catch (const std::exception& e) {
       log::error("worker {}: cannot use a new listener: {}", index_, e.what());
-      ::close(fd);
+      platform::close_socket(fd);
       return;
     }
     accept_next(acceptors_.size() - 1);
@@ -135,8 +132,8 @@ void worker::accept_next(std::size_t listener) {
       // Over the cap: a clean refusal the client can understand, then close.
       asio::error_code ignored;
       socket.non_blocking(true, ignored);
-      (void)::send(socket.native_handle(), over_capacity_response.data(), over_capacity_response.size(),
-                   MSG_NOSIGNAL);
+      (void)platform::send_bytes(socket.native_handle(), over_capacity_response.data(),
+                                 over_capacity_response.size());
       socket.close(ignored);
     } else if (!roles_[listener].secure) {
       make_connection(std::move(socket), nullptr, roles_[listener].redirect_to_port, roles_[listener].admin,
@@ -178,7 +175,7 @@ void worker::unpark(const parked_connection& c) {
   socket.assign(c.socket_v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), c.fd, ec);
   if (ec) {
     log::warn("worker {}: cannot resume an idle connection: {}", index_, ec.message());
-    ::close(c.fd);
+    platform::close_socket(c.fd);
     parked_closed(c);
     return;
   }

@@ -3,18 +3,14 @@
 // activation variables, a failed change of user), 2 bad configuration or command line (an
 // unknown `user` or `group` included).
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <csignal>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
@@ -22,6 +18,7 @@
 #include "ferry/build_info.hpp"
 #include "log/logging.hpp"
 #include "modules/module_registry.hpp"
+#include "platform/process_signals.hpp"
 #include "server/change_audit.hpp"
 #include "server/privileges.hpp"
 #include "server/runtime_tuning.hpp"
@@ -35,7 +32,7 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_runtime = 1;
 constexpr int exit_config = 2;
-constexpr long certificate_poll_seconds = 2;
+constexpr std::chrono::seconds certificate_poll{2};
 
 struct options {
   std::string config_file;
@@ -125,7 +122,7 @@ std::string modules_line() {
 // Started as root with `user` set: who to become, resolved before anything is bound so an
 // unknown name is a configuration error (exit 2). Not root: nothing to resolve (see drop_root).
 std::optional<ferry::account_identity> resolve_account(const ferry::config& cfg) {
-  if (ferry::plan_privileges(cfg.user, ::geteuid()) != ferry::privilege_plan::drop) return std::nullopt;
+  if (ferry::plan_privileges(cfg.user, ferry::effective_user()) != ferry::privilege_plan::drop) return std::nullopt;
   auto lookup = ferry::resolve_identity(cfg.user, cfg.group);
   if (!lookup.identity) throw ferry::config_error("cannot run as the configured user: " + lookup.error);
   return std::move(lookup.identity);
@@ -133,9 +130,9 @@ std::optional<ferry::account_identity> resolve_account(const ferry::config& cfg)
 
 // Between binding (and opening the logs) and starting the workers: stop being root.
 void drop_root(const ferry::config& cfg, const std::optional<ferry::account_identity>& identity) {
-  if (ferry::plan_privileges(cfg.user, ::geteuid()) == ferry::privilege_plan::warn_not_root) {
+  if (ferry::plan_privileges(cfg.user, ferry::effective_user()) == ferry::privilege_plan::warn_not_root) {
     ferry::log::warn("user \"{}\" is set but ferry is not running as root (euid {}): keeping the current identity",
-                     cfg.user, ::geteuid());
+                     cfg.user, ferry::effective_user());
     return;
   }
   if (!identity) return;
@@ -191,12 +188,8 @@ void reload_changed_files(ferry::server& srv, std::vector<std::string>& reported
 // Blocks until SIGTERM/SIGINT (drain) or SIGQUIT (immediate); SIGHUP reloads in between.
 int serve(const options& opts, std::shared_ptr<const ferry::config> cfg,
           const std::optional<ferry::account_identity>& identity) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&signals, s);
-  // Blocked before the workers start, so only this thread ever receives them.
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Caught before the workers start, so only this thread ever receives them.
+  ferry::platform::process_signals signals;
 
   // Connected while still root, so the notify socket's permissions do not matter later.
   auto notifier = ferry::systemd_notifier::from_environment();
@@ -207,23 +200,23 @@ int serve(const options& opts, std::shared_ptr<const ferry::config> cfg,
   notifier.ready(serving_status(srv, *cfg));
   std::vector<std::string> file_problems;
   while (true) {
-    const timespec poll{.tv_sec = certificate_poll_seconds, .tv_nsec = 0};
-    const int sig = sigtimedwait(&signals, nullptr, &poll);
-    if (sig < 0) {
-      if (errno == EAGAIN) reload_changed_files(srv, file_problems);
+    const auto event = signals.wait(certificate_poll);
+    using request = ferry::platform::process_request;
+    if (event.request == request::none) {
+      reload_changed_files(srv, file_problems);
       continue;
     }
-    if (sig == SIGHUP) {
+    if (event.request == request::reload) {
       notifier.reloading();
       notifier.ready(reload(opts, srv, cfg));
       continue;
     }
-    if (sig == SIGQUIT) {
-      ferry::log::info("SIGQUIT: stopping now");
-      notifier.stopping("stopping now (SIGQUIT)");
+    if (event.request == request::stop_now) {
+      ferry::log::info("{}: stopping now", event.name);
+      notifier.stopping("stopping now (" + event.name + ")");
       std::_Exit(exit_ok);
     }
-    ferry::log::info("{}: finishing in-flight requests, then stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    ferry::log::info("{}: finishing in-flight requests, then stopping", event.name);
     notifier.stopping("finishing in-flight requests, then stopping");
     srv.drain();
     srv.join();

@@ -157,11 +157,10 @@ void format_access_line(const access_record& r, access_log_format format, std::s
 std::shared_ptr<access_log_target> access_log_target::open(const logging_config& cfg) {
   const auto& where = cfg.access_log;
   if (where.empty() || where == "off") return nullptr;
-  if (where == "stdout") {
-    return std::shared_ptr<access_log_target>(new access_log_target(1, false, cfg.access_format));
-  }
-  if (where == "stderr") {
-    return std::shared_ptr<access_log_target>(new access_log_target(2, false, cfg.access_format));
+  if (where == "stdout" || where == "stderr") {
+    const int fd = where == "stdout" ? 1 : 2;
+    platform::use_binary_mode(fd);
+    return std::shared_ptr<access_log_target>(new access_log_target(fd, false, cfg.access_format));
   }
   const int fd = platform::open_for_append(where);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open access log " + where);

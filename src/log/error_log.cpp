@@ -74,13 +74,15 @@ void configure(const logging_config& cfg) {
   } else {
     logger = spdlog::basic_logger_mt("ferry", cfg.error_log);
   }
+  // Lines end in "\n" on every platform (spdlog's default is "\r\n" on Windows), so one parser
+  // reads ferry's logs wherever they were written.
   if (cfg.error_format == log_format::json) {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc, "\n");
     formatter->add_flag<json_escaped_message>('*').add_flag<request_fields>('Q', true).set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%*"%Q})");
     logger->set_formatter(std::move(formatter));
   } else {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::local, "\n");
     formatter->add_flag<request_fields>('q', false).set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v%q");
     logger->set_formatter(std::move(formatter));
   }

@@ -14,6 +14,7 @@
 
 #include "config/listener_config.hpp"
 #include "modules/metrics_exporter.hpp"
+#include "platform/socket_calls.hpp"
 
 namespace ferry {
 
@@ -88,7 +89,7 @@ class secure_transport {
   virtual const std::string& hsts() const = 0;
   virtual std::chrono::milliseconds handshake_timeout() const = 0;
   // A session for an accepted socket. Null only when out of memory.
-  virtual std::unique_ptr<secure_session> open(int fd) const = 0;
+  virtual std::unique_ptr<secure_session> open(platform::native_socket socket) const = 0;
   // Re-reads certificate and key files whose modification time changed. A file that fails to
   // load is reported (returned text, for the error log) and the old certificate keeps serving.
   // Thread-safe; sessions opened before keep the certificate they started with.

@@ -30,6 +30,10 @@ inline void close_file(int fd) {
 // Opens (creating it, mode 0640 on POSIX) a log file for appending. -1 with errno on failure.
 int open_for_append(const std::string& path);
 
+// Windows opens the standard streams in text mode ("\n" written as "\r\n"); log lines are
+// written as they are on every platform. No effect on POSIX.
+void use_binary_mode(int fd);
+
 // write: returns the count written, or -1 with errno set.
 std::int64_t write_some(int fd, const void* bytes, std::size_t length);
 

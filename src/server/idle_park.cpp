@@ -1,15 +1,35 @@
 #include "server/idle_park.hpp"
 
-#include <arpa/inet.h>
+#ifdef __linux__
 #include <sys/epoll.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
 #include <system_error>
 #include <utility>
 
+#include "platform/inet.hpp"
+
 namespace ferry {
+
+bool parked_connection::set_remote(std::string_view text) {
+  char buffer[INET6_ADDRSTRLEN];
+  if (text.size() >= sizeof buffer) return false;
+  std::memcpy(buffer, text.data(), text.size());
+  buffer[text.size()] = '\0';
+  remote_v6 = text.find(':') != std::string_view::npos;
+  return inet_pton(remote_v6 ? AF_INET6 : AF_INET, buffer, remote.data()) == 1;
+}
+
+std::string parked_connection::remote_text() const {
+  char buffer[INET6_ADDRSTRLEN];
+  if (!platform::address_text(remote_v6 ? AF_INET6 : AF_INET, remote.data(), buffer, sizeof buffer)) return "-";
+  return buffer;
+}
+
+#ifdef __linux__
 
 namespace {
 
@@ -18,21 +38,6 @@ constexpr std::chrono::seconds sweep_interval{1};
 constexpr int wake_batch = 64;
 
 }  // namespace
-
-bool parked_connection::set_remote(std::string_view text) {
-  char buffer[INET6_ADDRSTRLEN];
-  if (text.size() >= sizeof buffer) return false;
-  std::memcpy(buffer, text.data(), text.size());
-  buffer[text.size()] = '\0';
-  remote_v6 = text.find(':') != std::string_view::npos;
-  return ::inet_pton(remote_v6 ? AF_INET6 : AF_INET, buffer, remote.data()) == 1;
-}
-
-std::string parked_connection::remote_text() const {
-  char buffer[INET6_ADDRSTRLEN];
-  if (!::inet_ntop(remote_v6 ? AF_INET6 : AF_INET, remote.data(), buffer, sizeof buffer)) return "-";
-  return buffer;
-}
 
 idle_park::idle_park(asio::io_context& io, handler on_wake, handler on_closed)
     : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
@@ -126,5 +131,22 @@ void idle_park::close_all() {
   asio::error_code ignored;
   watcher_.cancel(ignored);
 }
+
+#else
+
+// Without epoll there is no descriptor set of the worker's own to watch: idle connections stay
+// held in Asio (park() refuses them), as TLS and HTTP/2 connections do everywhere.
+idle_park::idle_park(asio::io_context&, handler on_wake, handler on_closed)
+    : on_wake_(std::move(on_wake)), on_closed_(std::move(on_closed)) {}
+
+idle_park::~idle_park() = default;
+
+bool idle_park::park(const parked_connection&) { return false; }
+
+void idle_park::expire(clock::time_point) {}
+
+void idle_park::close_all() {}
+
+#endif
 
 }  // namespace ferry

@@ -4,6 +4,7 @@
 // descriptor in an epoll set of the worker's own, which the worker's loop watches as one more
 // descriptor. When the client sends again (or closes) the record is handed back to the worker,
 // which builds a fresh connection from it; past its idle deadline the socket is closed here.
+// Linux only (epoll); elsewhere park() refuses and idle connections stay held in Asio.
 #pragma once
 
 #include <asio.hpp>
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "platform/socket_calls.hpp"
 #include "server/handler_memory.hpp"
 
 namespace ferry {
@@ -23,7 +25,7 @@ namespace ferry {
 struct parked_connection {
   using clock = std::chrono::steady_clock;
 
-  int fd = -1;
+  platform::native_socket fd = platform::no_socket;
   std::uint32_t tenant_connection = 0;  // what its host's connection cap counted (tenant_admission)
   std::uint32_t requests_served = 0;
   std::uint16_t redirect_to_port = 0;   // non-zero: accepted by a redirect listener
@@ -63,11 +65,13 @@ class idle_park {
   void wake_ready();
   parked_connection take(std::size_t index);
 
+#ifdef __linux__
   int epoll_fd_ = -1;
   // The park's one pending wait lives here: taken from Asio's per-thread cache it would hold a
   // block the worker's other operations recycle, and they would allocate.
   handler_memory wait_memory_;
   asio::posix::stream_descriptor watcher_;
+#endif
   handler on_wake_;
   handler on_closed_;
   std::vector<parked_connection> records_;

@@ -5,16 +5,30 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace ferry {
 
+#ifdef _WIN32
+// Windows has no numeric users to switch to (posix/privileges.cpp; windows/privileges.cpp
+// refuses `user` and `group`), but the types keep the interface one.
+using user_id = std::uint32_t;
+using group_id = std::uint32_t;
+#else
+using user_id = uid_t;
+using group_id = gid_t;
+#endif
+
+// geteuid(); on Windows, 0 never means root there: nothing checks it once `user` is refused.
+user_id effective_user();
+
 // Who to become.
 struct account_identity {
-  uid_t uid = 0;
-  gid_t gid = 0;
+  user_id uid = 0;
+  group_id gid = 0;
   std::string user_name;  // for the supplementary groups; "" for a uid without a passwd entry
   std::string description;  // "nobody (uid 65534, gid 65534)" for the log
 };
@@ -39,6 +53,6 @@ std::string become(const account_identity& who);
 
 // What start-up should do with `user`/`group` given the effective uid.
 enum class privilege_plan { keep, drop, warn_not_root };
-privilege_plan plan_privileges(std::string_view user, uid_t effective_uid);
+privilege_plan plan_privileges(std::string_view user, user_id effective_uid);
 
 }  // namespace ferry

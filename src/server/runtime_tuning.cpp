@@ -1,8 +1,5 @@
 #include "server/runtime_tuning.hpp"
 
-#include <sched.h>
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -31,36 +28,6 @@ std::string cpus_text(double cpus) {
 
 }  // namespace
 
-machine_facts read_machine_facts() {
-  machine_facts facts;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) facts.affinity_cpus = static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
-  facts.cgroup = read_cgroup_limits();
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    facts.fd_soft = limit.rlim_cur;
-    facts.fd_hard = limit.rlim_max;
-  }
-  return facts;
-}
-
-bool raise_fd_limit(machine_facts& facts) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
-  if (limit.rlim_cur < limit.rlim_max) {
-    const rlim_t before = limit.rlim_cur;
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-      limit.rlim_cur = before;
-      return false;
-    }
-  }
-  facts.fd_soft = limit.rlim_cur;
-  facts.fd_hard = limit.rlim_max;
-  return true;
-}
-
 runtime_tuning derive_tuning(unsigned configured_workers, std::size_t configured_open_file_cache,
                              const machine_facts& facts) {
   runtime_tuning t;
@@ -71,7 +38,7 @@ runtime_tuning derive_tuning(unsigned configured_workers, std::size_t configured
     t.lines.push_back({"workers", std::to_string(t.workers), "configured"});
   } else {
     t.workers = std::max(1u, facts.affinity_cpus);
-    std::string source = std::to_string(facts.affinity_cpus) + " CPUs available (sched_getaffinity)";
+    std::string source = std::to_string(facts.affinity_cpus) + " CPUs available (" + facts.cpus_source + ")";
     if (cgroup.cpus) {
       // A fractional quota rounds up: 1.5 CPUs keep two workers busy part of the time.
       const auto quota = static_cast<unsigned>(std::max(1.0, std::ceil(*cgroup.cpus - 1e-9)));
@@ -100,8 +67,9 @@ runtime_tuning derive_tuning(unsigned configured_workers, std::size_t configured
   t.lines.push_back({"memory_limit", cgroup.memory_bytes ? mebibytes(*cgroup.memory_bytes) : "none",
                      cgroup.memory_bytes ? cgroup.memory_source : "no cgroup memory limit"});
   t.lines.push_back({"open_files", std::to_string(facts.fd_soft),
-                     facts.fd_soft == facts.fd_hard ? "RLIMIT_NOFILE, soft limit raised to the hard limit"
-                                                    : "RLIMIT_NOFILE soft limit (hard " + std::to_string(facts.fd_hard) + ")"});
+                     facts.fd_soft == facts.fd_hard
+                         ? facts.fd_source + ", soft limit raised to the hard limit"
+                         : facts.fd_source + " soft limit (hard " + std::to_string(facts.fd_hard) + ")"});
   return t;
 }
 

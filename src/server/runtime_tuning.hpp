@@ -13,11 +13,14 @@
 
 namespace ferry {
 
+// Read per operating system (server/posix/machine_facts.cpp, server/windows/...).
 struct machine_facts {
-  unsigned affinity_cpus = 1;  // CPUs this process may run on (sched_getaffinity)
+  unsigned affinity_cpus = 1;  // CPUs this process may run on
+  std::string cpus_source = "sched_getaffinity";
   cgroup_limits cgroup;
-  std::uint64_t fd_soft = 0;  // RLIMIT_NOFILE
+  std::uint64_t fd_soft = 0;  // the open-file limit
   std::uint64_t fd_hard = 0;
+  std::string fd_source = "RLIMIT_NOFILE";
 };
 
 struct tuning_line {

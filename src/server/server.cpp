@@ -1,7 +1,5 @@
 #include "server/server.hpp"
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -41,7 +39,7 @@ std::string role_note(const listener_role& role) {
 
 }  // namespace
 
-int bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address) {
+platform::native_socket bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address) {
   return platform::listen_on(host, port, true, bound_address);
 }
 
@@ -52,6 +50,11 @@ server::server(std::shared_ptr<const config> cfg, std::vector<inherited_socket> 
   auto access_log = access_log_target::open(cfg_->logging);
   for (unsigned i = 0; i < count; ++i) {
     workers_.push_back(std::make_unique<worker>(i, first_site, access_log));
+  }
+  if (listening_workers() < workers_.size()) {
+    std::vector<worker*> all;
+    for (auto& w : workers_) all.push_back(w.get());
+    workers_.front()->hand_accepts_to(std::move(all));
   }
   // The first socket of each listener resolves port 0 to a real port; every other worker
   // binds its own socket to that same address (SO_REUSEPORT: the kernel spreads connections).
@@ -107,7 +110,7 @@ std::uint16_t server::add_listener(const listener_config& l, listener_kind kind,
   }
   auto bound = bind_for_workers(l);
   const auto& entry = record(kind, l, redirect_to, bound.real_port, std::move(bound.address));
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
+  for (std::size_t i = 0; i < bound.fds.size(); ++i) {
     workers_[i]->add_listener(bound.fds[i], role_of(kind, redirect_to, l.proxy_protocol), entry.id);
   }
   return entry.real_port;
@@ -118,9 +121,9 @@ server::bound_sockets server::bind_for_workers(const listener_config& l) const {
   try {
     bound.fds.push_back(bind_listener(l.host, l.port, &bound.address));
     bound.real_port = static_cast<std::uint16_t>(std::stoi(bound.address.substr(bound.address.rfind(':') + 1)));
-    while (bound.fds.size() < workers_.size()) bound.fds.push_back(bind_listener(l.host, bound.real_port, nullptr));
+    while (bound.fds.size() < listening_workers()) bound.fds.push_back(bind_listener(l.host, bound.real_port, nullptr));
   } catch (...) {
-    for (const int fd : bound.fds) platform::close_socket(fd);
+    for (const auto fd : bound.fds) platform::close_socket(fd);
     throw;
   }
   return bound;
@@ -147,14 +150,14 @@ std::uint16_t server::add_inherited(const inherited_socket& s, listener_kind kin
   const bool secure = kind == listener_kind::tls;
   const listener_role role = role_of(kind, redirect_to, l.proxy_protocol);
   // Duplicates first: once a worker owns the original it may close it (on a throw, say).
-  std::vector<int> fds{s.fd};
-  for (std::size_t i = 1; i < workers_.size(); ++i) {
-    const int copy = ::fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) fail("dup inherited socket " + s.description);
+  std::vector<platform::native_socket> fds{s.fd};
+  for (std::size_t i = 1; i < listening_workers(); ++i) {
+    const auto copy = platform::duplicate_socket(s.fd);
+    if (copy == platform::no_socket) fail("dup inherited socket " + s.description);
     fds.push_back(copy);
   }
   const std::uint32_t id = next_listener_id_++;
-  for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->add_listener(fds[i], role, id);
+  for (std::size_t i = 0; i < fds.size(); ++i) workers_[i]->add_listener(fds[i], role, id);
   listeners_.push_back({kind, l.host, l.port, redirect_to, id, address_port(s.address),
                         scheme_of(secure) + s.description + role_note(role) + " (inherited fd " +
                             std::to_string(s.fd) + ")",
@@ -201,7 +204,7 @@ server::listener_changes server::prepare_listener_changes(const config& next) {
     for (const auto& l : admin_listeners(next)) plan(listener_kind::admin, l, 0);
   } catch (...) {
     for (const auto& a : changes.added) {
-      for (const int fd : a.sockets.fds) platform::close_socket(fd);
+      for (const auto fd : a.sockets.fds) platform::close_socket(fd);
     }
     throw;
   }
@@ -222,7 +225,7 @@ void server::apply_listener_changes(listener_changes& changes) {
   listeners_ = std::move(staying);
   for (auto& a : changes.added) {
     const auto& entry = record(a.kind, a.config, a.redirect_to, a.sockets.real_port, std::move(a.sockets.address));
-    for (std::size_t i = 0; i < workers_.size(); ++i) {
+    for (std::size_t i = 0; i < a.sockets.fds.size(); ++i) {
       workers_[i]->open_listener(a.sockets.fds[i], role_of(a.kind, a.redirect_to, a.config.proxy_protocol),
                                  entry.id);
     }

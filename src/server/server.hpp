@@ -66,7 +66,7 @@ class server {
   };
   // One socket per worker bound to `l` (the first resolves port 0), not yet given to them.
   struct bound_sockets {
-    std::vector<int> fds;
+    std::vector<platform::native_socket> fds;  // one per listening worker
     std::uint16_t real_port = 0;
     std::string address;
   };
@@ -80,6 +80,10 @@ class server {
   std::uint16_t add_inherited(const inherited_socket& s, listener_kind kind, const listener_config& l,
                               std::uint16_t redirect_to);
   bound_sockets bind_for_workers(const listener_config& l) const;
+  // How many workers listen on each address: all of them where the kernel balances one port
+  // over several sockets (platform::balanced_port_sharing), else the first, which hands the
+  // connections to all of them in turn (worker::hand_accepts_to).
+  std::size_t listening_workers() const { return platform::balanced_port_sharing ? workers_.size() : 1; }
   listener_entry& record(listener_kind kind, const listener_config& l, std::uint16_t redirect_to,
                          std::uint16_t real_port, std::string address);
   struct listener_addition {
@@ -110,6 +114,6 @@ class server {
 
 // Binds HOST:PORT with SO_REUSEPORT and listens (platform::listen_on); returns the fd. Throws
 // std::system_error.
-int bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address);
+platform::native_socket bind_listener(const std::string& host, std::uint16_t port, std::string* bound_address);
 
 }  // namespace ferry

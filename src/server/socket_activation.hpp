@@ -5,7 +5,6 @@
 // served too (see server.cpp).
 #pragma once
 
-#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -42,7 +41,7 @@ listen_fds_environment parse_listen_fds(const char* listen_pid, const char* list
 
 // One inherited listening socket.
 struct inherited_socket {
-  int fd = -1;
+  platform::native_socket fd = platform::no_socket;
   std::string name;          // its LISTEN_FDNAMES entry ("" when none)
   sockaddr_storage address{};  // what getsockname says it is bound to
   std::string description;   // "127.0.0.1:8080", "[::]:443"

@@ -4,14 +4,19 @@
 // never fails the server; without $NOTIFY_SOCKET every call does nothing.
 #pragma once
 
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/un.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
+
+#include "platform/inet.hpp"  // before afunix.h, which needs Winsock's types
+
+#include <sys/types.h>
+#ifdef _WIN32
+#include <afunix.h>
+#else
+#include <sys/un.h>
+#endif
 
 namespace ferry {
 

@@ -57,7 +57,7 @@ void worker::publish_stats() {
   stats_.compression_skipped.set(pressure_.skipped());
 }
 
-void worker::add_listener(int fd, listener_role role, std::uint32_t id) {
+void worker::add_listener(platform::native_socket fd, listener_role role, std::uint32_t id) {
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
   asio::error_code ec;
   sockaddr_storage addr{};
@@ -70,7 +70,7 @@ void worker::add_listener(int fd, listener_role role, std::uint32_t id) {
   listener_ids_.push_back(id);
 }
 
-void worker::open_listener(int fd, listener_role role, std::uint32_t id) {
+void worker::open_listener(platform::native_socket fd, listener_role role, std::uint32_t id) {
   asio::post(io_, [this, fd, role, id] {
     if (draining_) {
       platform::close_socket(fd);
@@ -107,43 +107,63 @@ void worker::run() {
 
 void worker::accept_next(std::size_t listener) {
   if (draining_ || accept_paused_ || !acceptors_[listener]) return;
-  acceptors_[listener]->async_accept([this, listener](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || draining_) return;
-    if (ec) {
-      if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
-          ec == asio::error::no_memory) {
-        // Out of descriptors: pause accepting briefly instead of spinning; never stop for good.
-        log::warn("worker {}: accept: {}; pausing accepts for {} ms", index_, ec.message(), accept_backoff.count());
-        accept_paused_ = true;
-        accept_backoff_.expires_after(accept_backoff);
-        accept_backoff_.async_wait([this](const asio::error_code& wait_ec) {
-          accept_paused_ = false;
-          if (wait_ec) return;
-          for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
-        });
-        return;
-      }
-      accept_next(listener);
-      return;
-    }
-    stats_.connections_accepted.add(1);
-    if (open_connections() >= site_->cfg->limits.max_connections) {
-      stats_.connections_refused.add(1);
-      // Over the cap: a clean refusal the client can understand, then close.
-      asio::error_code ignored;
-      socket.non_blocking(true, ignored);
-      (void)platform::send_bytes(socket.native_handle(), over_capacity_response.data(),
-                                 over_capacity_response.size());
-      socket.close(ignored);
-    } else if (!roles_[listener].secure) {
-      make_connection(std::move(socket), nullptr, roles_[listener].redirect_to_port, roles_[listener].admin,
-                      roles_[listener].proxy_protocol)
-          ->start();
-    } else if (auto* tls = site_->cfg->extensions.tls.get()) {
-      make_connection(std::move(socket), tls, 0, false, roles_[listener].proxy_protocol)->start();
-    }  // else: a reload removed [tls]; its listeners stay until restart but serve nothing
-    accept_next(listener);
+  // Handing accepts out: the socket is made for the next worker's loop, which takes it over.
+  worker* target = accept_for_.empty() ? this : accept_for_[next_accept_for_++ % accept_for_.size()];
+  acceptors_[listener]->async_accept(
+      target->io_, [this, listener, target](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || draining_) return;
+        if (ec) {
+          if (!accept_failed(ec)) accept_next(listener);
+          return;
+        }
+        if (target == this) {
+          take_accepted(std::move(socket), roles_[listener]);
+        } else {
+          asio::post(target->io_, [target, role = roles_[listener], socket = std::move(socket)]() mutable {
+            target->take_accepted(std::move(socket), role);
+          });
+        }
+        accept_next(listener);
+      });
+}
+
+// True when accepting pauses: out of descriptors, accepting again at once would spin. It never
+// stops for good.
+bool worker::accept_failed(const asio::error_code& ec) {
+  if (ec != asio::error::no_descriptors && ec.value() != ENFILE && ec != asio::error::no_buffer_space &&
+      ec != asio::error::no_memory) {
+    return false;
+  }
+  log::warn("worker {}: accept: {}; pausing accepts for {} ms", index_, ec.message(), accept_backoff.count());
+  accept_paused_ = true;
+  accept_backoff_.expires_after(accept_backoff);
+  accept_backoff_.async_wait([this](const asio::error_code& wait_ec) {
+    accept_paused_ = false;
+    if (wait_ec) return;
+    for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
   });
+  return true;
+}
+
+void worker::take_accepted(asio::ip::tcp::socket socket, listener_role role) {
+  asio::error_code ignored;
+  if (draining_) {
+    socket.close(ignored);
+    return;
+  }
+  stats_.connections_accepted.add(1);
+  if (open_connections() >= site_->cfg->limits.max_connections) {
+    stats_.connections_refused.add(1);
+    // Over the cap: a clean refusal the client can understand, then close.
+    socket.non_blocking(true, ignored);
+    (void)platform::send_bytes(socket.native_handle(), over_capacity_response.data(),
+                               over_capacity_response.size());
+    socket.close(ignored);
+  } else if (!role.secure) {
+    make_connection(std::move(socket), nullptr, role.redirect_to_port, role.admin, role.proxy_protocol)->start();
+  } else if (auto* tls = site_->cfg->extensions.tls.get()) {
+    make_connection(std::move(socket), tls, 0, false, role.proxy_protocol)->start();
+  }  // else: a reload removed [tls]; its listeners stay until restart but serve nothing
 }
 
 void worker::attach(connection* c) {

@@ -46,11 +46,14 @@ class worker {
 
   // Takes ownership of a bound, listening socket (native handle). Before run() only; `id`
   // names the listener for close_listener.
-  void add_listener(int fd, listener_role role = {}, std::uint32_t id = 0);
+  void add_listener(platform::native_socket fd, listener_role role = {}, std::uint32_t id = 0);
   // Thread-safe, while running (a reload): start accepting on one more socket, or stop
   // accepting on one (connections it accepted carry on).
-  void open_listener(int fd, listener_role role, std::uint32_t id);
+  void open_listener(platform::native_socket fd, listener_role role, std::uint32_t id);
   void close_listener(std::uint32_t id);
+  // Where one socket listens for all workers (platform::balanced_port_sharing is false): this
+  // worker accepts and hands the connections to `workers` in turn. Before run() only.
+  void hand_accepts_to(std::vector<worker*> workers) { accept_for_ = std::move(workers); }
   // Runs the event loop until the worker has stopped. Called on the worker's thread.
   void run();
 
@@ -100,6 +103,9 @@ class worker {
 
  private:
   void accept_next(std::size_t listener);
+  bool accept_failed(const asio::error_code& ec);
+  // A connection accepted for this worker (by itself or by the one handing accepts out).
+  void take_accepted(asio::ip::tcp::socket socket, listener_role role);
   void on_tick();
   void schedule_tick();
   void record_loop_delay(asio::steady_timer& timer, clock::time_point now);
@@ -129,6 +135,8 @@ class worker {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<listener_role> roles_;
   std::vector<std::uint32_t> listener_ids_;
+  std::vector<worker*> accept_for_;  // empty: accepts only for itself
+  std::size_t next_accept_for_ = 0;
   // The tick's and the delay probe's pending waits live here, not in Asio's per-thread cache,
   // which the connections' operations would otherwise take their blocks from (and allocate).
   handler_memory tick_memory_;

@@ -23,7 +23,11 @@ REDIRECT_LISTEN_RE = re.compile(r"listening on http://[^ ]*:(\d+) \(redirects to
 SERVING_RE = re.compile(r"serving .* with \d+ worker")
 BAD_LOG_RE = re.compile(r"\[(error|critical)\]")
 START_TIMEOUT = 10.0
-_SIGTERM = signal.SIGTERM  # the Server.signal method shadows the module in the class body
+# A Windows build run under wine (FERRY_WINDOWS=1, set by the integration.windows.* tests).
+WINDOWS = os.environ.get("FERRY_WINDOWS") == "1"
+# How a test asks ferry to drain and stop: SIGTERM; on Windows SIGINT, which wine delivers as
+# the console's Ctrl-C, the event a Windows ferry drains on.
+STOP_SIGNAL = signal.SIGINT if WINDOWS else signal.SIGTERM
 
 
 class Server:
@@ -102,7 +106,7 @@ class Server:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, sig=_SIGTERM, timeout=15.0):
+    def stop(self, sig=STOP_SIGNAL, timeout=15.0):
         """Stops the server; returns its exit code. Fails on unexpected error-log lines."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

@@ -6,13 +6,13 @@ limit observable without timing races."""
 
 import select
 import shutil
-import signal
 import socket
 import threading
 import time
 import unittest
 
-from ferry_harness import FerryTestCase, Reader, Server, build_request, make_root, read_all_responses, rss_kib
+from ferry_harness import (STOP_SIGNAL, FerryTestCase, Reader, Server, build_request, make_root, read_all_responses,
+                           rss_kib)
 
 BIG = 16 * 1024 * 1024
 FILES = {"big.bin": b"b" * BIG, "small.txt": "small\n", "mid.bin": b"m" * (1 << 20)}
@@ -161,7 +161,7 @@ shutdown_grace = "300ms"
             waiting = server.connect()
             waiting.sendall(build_request("GET", "/small.txt"))
             self.assertTrue(silent_for(waiting, 0.2))
-            server.signal(signal.SIGTERM)
+            server.signal(STOP_SIGNAL)
             # The grace period ends with both connections closed and a clean exit.
             self.assertEqual(server.proc.wait(10), 0)
             holder.close()

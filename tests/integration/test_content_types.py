@@ -4,7 +4,7 @@ Contract (notes/behaviour.md, "Content-Type")."""
 
 import unittest
 
-from ferry_harness import FerryTestCase, get
+from ferry_harness import WINDOWS, FerryTestCase, get
 
 TEXT = "some text content\n"
 BIN = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -38,6 +38,8 @@ TYPES = {
     "archive.tar.weird": "application/octet-stream",
     "dir.css/inner.bin": "application/octet-stream",  # only the last segment's extension counts
 }
+if WINDOWS:
+    del TYPES["trailingdot."]  # not a Windows file name: Windows would open "trailingdot"
 
 
 def body_for(name):

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import unittest
 
-from ferry_harness import PreparedFerryTestCase, get, request
+from ferry_harness import WINDOWS, PreparedFerryTestCase, get, request
 
 SECRET = "TOP-SECRET-OUTSIDE-ROOT\n"
 INDEX = "<!doctype html><title>root</title>root index\n"
@@ -210,9 +210,11 @@ class TraversalTest(SymlinkRootMixin, PreparedFerryTestCase):
                 self.assertStatus(path, 404)
 
     def test_symlink_inside_root_is_served(self):
-        self.assertStatus("/in_link.txt", 200, B_TXT)
-        self.assertStatus("/in_dir/b.txt", 200, B_TXT)
-        self.assertStatus("/a/c/back.txt", 200, B_TXT)
+        # Windows cannot tell a link that stays in the root from one that leaves it: refused.
+        status, body = (404, None) if WINDOWS else (200, B_TXT)
+        self.assertStatus("/in_link.txt", status, body)
+        self.assertStatus("/in_dir/b.txt", status, body)
+        self.assertStatus("/a/c/back.txt", status, body)
 
     # --- dotfiles, default deny ---
 

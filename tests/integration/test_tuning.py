@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import unittest
 
-from ferry_harness import FERRY_BIN
+from ferry_harness import FERRY_BIN, WINDOWS
 
 
 def tuning(*args, prefix=()):
@@ -36,6 +36,7 @@ class PrintTuningTest(unittest.TestCase):
         self.assertEqual(tuning("--workers", "3", prefix=("taskset", "-c", "0"))["workers"], ("3", "configured"))
 
     @unittest.skipUnless(shutil.which("prlimit"), "needs prlimit")
+    @unittest.skipIf(WINDOWS, "RLIMIT_NOFILE does not apply: Windows reports the C runtime's open-file limit")
     def test_descriptor_limit_is_raised_to_the_hard_limit(self):
         value, source = tuning(prefix=("prlimit", "--nofile=256:4096"))["open_files"]
         self.assertEqual(value, "4096")

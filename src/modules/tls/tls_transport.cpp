@@ -74,7 +74,7 @@ std::vector<certificate_expiry> tls_transport::certificate_expiries() const {
   return out;
 }
 
-std::unique_ptr<secure_session> tls_transport::open(int fd) const {
+std::unique_ptr<secure_session> tls_transport::open(platform::native_socket fd) const {
   return tls_session::open(context_->current(), fd);
 }
 

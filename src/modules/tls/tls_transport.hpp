@@ -26,7 +26,7 @@ class tls_transport final : public secure_transport {
   }
   const std::string& hsts() const override { return context_->config().hsts; }
   std::chrono::milliseconds handshake_timeout() const override { return context_->config().handshake_timeout; }
-  std::unique_ptr<secure_session> open(int fd) const override;
+  std::unique_ptr<secure_session> open(platform::native_socket socket) const override;
   std::vector<std::string> reload_changed_certificates() override { return context_->reload_changed(); }
   std::vector<certificate_expiry> certificate_expiries() const override;
 

@@ -22,19 +22,11 @@ namespace {
 
 std::atomic<bool> openat2_missing{false};
 
-std::int64_t seconds_of(const struct stat& st) {
+const timespec& modified_of(const struct stat& st) {
 #ifdef __APPLE__
-  return st.st_mtimespec.tv_sec;
+  return st.st_mtimespec;
 #else
-  return st.st_mtim.tv_sec;
-#endif
-}
-
-std::int64_t nanoseconds_of(const struct stat& st) {
-#ifdef __APPLE__
-  return st.st_mtimespec.tv_nsec;
-#else
-  return st.st_mtim.tv_nsec;
+  return st.st_mtim;
 #endif
 }
 
@@ -81,6 +73,8 @@ int open_for_append(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 }
 
+void use_binary_mode(int) {}
+
 std::int64_t write_some(int fd, const void* bytes, std::size_t length) { return ::write(fd, bytes, length); }
 
 std::int64_t read_at(int fd, void* buffer, std::size_t length, std::uint64_t offset) {
@@ -94,8 +88,9 @@ bool status_of(int fd, file_status& out) {
              : S_ISDIR(st.st_mode) ? file_type::directory
                                    : file_type::other;
   out.size = static_cast<std::uint64_t>(st.st_size);
-  out.mtime = static_cast<std::time_t>(seconds_of(st));
-  out.mtime_ns = seconds_of(st) * 1'000'000'000 + nanoseconds_of(st);
+  const timespec& modified = modified_of(st);
+  out.mtime = modified.tv_sec;
+  out.mtime_ns = static_cast<std::int64_t>(modified.tv_sec) * 1'000'000'000 + modified.tv_nsec;
   out.identity = static_cast<std::uint64_t>(st.st_ino);
   return true;
 }
@@ -142,7 +137,7 @@ bool read_directory(int dir_fd, std::size_t limit, bool hide_dotfiles, std::vect
     if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) continue;
     out.push_back({std::string(name), S_ISDIR(st.st_mode), static_cast<std::uint64_t>(st.st_size),
-                   static_cast<std::time_t>(seconds_of(st))});
+                   modified_of(st).tv_sec});
   }
   ::closedir(dir);
   return true;

@@ -130,6 +130,8 @@ void shutdown_write(native_socket s) { ::shutdown(s, SHUT_WR); }
 
 void close_socket(native_socket s) { ::close(s); }
 
+native_socket duplicate_socket(native_socket s) { return ::fcntl(s, F_DUPFD_CLOEXEC, 0); }
+
 socket_error last_socket_error() {
   if (errno == EAGAIN || errno == EWOULDBLOCK) return socket_error::would_block;
   if (errno == EINTR) return socket_error::interrupted;

@@ -130,6 +130,8 @@ int open_for_append(const std::string& path) {
   return ::_wopen(wide.c_str(), _O_WRONLY | _O_CREAT | _O_APPEND | _O_BINARY | _O_NOINHERIT, _S_IREAD | _S_IWRITE);
 }
 
+void use_binary_mode(int fd) { ::_setmode(fd, _O_BINARY); }
+
 std::int64_t write_some(int fd, const void* bytes, std::size_t length) {
   return ::_write(fd, bytes, static_cast<unsigned>(std::min<std::size_t>(length, 1U << 30)));
 }

@@ -104,6 +104,11 @@ void shutdown_write(native_socket s) { ::shutdown(s, SD_SEND); }
 
 void close_socket(native_socket s) { ::closesocket(s); }
 
+native_socket duplicate_socket(native_socket) {
+  errno = ENOTSUP;
+  return no_socket;
+}
+
 socket_error last_socket_error() {
   switch (::WSAGetLastError()) {
     case WSAEWOULDBLOCK: return socket_error::would_block;

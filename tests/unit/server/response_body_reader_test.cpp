@@ -1,23 +1,25 @@
 #include "server/response_body_reader.hpp"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <memory>
 #include <string>
+
+#include "platform/file_io.hpp"
+#include "temp_dir.hpp"
 
 namespace ferry {
 namespace {
 
-// A temporary file with `content`, open for reading; removed at once (the fd keeps it).
+// A file with `content`, open for reading. The directory goes when the test binary ends (on
+// Windows an open file cannot be removed).
 std::shared_ptr<open_file> temp_file(const std::string& content) {
-  char name[] = "/tmp/ferry-body-XXXXXX";
-  const int fd = ::mkstemp(name);
+  static const test::temp_dir dir;
+  static int count = 0;
+  const std::string name = "body-" + std::to_string(++count);
+  dir.write(name, content);
+  const int fd = platform::root_directory(dir.path().string()).open(name, platform::link_rule::refuse, false);
   EXPECT_GE(fd, 0);
-  ::unlink(name);
-  EXPECT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
   auto file = std::make_shared<open_file>(fd);
   file->size = content.size();
   return file;

@@ -143,7 +143,9 @@ std::string become(const account_identity& who) {
   return {};
 }
 
-privilege_plan plan_privileges(std::string_view user, uid_t effective_uid) {
+user_id effective_user() { return ::geteuid(); }
+
+privilege_plan plan_privileges(std::string_view user, user_id effective_uid) {
   if (user.empty()) return privilege_plan::keep;
   return effective_uid == 0 ? privilege_plan::drop : privilege_plan::warn_not_root;
 }

@@ -1,7 +1,21 @@
-# Finds llhttp as shipped by Debian's node-llhttp: C sources, not a library.
-# Builds them into the static library llhttp::llhttp.
+# Finds llhttp as shipped by Debian's node-llhttp: C sources, not a library; builds them into
+# the static library llhttp::llhttp. Without those sources, llhttp's own CMake package (as
+# Homebrew and vcpkg install it) provides the library instead; that path is not exercised on
+# Debian.
 find_path(LLHTTP_INCLUDE_DIR llhttp.h PATHS /usr/share/include/llhttp /usr/include/llhttp /usr/local/include)
 find_path(LLHTTP_SOURCE_DIR llhttp.c PATHS /usr/share/llhttp /usr/local/share/llhttp)
+if(NOT LLHTTP_SOURCE_DIR AND NOT TARGET llhttp::llhttp)
+  find_package(llhttp CONFIG QUIET)
+  foreach(_ferry_llhttp_target llhttp::llhttp_static llhttp::llhttp_shared)
+    if(NOT TARGET llhttp::llhttp AND TARGET ${_ferry_llhttp_target})
+      add_library(llhttp::llhttp ALIAS ${_ferry_llhttp_target})
+    endif()
+  endforeach()
+  if(TARGET llhttp::llhttp)
+    set(Llhttp_FOUND TRUE)
+    return()
+  endif()
+endif()
 if(LLHTTP_INCLUDE_DIR)
   file(STRINGS "${LLHTTP_INCLUDE_DIR}/llhttp.h" _major REGEX "#define LLHTTP_VERSION_MAJOR")
   file(STRINGS "${LLHTTP_INCLUDE_DIR}/llhttp.h" _minor REGEX "#define LLHTTP_VERSION_MINOR")

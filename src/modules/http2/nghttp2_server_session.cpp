@@ -4,24 +4,18 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <limits>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "modules/http2/response_fields.hpp"
 
 namespace ferry {
 namespace {
 
 std::string_view view(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
-}
-
-// RFC 9113 §8.2.2: fields that only make sense for one HTTP/1.1 connection. The core does not
-// send them; dropping them here keeps a response valid even if one slips through.
-bool connection_specific(std::string_view lower_name) {
-  return lower_name == "connection" || lower_name == "keep-alive" || lower_name == "proxy-connection" ||
-         lower_name == "transfer-encoding" || lower_name == "upgrade" || lower_name == "te";
 }
 
 bool has_end_stream(const nghttp2_frame& frame) { return (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0; }
@@ -458,65 +452,14 @@ void nghttp2_server_session::respond(std::int32_t stream_id, const http2_respons
                                      http2_body_source* body) {
   stream_state* stream = find(stream_id);
   if (stream == nullptr || !stream->delivered || stream->responded) return;
-  const int status = head.status >= 200 && head.status <= 999 ? head.status : 500;
-
-  // Every name (lower-cased) and value in one buffer, reused by every response this thread
-  // makes (nghttp2 copies the fields it is given); positions are kept as offsets and turned
-  // into pointers only once the buffer is complete (it may reallocate while growing).
-  struct span_pair {
-    std::size_t name_at, name_size, value_at, value_size;
-    std::uint8_t flags = NGHTTP2_NV_FLAG_NONE;
-  };
-  thread_local std::string storage;
-  thread_local std::vector<span_pair> kept;
-  thread_local std::vector<nghttp2_nv> nv;
-  storage.clear();
-  kept.clear();
-  auto add_value = [&](std::size_t name_at, std::size_t name_size, std::string_view value,
-                       std::uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
-    const std::size_t value_at = storage.size();
-    storage.append(value);
-    kept.push_back({name_at, name_size, value_at, value.size(), flags});
-  };
-  auto add = [&](std::string_view name, std::string_view value) {
-    const std::size_t name_at = storage.size();
-    storage.append(name);
-    add_value(name_at, name.size(), value);
-  };
-  char number[24];
-  const auto as_text = [&number](auto n) {
-    const char* end = std::to_chars(number, number + sizeof number, n).ptr;
-    return std::string_view(number, static_cast<std::size_t>(end - number));
-  };
-  add(":status", as_text(status));
-  for (const auto& [name, value] : head.fields) {
-    const std::size_t name_at = storage.size();
-    for (const char c : name) storage.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-    const std::string_view lower(storage.data() + name_at, name.size());
-    const auto* value_bytes = reinterpret_cast<const std::uint8_t*>(value.data());
-    if (lower.empty() || lower.front() == ':' || connection_specific(lower) ||
-        (head.content_length && lower == "content-length") ||
-        nghttp2_check_header_name(reinterpret_cast<const std::uint8_t*>(lower.data()), lower.size()) == 0 ||
-        nghttp2_check_header_value_rfc9113(value_bytes, value.size()) == 0) {
-      storage.resize(name_at);
-      continue;
-    }
-    const bool unique = std::any_of(head.never_indexed.begin(), head.never_indexed.end(),
-                                    [&](std::string_view n) { return iequals(n, lower); });
-    add_value(name_at, name.size(), value, unique ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE);
-  }
-  if (head.content_length) add("content-length", as_text(*head.content_length));
-
-  nv.clear();
-  auto* base = reinterpret_cast<std::uint8_t*>(storage.data());
-  for (const span_pair& p : kept) {
-    nv.push_back({base + p.name_at, base + p.value_at, p.name_size, p.value_size, p.flags});
-  }
+  thread_local response_fields fields;
+  const std::span<const nghttp2_nv> nv = fields.build(head);
   stream->responded = true;
   stream->body = body;
   nghttp2_data_provider provider{};
   provider.source.ptr = stream;
   provider.read_callback = &access::read_body;
+  // nghttp2 copies the fields: `fields` is free again once this returns.
   nghttp2_submit_response(session_, stream_id, nv.data(), nv.size(), body != nullptr ? &provider : nullptr);
 }
 

@@ -208,7 +208,8 @@ TEST_F(session_fixture, connection_specific_and_invalid_response_fields_are_drop
     const std::pair<std::string_view, std::string_view> f[] = {
         {"Connection", "close"}, {"Keep-Alive", "timeout=5"}, {"Transfer-Encoding", "chunked"},
         {"Upgrade", "h2c"},      {"X-Ok", "yes"},             {"Content-Length", "99"},
-        {"Bad Name", "v"},       {"x-crlf", "a\r\nb"},        {":status", "500"}};
+        {"Bad Name", "v"},       {"x-crlf", "a\r\nb"},        {":status", "500"},
+        {"x-lead", " v"},        {"x-del", "a\x7f"},          {"X-Tab", "a\tb"}};
     server->respond(id, {201, f, std::uint64_t{2}, {}}, body("ok"));
   };
   h2_client client;
@@ -216,7 +217,7 @@ TEST_F(session_fixture, connection_specific_and_invalid_response_fields_are_drop
   client.pump(*server);
   const client_response& r = client.responses[id];
   EXPECT_EQ(r.status, 201);
-  const fields expected{{"x-ok", "yes"}, {"content-length", "2"}};
+  const fields expected{{"x-ok", "yes"}, {"x-tab", "a\tb"}, {"content-length", "2"}};
   EXPECT_EQ(r.headers, expected);
   EXPECT_EQ(r.body, "ok");
 }

@@ -4,6 +4,7 @@ A test starts a server with a document root it builds itself, talks to it with r
 (or curl), and stops it. The server's error log is read: lines at error or critical level make
 the test fail unless the test said it expects them (nginx-tests style)."""
 
+import atexit
 import os
 import re
 import shutil
@@ -28,6 +29,14 @@ WINDOWS = os.environ.get("FERRY_WINDOWS") == "1"
 # How a test asks ferry to drain and stop: SIGTERM; on Windows SIGINT, which wine delivers as
 # the console's Ctrl-C, the event a Windows ferry drains on.
 STOP_SIGNAL = signal.SIGINT if WINDOWS else signal.SIGTERM
+
+# Every temporary file and directory a test process makes through tempfile goes below one
+# directory, removed when the process ends: a test that fails half-way leaves nothing in /tmp.
+# World-searchable, so that a server which dropped privileges still reaches a root below it.
+SESSION_TMP = tempfile.mkdtemp(prefix="ferry-it-")
+os.chmod(SESSION_TMP, 0o755)
+tempfile.tempdir = SESSION_TMP
+atexit.register(shutil.rmtree, SESSION_TMP, True)
 
 
 class Server:

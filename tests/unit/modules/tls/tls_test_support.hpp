@@ -136,6 +136,12 @@ inline const pki& test_pki() {
     char templ[] = "/tmp/ferry-tls-test-XXXXXX";
     require(mkdtemp(templ) != nullptr, "mkdtemp");
     out.dir = templ;
+    // Removed when the test process exits (each test is a process of its own under ctest).
+    static const std::string made_dir = templ;
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(made_dir, ignored);
+    });
     const key_ptr ca_key = make_ec_key();
     const cert_ptr ca = make_certificate("Ferry Test CA", ca_key.get(), nullptr, nullptr, "", true, 1);
     auto save = [&](const std::string& name, const std::string& pem) {

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string>
 
+#include "temp_dir.hpp"
+
 namespace ferry {
 namespace {
 
@@ -54,12 +56,6 @@ class receiver {
   int fd_ = -1;
   bool bound_ = false;
 };
-
-std::string temp_socket_path(const char* tag) {
-  char dir[] = "/tmp/ferry-notify-XXXXXX";
-  const char* made = ::mkdtemp(dir);
-  return made == nullptr ? std::string("/tmp/ferry-notify-failed") : std::string(made) + "/" + tag;
-}
 
 std::string unique_abstract_name() {
   return "@ferry-notify-test-" + std::to_string(::getpid()) + "-" +
@@ -142,7 +138,8 @@ TEST(notify_messages, monotonic_usec_is_clock_monotonic_in_microseconds) {
 }
 
 TEST(systemd_notifier, sends_to_a_path_socket) {
-  const auto path = temp_socket_path("notify");
+  const test::temp_dir dir;
+  const auto path = dir.file("notify");
   receiver r(path);
   ASSERT_TRUE(r.bound());
   systemd_notifier n(path);
@@ -212,7 +209,8 @@ TEST(systemd_notifier, a_missing_or_invalid_socket_is_an_error_not_a_failure) {
 }
 
 TEST(systemd_notifier, reconnects_when_the_receiver_was_recreated) {
-  const auto path = temp_socket_path("notify");
+  const test::temp_dir dir;
+  const auto path = dir.file("notify");
   auto first = std::make_unique<receiver>(path);
   ASSERT_TRUE(first->bound());
   systemd_notifier n(path);

@@ -18,7 +18,9 @@ run: release
 
 # g++ build with every module and all tests; then clang with every module off, with the
 # fuzz targets (each runs briefly); then the Windows cross-build (mingw-w64) of the core with
-# its unit tests under wine. All builds treat warnings as errors.
+# its unit tests and integration suites under wine, where a failed test runs once more (the
+# emulated system's timing is noisier; a test failing twice fails the build). All builds treat
+# warnings as errors.
 test: deps test-gcc test-clang test-windows
 
 test-gcc:

@@ -46,7 +46,10 @@ class Server:
         self.root = root
         self.workdir = tempfile.mkdtemp(prefix="ferry-test-")
         # cli_listen=False: the config's `listen` applies (and a reload may change it).
-        cmd = [FERRY_BIN] + (["--listen", "127.0.0.1:0"] if cli_listen else []) + ["--workers", "1"]
+        cmd = [FERRY_BIN] + (["--listen", "127.0.0.1:0"] if cli_listen else [])
+        # One worker unless the test asks for more (the flag would override the file's key).
+        if "--workers" not in args and not (config and re.search(r"^workers\s*=", config, re.M)):
+            cmd += ["--workers", "1"]
         if "--log-level" not in args:
             cmd += ["--log-level", "info"]
         if root is not None:

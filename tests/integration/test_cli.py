@@ -2,6 +2,7 @@
 the shipped config/ferry.toml, flags overriding the config file, --listen with port 0, exit
 codes for a bad config (2) and an address in use (1), the error-log line format."""
 
+import json
 import os
 import re
 import shutil
@@ -9,7 +10,7 @@ import socket
 import tempfile
 import unittest
 
-from ferry_harness import (LISTEN_RE, SOURCE_DIR, Server, get, has_module, make_root, run_ferry)
+from ferry_harness import (LISTEN_RE, SOURCE_DIR, Reader, Server, get, has_module, make_root, run_ferry)
 
 MODULE_NAMES = ("tls", "http2", "compression", "auth", "rate_limit", "metrics")
 LOG_LINE_RE = re.compile(r"^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\] \[info\] "
@@ -197,6 +198,23 @@ class CliTest(unittest.TestCase):
         self.assertNotIn("listening on", proc.stdout + proc.stderr)
 
     # --- running servers ---
+
+    def test_connections_are_spread_over_the_workers(self):
+        """Every worker serves connections: each has its own SO_REUSEPORT socket on Linux; where
+        one port is not balanced over several sockets (Windows), the first worker accepts and
+        hands the connections to all of them in turn. A bad request's debug line names the
+        thread that read it."""
+        config = '[log]\nerror_format = "json"\n'
+        with Server(self.root, config, args=["--workers", "3", "--log-level", "debug"]) as srv:
+            for _ in range(30):
+                with srv.connect() as s:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
+                    self.assertEqual(Reader(s).read_response().status, 400)
+            self.assertIsNotNone(srv.wait_for_line(re.compile(r"bad request"), 5))
+            threads = {json.loads(line)["thread"] for line in srv.lines if "bad request" in line}
+            self.assertGreaterEqual(len(threads), 2, srv.lines)
+            self.assertLessEqual(len(threads), 3)
+            self.assertEqual(get(srv, "/").status, 200)
 
     def test_listen_port_zero_logs_real_port(self):
         with Server(self.root) as srv:

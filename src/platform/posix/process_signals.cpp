@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <cerrno>
 #include <csignal>
 
 namespace ferry::platform {
@@ -27,13 +26,13 @@ process_signals::process_signals() {
 
 process_event process_signals::wait(std::chrono::seconds timeout) {
   const sigset_t signals = handled_signals();
-  const timespec poll{.tv_sec = static_cast<time_t>(timeout.count()), .tv_nsec = 0};
 #ifdef __APPLE__
   // macOS has no sigtimedwait: sigwait blocks until a signal (the timeout's poll is skipped).
+  (void)timeout;
   int sig = 0;
   if (sigwait(&signals, &sig) != 0) return {};
-  (void)poll;
 #else
+  const timespec poll{.tv_sec = static_cast<time_t>(timeout.count()), .tv_nsec = 0};
   const int sig = sigtimedwait(&signals, nullptr, &poll);
   if (sig < 0) return {};  // the timeout (EAGAIN) or an unrelated signal (EINTR)
 #endif

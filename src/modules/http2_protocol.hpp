@@ -81,10 +81,9 @@ class http2_session {
  public:
   virtual ~http2_session() = default;
 
-  // Feeds bytes received from the peer. False: the connection is beyond repair (a connection
-  // error, a flood cut off with GOAWAY): send what produce() still gives, then close.
-  // Some connection errors nghttp2 detects while parsing on (e.g. too many SETTINGS entries)
-  // return true: their GOAWAY is queued and wants_read() turns false once it is produced.
+  // Feeds bytes received from the peer. False: the session reads no more (a connection error
+  // or a flood cut off with GOAWAY, or a graceful end with no stream left): send what
+  // produce() still gives, then close.
   // Handler callbacks run inside receive() and produce(); they may call respond() and
   // shutdown(), never destroy the session.
   virtual bool receive(std::span<const char> bytes) = 0;

@@ -1,4 +1,4 @@
-// Counters for the HTTP/2 frame floods nghttp2 does not bound by itself. Each kind of frame
+// Counters for the HTTP/2 frame floods that cost the server work per frame. Each kind of frame
 // spends from a token bucket; a bucket that runs dry is a flood and the connection is cut off
 // with GOAWAY ENHANCE_YOUR_CALM. Time comes from an injected clock so tests need no sleeps.
 #pragma once

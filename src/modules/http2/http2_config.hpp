@@ -11,8 +11,7 @@ namespace ferry {
 
 class config_error_sink;
 
-// Limits against the attacks nghttp2 does not bound by itself, or bounds with a default we
-// want tighter. Rates are token buckets: `burst` tokens at most, refilled at the given rate.
+// Limits against the frame floods (RFC 9113 §10.5 and the CVEs named in docs/configuration.md). Rates are token buckets: `burst` tokens at most, refilled at the given rate.
 struct http2_flood_limits {
   // Client RST_STREAM frames (CVE-2023-44487 "rapid reset").
   std::uint32_t reset_burst = 200;
@@ -30,7 +29,7 @@ struct http2_flood_limits {
   std::uint32_t max_window_updates = 1000;
   // SETTINGS and PING frames, not counting ACKs (CVE-2019-9512/9515 when the ACKs are read).
   std::uint32_t max_control_frames = 500;
-  // Bounded by nghttp2 itself, with these values:
+  // Counted per header block, per frame or in the output:
   std::uint32_t max_continuations = 8;    // CONTINUATION frames per header block (CVE-2024-27316)
   std::uint32_t max_settings_entries = 32;  // entries per SETTINGS frame
   std::uint32_t max_queued_acks = 100;      // PING/SETTINGS ACKs not yet produced (CVE-2019-9512/9515)

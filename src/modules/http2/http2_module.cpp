@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "modules/http2/http2_config.hpp"
-#include "modules/http2/nghttp2_protocol.hpp"
+#include "modules/http2/server_protocol.hpp"
 #include "modules/module_registry.hpp"
 
 namespace ferry {
@@ -15,7 +15,7 @@ void register_http2_module(module_registry& registry) {
       .configure =
           [](const toml::table* table, config_error_sink& errors, pipeline_extensions& out) {
             http2_config config = parse_http2_config(table, errors);
-            if (config.enabled) out.http2 = std::make_shared<const nghttp2_protocol>(std::move(config));
+            if (config.enabled) out.http2 = std::make_shared<const http2_server_protocol>(std::move(config));
           },
   });
 }

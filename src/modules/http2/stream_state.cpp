@@ -23,7 +23,8 @@ http_method method_of(std::string_view name) {
   return http_method::other_known;
 }
 
-// nghttp2 has checked the syntax (digits only); an overflow saturates, which is over any limit.
+// request_head_check has checked the syntax (digits only); an overflow saturates, which is over
+// any limit.
 std::uint64_t parse_length(std::string_view text) {
   std::uint64_t value = 0;
   for (const char c : text) {

@@ -31,7 +31,7 @@ class stream_state {
 
   std::int32_t id() const { return id_; }
 
-  // One decoded field of the request head (nghttp2 has validated it). Fields past a limit are
+  // One decoded field of the request head (request_head_check has passed it). Fields past a limit are
   // counted but not stored. False: the head is so far over the limits that decoding it
   // further is wasted work (the caller resets the stream instead of answering 431).
   bool add_field(std::string_view name, std::string_view value);

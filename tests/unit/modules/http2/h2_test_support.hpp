@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "modules/http2/http2_config.hpp"
-#include "modules/http2/nghttp2_server_session.hpp"
+#include "modules/http2/server_session.hpp"
 #include "modules/http2_protocol.hpp"
 
 namespace ferry::h2test {
@@ -175,7 +175,7 @@ inline std::vector<parsed_frame> parse_frames(std::string_view bytes);
 inline std::optional<std::uint32_t> goaway_code(const std::vector<parsed_frame>& frames);
 inline std::optional<std::uint32_t> rst_code(const std::vector<parsed_frame>& frames, std::uint32_t stream_id);
 
-inline std::unique_ptr<nghttp2_server_session> make_server(recording_handler& handler, fake_clock& clock,
+inline std::unique_ptr<http2_server_session> make_server(recording_handler& handler, fake_clock& clock,
                                                     const http2_config& config = {}, const http2_limits& limits = {});
 
 // ---- definitions ----
@@ -264,9 +264,9 @@ inline std::optional<std::uint32_t> rst_code(const std::vector<parsed_frame>& fr
   return std::nullopt;
 }
 
-inline std::unique_ptr<nghttp2_server_session> make_server(recording_handler& handler, fake_clock& clock,
+inline std::unique_ptr<http2_server_session> make_server(recording_handler& handler, fake_clock& clock,
                                                            const http2_config& config, const http2_limits& limits) {
-  auto server = nghttp2_server_session::create(config, handler, limits, clock.function());
+  auto server = http2_server_session::create(config, handler, limits, clock.function());
   EXPECT_NE(server, nullptr);
   return server;
 }

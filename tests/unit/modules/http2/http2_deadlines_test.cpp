@@ -27,8 +27,8 @@ std::uint32_t goaway_last_stream(const std::vector<parsed_frame>& frames) {
 }
 
 std::optional<int> status_of(const std::vector<parsed_frame>& frames, std::uint32_t stream_id) {
-  // The session's own answers are a lone :status, HPACK-encoded by nghttp2: decode with a
-  // client-side inflater.
+  // The session's own answers are a lone :status, HPACK-encoded: decode with nghttp2's
+  // inflater.
   nghttp2_hd_inflater* inflater = nullptr;
   nghttp2_hd_inflate_new(&inflater);
   std::optional<int> status;
@@ -60,7 +60,7 @@ struct deadline_fixture : ::testing::Test {
   fake_clock clock;
   http2_config config;
   http2_limits limits;
-  std::unique_ptr<nghttp2_server_session> server;
+  std::unique_ptr<http2_server_session> server;
 
   void SetUp() override {
     limits.head_timeout = 10s;

@@ -16,7 +16,7 @@ struct flood_fixture : ::testing::Test {
   fake_clock clock;
   http2_config config;
   http2_limits limits;
-  std::unique_ptr<nghttp2_server_session> server;
+  std::unique_ptr<http2_server_session> server;
   std::size_t peak_memory = 0;
 
   void start() {
@@ -99,8 +99,6 @@ TEST_F(flood_fixture, too_many_settings_entries) {
     entries.push_back(static_cast<char>(0x20 + id));  // unknown ids: ignored, but counted
     entries += u32(1);
   }
-  // nghttp2 queues the GOAWAY itself while parsing goes on: receive() cannot tell, and
-  // wants_read() turns false once the GOAWAY is out.
   server->receive(frame(NGHTTP2_SETTINGS, 0, 0, entries));
   expect_cut_off(NGHTTP2_ENHANCE_YOUR_CALM);
 }
@@ -178,10 +176,10 @@ TEST_F(flood_fixture, window_updates_that_acknowledge_data_are_not_a_flood) {
   EXPECT_FALSE(server->flood().has_value());
 }
 
-// CVE-2025-8671 ("MadeYouReset"): frames that make the server reset a stream. nghttp2 1.52 as
-// patched by Debian already treats a zero WINDOW_UPDATE on a stream and DATA on a stream the
-// client ended as connection errors (PROTOCOL_ERROR, STREAM_CLOSED), so one such frame ends
-// the connection.
+// CVE-2025-8671 ("MadeYouReset"): frames that make the server reset a stream. A zero
+// WINDOW_UPDATE on a stream and DATA on a stream the client ended are connection errors
+// (PROTOCOL_ERROR, STREAM_CLOSED, as nghttp2 1.52 patched by Debian does), so one such frame
+// ends the connection.
 TEST_F(flood_fixture, zero_window_update_on_a_stream_ends_the_connection) {
   EXPECT_TRUE(server->receive(get_request(1)));
   server->receive(frame(NGHTTP2_WINDOW_UPDATE, 0, 1, u32(0)));

@@ -16,7 +16,7 @@ struct limits_fixture : ::testing::Test {
   fake_clock clock;
   http2_config config;
   http2_limits limits;
-  std::unique_ptr<nghttp2_server_session> server;
+  std::unique_ptr<http2_server_session> server;
   memory_body ok_body{"ok"};
   h2_client client;
 

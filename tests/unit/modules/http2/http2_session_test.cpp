@@ -19,7 +19,7 @@ struct session_fixture : ::testing::Test {
   fake_clock clock;
   http2_config config;
   http2_limits limits;
-  std::unique_ptr<nghttp2_server_session> server;
+  std::unique_ptr<http2_server_session> server;
   std::vector<std::unique_ptr<memory_body>> bodies;
 
   void start() { server = make_server(handler, clock, config, limits); }
@@ -244,6 +244,37 @@ TEST_F(session_fixture, fields_named_never_indexed_stay_out_of_the_hpack_table) 
   }
 }
 
+// A head larger than the client's frame size goes out as HEADERS and CONTINUATION frames, none
+// larger than 16384 bytes, and the next response on the connection decodes too.
+TEST_F(session_fixture, a_head_larger_than_a_frame_is_continued) {
+  const std::string big(40000, 'b');
+  handler.answer = [this, &big](std::int32_t id, const request&) {
+    const std::pair<std::string_view, std::string_view> f[] = {date_field, {"X-Big", big}};
+    server->respond(id, {200, f, std::uint64_t{2}, {}}, body("ok"));
+  };
+  h2_client client;
+  const auto first = client.get("/");
+  std::string out;
+  client.flush_to(*server);
+  server->produce(out, 1 << 20);
+  const auto frames = parse_frames(out);
+  std::size_t continuations = 0;
+  for (const auto& f : frames) {
+    EXPECT_LE(f.payload.size(), 16384u);
+    if (f.type == NGHTTP2_CONTINUATION) ++continuations;
+  }
+  EXPECT_EQ(continuations, 2u);
+  ASSERT_EQ(nghttp2_session_mem_recv(client.session(), reinterpret_cast<const std::uint8_t*>(out.data()), out.size()),
+            static_cast<ssize_t>(out.size()));
+  const auto second = client.get("/");
+  client.pump(*server);
+  for (const auto id : {first, second}) {
+    EXPECT_TRUE(client.responses[id].header("x-big") == big) << "stream " << id;
+    EXPECT_EQ(client.responses[id].body, "ok");
+    EXPECT_FALSE(client.responses[id].reset_code.has_value()) << *client.responses[id].reset_code;
+  }
+}
+
 TEST_F(session_fixture, many_streams_answered_out_of_order) {
   h2_client client;
   std::vector<std::int32_t> ids;
@@ -299,7 +330,7 @@ TEST_F(session_fixture, large_body_respects_the_client_window) {
   EXPECT_GT(rounds, 200u);
   EXPECT_EQ(client.responses[id].body, data);
   ASSERT_NE(source, nullptr);
-  EXPECT_LE(source->largest_request, 16384u);  // read into nghttp2's frame buffer, never the whole file
+  EXPECT_LE(source->largest_request, 16384u);  // read into the frame, never the whole file
   EXPECT_TRUE(handler.closed[id].response_complete);
   EXPECT_EQ(handler.closed[id].body_bytes, data.size());
 }
@@ -452,7 +483,7 @@ TEST_F(session_fixture, shutdown_when_idle_ends_at_once) {
   EXPECT_FALSE(server->wants_write());
 }
 
-// RFC 9113 §5.1.2 allows either answer; nghttp2 refuses the stream while our SETTINGS are
+// RFC 9113 §5.1.2 allows either answer; the session refuses the stream while our SETTINGS are
 // unacknowledged and treats it as a connection error once the client has acknowledged them.
 TEST_F(session_fixture, streams_over_the_concurrency_limit_are_refused_before_the_settings_ack) {
   config.max_concurrent_streams = 2;

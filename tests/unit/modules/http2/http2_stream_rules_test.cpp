@@ -1,6 +1,6 @@
-// RFC 9113 rules nghttp2 1.52 leaves to the session (it keeps no closed streams and skips
-// PRIORITY frames): frames on closed or skipped streams (§5.1, §5.1.1), PRIORITY on stream 0
-// or depending on itself (§5.3.1, §6.3), and a SETTINGS change overflowing a window (§6.9.2).
+// RFC 9113 stream rules: frames on closed or skipped streams (§5.1, §5.1.1), PRIORITY on
+// stream 0 or depending on itself (§5.3.1, §6.3), and a SETTINGS change overflowing a window
+// (§6.9.2).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -41,7 +41,7 @@ struct rules_fixture : ::testing::Test {
   fake_clock clock;
   http2_config config;
   http2_limits limits;
-  std::unique_ptr<nghttp2_server_session> server;
+  std::unique_ptr<http2_server_session> server;
   bool answer_at_once = true;
 
   void SetUp() override { start(); }
@@ -135,8 +135,8 @@ TEST_F(rules_fixture, data_after_the_client_reset_the_stream_is_stream_closed) {
 }
 
 TEST_F(rules_fixture, data_closing_an_open_stream_is_not_data_on_a_closed_one) {
-  // Body and END_STREAM in frames split at every byte: each DATA is checked before nghttp2
-  // has its header, so the last one is not mistaken for DATA after the end.
+  // Body and END_STREAM in frames split at every byte: the last one is not mistaken for DATA
+  // after the end.
   EXPECT_TRUE(server->receive(post_request(1)));
   const std::string bytes = frame(NGHTTP2_DATA, 0, 1, "ab") + frame(NGHTTP2_DATA, end_stream, 1, "");
   for (const char c : bytes) EXPECT_TRUE(server->receive(std::string_view(&c, 1)));
@@ -181,7 +181,7 @@ TEST_F(rules_fixture, body_and_trailers_in_flight_after_our_413_are_ignored) {
 }
 
 TEST_F(rules_fixture, body_in_flight_after_a_reset_of_ours_is_ignored) {
-  // A malformed request the client goes on sending a body for: reset PROTOCOL_ERROR by nghttp2.
+  // A malformed request the client goes on sending a body for: reset PROTOCOL_ERROR.
   EXPECT_TRUE(server->receive(frame(
       NGHTTP2_HEADERS, end_headers, 1,
       hpack_literals({{":method", "POST"}, {":scheme", "http"}, {":path", "/"}, {":authority", "h"}, {"Bad", "1"}}))));

@@ -10,10 +10,10 @@
 
 namespace ferry {
 
-class nghttp2_protocol final : public http2_protocol {
+class http2_server_protocol final : public http2_protocol {
  public:
   // A null clock means std::chrono::steady_clock.
-  explicit nghttp2_protocol(http2_config config, http2_clock clock = {});
+  explicit http2_server_protocol(http2_config config, http2_clock clock = {});
 
   std::unique_ptr<http2_session> open(http2_stream_handler& handler, const http2_limits& limits) const override;
   bool cleartext() const override { return config_.cleartext; }

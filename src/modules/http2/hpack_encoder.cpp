@@ -1,0 +1,222 @@
+#include "modules/http2/hpack_encoder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+
+#include "modules/http2/field_rules.hpp"
+
+namespace ferry {
+namespace {
+
+// RFC 7541 Appendix A, the names (index = position + 1). Values matter only for ":status".
+constexpr std::array<std::string_view, 61> static_names{
+    ":authority", ":method", ":method", ":path", ":path", ":scheme", ":scheme", ":status", ":status", ":status",
+    ":status", ":status", ":status", ":status", "accept-charset", "accept-encoding", "accept-language",
+    "accept-ranges", "accept", "access-control-allow-origin", "age", "allow", "authorization", "cache-control",
+    "content-disposition", "content-encoding", "content-language", "content-length", "content-location",
+    "content-range", "content-type", "cookie", "date", "etag", "expect", "expires", "from", "host", "if-match",
+    "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified", "link", "location",
+    "max-forwards", "proxy-authenticate", "proxy-authorization", "range", "referer", "refresh", "retry-after",
+    "server", "set-cookie", "strict-transport-security", "transfer-encoding", "user-agent", "vary", "via",
+    "www-authenticate"};
+constexpr std::size_t static_count = static_names.size();
+
+// The static table's name index for a lower-case name, 0 when it has none. Buckets by length
+// keep the comparisons to the few names of the same length.
+std::size_t static_name_index(std::string_view name) {
+  struct buckets {
+    std::array<std::array<std::uint8_t, 12>, 28> index{};
+    std::array<std::uint8_t, 28> count{};
+  };
+  static const buckets table = [] {
+    buckets b;
+    for (std::size_t i = 0; i < static_count; ++i) {
+      const std::size_t n = static_names[i].size();
+      // The first of equal names (":method" GET) is the one to refer to.
+      if (i > 0 && static_names[i - 1] == static_names[i]) continue;
+      b.index[n][b.count[n]++] = static_cast<std::uint8_t>(i + 1);
+    }
+    return b;
+  }();
+  if (name.size() >= table.count.size()) return 0;
+  const std::size_t n = name.size();
+  for (std::size_t k = 0; k < table.count[n]; ++k) {
+    const std::size_t index = table.index[n][k];
+    if (std::memcmp(static_names[index - 1].data(), name.data(), n) == 0) return index;
+  }
+  return 0;
+}
+
+// ":status" values the static table holds whole (indexes 8..14).
+std::size_t static_status_index(int status) {
+  switch (status) {
+    case 200: return 8;
+    case 204: return 9;
+    case 206: return 10;
+    case 304: return 11;
+    case 400: return 12;
+    case 404: return 13;
+    case 500: return 14;
+    default: return 0;
+  }
+}
+
+// RFC 7541 §5.1: `value` with an N-bit prefix, the first byte's high bits from `first`.
+void put_integer(std::string& out, std::size_t value, int prefix_bits, std::uint8_t first) {
+  const std::size_t max_prefix = (std::size_t{1} << prefix_bits) - 1;
+  if (value < max_prefix) {
+    out.push_back(static_cast<char>(first | value));
+    return;
+  }
+  out.push_back(static_cast<char>(first | max_prefix));
+  value -= max_prefix;
+  while (value >= 128) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+// §5.2, without Huffman coding.
+void put_string(std::string& out, std::string_view text) {
+  put_integer(out, text.size(), 7, 0);
+  out.append(text);
+}
+
+constexpr std::size_t entry_overhead = 32;
+
+}  // namespace
+
+void hpack_encoder::set_peer_table_size(std::uint32_t size) {
+  const std::size_t capacity = std::min<std::size_t>(size, max_table_size);
+  if (capacity == capacity_) return;
+  capacity_ = capacity;
+  evict_to(capacity_);
+  ++generation_;
+  // The smallest size since the last block would have to be announced before the final one;
+  // evicting at once and announcing the final size is equivalent for a decoder that evicts
+  // on every announced size (§4.2 asks for both only when the smaller one came first).
+  smallest_since_block_ = std::min(smallest_since_block_, capacity);
+  announce_size_ = true;
+}
+
+void hpack_encoder::evict_to(std::size_t limit) {
+  while (size_ > limit) {
+    size_ -= entries_.back().text.size() + entry_overhead;
+    entries_.pop_back();
+  }
+}
+
+void hpack_encoder::insert(std::string_view name, std::string_view value) {
+  const std::size_t size = name.size() + value.size() + entry_overhead;
+  evict_to(capacity_ - size);
+  std::string text;
+  text.reserve(name.size() + value.size());
+  text.append(name).append(value);
+  entries_.push_front({std::move(text), static_cast<std::uint32_t>(name.size())});
+  size_ += size;
+  ++generation_;
+}
+
+void hpack_encoder::field(std::string_view name, std::string_view value, bool never_indexed, std::string& out) {
+  if (!never_indexed) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const entry& e = entries_[i];
+      if (e.name_size == name.size() && e.text.size() == name.size() + value.size() &&
+          std::memcmp(e.text.data() + name.size(), value.data(), value.size()) == 0 &&
+          std::memcmp(e.text.data(), name.data(), name.size()) == 0) {
+        put_integer(out, static_count + 1 + i, 7, 0x80);  // §6.1 indexed field
+        return;
+      }
+    }
+  }
+  // An entry that would take most of the table would push out everything that repeats: it
+  // goes out without indexing (the peer's table must see exactly the entries ours does).
+  const bool index = !never_indexed && name.size() + value.size() + entry_overhead <= capacity_ * 3 / 4;
+  const std::size_t name_index = static_name_index(name);
+  if (never_indexed) {
+    put_integer(out, name_index, 4, 0x10);  // §6.2.3 never indexed
+  } else if (index) {
+    put_integer(out, name_index, 6, 0x40);  // §6.2.1 incremental indexing
+  } else {
+    put_integer(out, name_index, 4, 0x00);  // §6.2.2 without indexing
+  }
+  if (name_index == 0) put_string(out, name);
+  put_string(out, value);
+  if (index) insert(name, value);
+}
+
+void hpack_encoder::encode(const http2_response_head& head, std::string& out) {
+  if (announce_size_) {
+    if (smallest_since_block_ < capacity_) put_integer(out, smallest_since_block_, 5, 0x20);
+    put_integer(out, capacity_, 5, 0x20);  // §6.3
+    announce_size_ = false;
+    smallest_since_block_ = capacity_;
+  }
+  // The never-indexed names rarely change; when they do, every field is looked up again.
+  if (!std::equal(head.never_indexed.begin(), head.never_indexed.end(), never_list_.begin(), never_list_.end())) {
+    never_list_.assign(head.never_indexed.begin(), head.never_indexed.end());
+    ++never_list_generation_;
+  }
+  const int status = head.status >= 200 && head.status <= 999 ? head.status : 500;
+  char digits[24];
+  if (const std::size_t index = static_status_index(status); index != 0) {
+    put_integer(out, index, 7, 0x80);
+  } else {
+    const char* end = std::to_chars(digits, digits + sizeof digits, status).ptr;
+    field(":status", std::string_view(digits, static_cast<std::size_t>(end - digits)), false, out);
+  }
+  std::size_t slot = 0;
+  for (const auto& [name, value] : head.fields) remembered_field(slot++, name, value, head, out);
+  if (head.content_length) {
+    const char* end = std::to_chars(digits, digits + sizeof digits, *head.content_length).ptr;
+    remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, out);
+  }
+}
+
+void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, std::string_view value,
+                                     const http2_response_head& head, std::string& out) {
+  if (slot >= memory_.size()) memory_.resize(slot + 1);
+  remembered& m = memory_[slot];
+  if (m.name != name) {
+    m.name = name;
+    m.lower.resize(name.size());
+    // A pseudo-header's ':' is no token character: lower_field_name refuses it too.
+    if (!lower_field_name(name, m.lower.data()) || connection_specific_field(m.lower) || m.lower == "te") m.lower.clear();
+    m.is_content_length = m.lower == "content-length";
+    m.generation = 0;
+    m.never_list = 0;
+    m.value_known = false;
+  }
+  if (m.lower.empty()) return;
+  // The length the head gives goes out once, last: a content-length field of its own is dropped.
+  if (m.is_content_length && head.content_length && slot < head.fields.size()) return;
+  if (m.never_list != never_list_generation_) {
+    m.never_indexed = std::any_of(never_list_.begin(), never_list_.end(),
+                                  [&](std::string_view n) { return same_field_name(n, m.lower); });
+    m.never_list = never_list_generation_;
+    m.generation = 0;
+  }
+  if (m.value_known && m.value == value) {
+    if (!m.value_ok) return;
+    if (m.generation == generation_) {
+      out.append(m.encoded);
+      return;
+    }
+  } else {
+    m.value = value;
+    m.value_known = true;
+    m.value_ok = valid_field_value(value);
+    if (!m.value_ok) return;
+  }
+  const std::size_t start = out.size();
+  const std::uint64_t before = generation_;
+  field(m.lower, value, m.never_indexed, out);
+  // A field that entered the table goes out as an index next time: not these bytes.
+  m.generation = generation_ == before ? generation_ : 0;
+  m.encoded.assign(out, start, std::string::npos);
+}
+
+}  // namespace ferry

@@ -1,0 +1,85 @@
+// HPACK (RFC 7541) for the response heads a server sends: names lower-cased and checked
+// (field_rules.hpp), a field the static table or our dynamic table holds goes out as one
+// index, others as literals, with incremental indexing unless the head marks the name
+// never-indexed (values new in every response). Literals are not Huffman-coded: that would
+// save a few bytes per new value at a cost per byte on every response.
+//
+// Responses on one connection mostly repeat the previous one's fields in the same order. The
+// encoder remembers, per position, the field as given and how it went out: a field equal to
+// the one remembered at its position, with the dynamic table unchanged since, is copied
+// without checking, lower-casing or looking it up again.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modules/http2_protocol.hpp"
+
+namespace ferry {
+
+class hpack_encoder {
+ public:
+  // Our dynamic table never grows past this, whatever the peer allows: it holds what repeats
+  // from response to response (date, server, content types, validators of hot files).
+  static constexpr std::size_t max_table_size = 4096;
+
+  // The peer's SETTINGS_HEADER_TABLE_SIZE. A smaller size than the table's takes effect at
+  // once (entries evicted) and the next block starts by announcing it (§6.3).
+  void set_peer_table_size(std::uint32_t size);
+
+  // Appends the header block for `head`: ":status" (500 for a status outside 200..999), the
+  // fields HTTP/2 may carry (connection-specific ones, te, pseudo-headers, names that are not
+  // tokens and bad values are dropped; content-length too when the head gives the length),
+  // then content-length.
+  void encode(const http2_response_head& head, std::string& out);
+
+  // Bytes the dynamic table holds by RFC 7541's count (entries + 32 each).
+  std::size_t table_size() const { return size_; }
+  std::size_t table_entries() const { return entries_.size(); }
+
+ private:
+  struct entry {
+    std::string text;  // name then value
+    std::uint32_t name_size;
+    std::string_view name() const { return {text.data(), name_size}; }
+    std::string_view value() const { return std::string_view(text).substr(name_size); }
+  };
+
+  // What is remembered of the field at one position of the previous heads.
+  struct remembered {
+    std::string name;   // as the head gave it
+    std::string lower;  // lower-cased; empty when the name may not be sent
+    bool never_indexed = false;
+    std::uint64_t never_list = 0;  // the never-indexed list never_indexed was found in
+    bool is_content_length = false;
+    std::string value;
+    bool value_known = false;  // `value` is the last value seen here
+    bool value_ok = false;
+    std::string encoded;              // the bytes `value` went out as
+    std::uint64_t generation = 0;     // of the table they are valid for; 0: none
+  };
+
+  void field(std::string_view lower_name, std::string_view value, bool never_indexed, std::string& out);
+  // The field at `slot` of the memory (names as the head gave them).
+  void remembered_field(std::size_t slot, std::string_view name, std::string_view value, const http2_response_head& head,
+                        std::string& out);
+  void insert(std::string_view name, std::string_view value);
+  void evict_to(std::size_t limit);
+
+  std::deque<entry> entries_;  // newest first: index 62 is entries_[0]
+  std::uint64_t generation_ = 1;  // changes whenever the table does (indexes move)
+  std::vector<remembered> memory_;
+  std::vector<std::string> never_list_;  // the last head's never-indexed names
+  std::uint64_t never_list_generation_ = 1;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = max_table_size;
+  std::size_t smallest_since_block_ = max_table_size;
+  bool announce_size_ = false;
+  std::string name_scratch_;
+};
+
+}  // namespace ferry

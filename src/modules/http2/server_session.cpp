@@ -1,0 +1,790 @@
+#include "modules/http2/server_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace ferry {
+namespace {
+
+bool has(std::uint8_t flags, std::uint8_t flag) { return (flags & flag) != 0; }
+
+// Client stream ids are odd; an even one would be a stream only the server may open.
+bool client_stream_id(std::int32_t id) { return id > 0 && id % 2 == 1; }
+
+}  // namespace
+
+std::unique_ptr<http2_server_session> http2_server_session::create(const http2_config& config,
+                                                                   http2_stream_handler& handler,
+                                                                   const http2_limits& limits, http2_clock clock) {
+  std::unique_ptr<http2_server_session> session(new http2_server_session(config, handler, limits, std::move(clock)));
+  if (!session->decoder_.valid()) return nullptr;
+  return session;
+}
+
+http2_server_session::http2_server_session(const http2_config& config, http2_stream_handler& handler,
+                                           const http2_limits& limits, http2_clock clock)
+    : config_(config), handler_(handler), limits_(limits), clock_(clock), guard_(config.flood, std::move(clock)) {
+  const std::pair<std::uint16_t, std::uint32_t> settings[] = {
+      {h2::max_concurrent_streams, config.max_concurrent_streams},
+      {h2::initial_window_size, config.initial_window_size},
+      {h2::max_frame_size, config.max_frame_size},
+      {h2::header_table_size, config.header_table_size},
+      {h2::max_header_list_size, static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_head, 0xffffffffu))},
+      {h2::no_rfc7540_priorities, 1},
+  };
+  char payload[sizeof settings / sizeof settings[0] * 6];
+  char* at = payload;
+  for (const auto& [id, value] : settings) {
+    at[0] = static_cast<char>(id >> 8);
+    at[1] = static_cast<char>(id);
+    h2::write_u32(at + 2, value);
+    at += 6;
+  }
+  queue_frame(h2::settings, 0, 0, std::string_view(payload, sizeof payload));
+  // The connection window follows a larger stream window, so one upload can use it all.
+  if (config.initial_window_size > h2::default_window) {
+    connection_window_size_ = config.initial_window_size;
+    connection_receive_window_ = config.initial_window_size;
+    queue_window_update(0, config.initial_window_size - h2::default_window);
+  }
+}
+
+// ---- receiving ----
+
+bool http2_server_session::receive(std::span<const char> bytes) {
+  if (terminated()) return false;
+  if (input_.empty()) {
+    const std::size_t used = consume(bytes);
+    if (!terminated() && used < bytes.size()) input_.assign(bytes.data() + used, bytes.size() - used);
+  } else {
+    input_.append(bytes.data(), bytes.size());
+    const std::size_t used = consume(input_);
+    input_.erase(0, used);
+  }
+  if (terminated()) input_.clear();
+  track_header_block();
+  return wants_read();
+}
+
+std::size_t http2_server_session::consume(std::span<const char> bytes) {
+  std::size_t at = 0;
+  if (preface_left_ > 0) {
+    const std::size_t offset = h2::client_preface.size() - preface_left_;
+    const std::size_t n = std::min(preface_left_, bytes.size());
+    if (std::memcmp(bytes.data(), h2::client_preface.data() + offset, n) != 0) {
+      terminate(h2::protocol_error);
+      return bytes.size();
+    }
+    preface_left_ -= n;
+    at = n;
+  }
+  while (preface_left_ == 0 && !terminated()) {
+    const std::span<const char> rest = bytes.subspan(at);
+    // A HEADERS frame counts as begun once its type is known: the header block clock runs.
+    if (rest.size() > 3 && static_cast<std::uint8_t>(rest[3]) == h2::headers && !partial_headers_counted_) {
+      ++blocks_begun_;
+      partial_headers_counted_ = true;
+    }
+    if (rest.size() < h2::frame_header_size) break;
+    const h2::frame_header header = h2::read_frame_header(rest.data());
+    if (check_frame_header(header) == outcome::stop) return bytes.size();
+    if (rest.size() - h2::frame_header_size < header.length) break;
+    partial_headers_counted_ = false;
+    at += h2::frame_header_size + header.length;
+    if (on_frame(header, rest.subspan(h2::frame_header_size, header.length)) == outcome::stop) return bytes.size();
+  }
+  return at;
+}
+
+http2_server_session::outcome http2_server_session::check_frame_header(const h2::frame_header& header) {
+  // Known before the payload arrives, so an oversized frame is never buffered.
+  if (header.length > config_.max_frame_size) return terminate(h2::frame_size_error);
+  // §6.10: nothing may come between a header block's frames.
+  if (block_ && (header.type != h2::continuation || header.stream_id != block_->stream_id)) {
+    return terminate(h2::protocol_error);
+  }
+  if (!block_ && header.type == h2::continuation) return terminate(h2::protocol_error);
+  // §3.4: the preface ends with the client's SETTINGS.
+  if (!settings_received_ && (header.type != h2::settings || has(header.flags, h2::flag::ack))) {
+    return terminate(h2::protocol_error);
+  }
+  return outcome::go_on;
+}
+
+http2_server_session::outcome http2_server_session::on_frame(const h2::frame_header& header,
+                                                             std::span<const char> payload) {
+  switch (header.type) {
+    case h2::data: return on_data(header, payload);
+    case h2::headers: return on_headers(header, payload);
+    case h2::priority: return on_priority(header, payload);
+    case h2::rst_stream: return on_rst_stream(header, payload);
+    case h2::settings: return on_settings(header, payload);
+    case h2::push_promise: return terminate(h2::protocol_error);  // §8.4: clients never push
+    case h2::ping: return on_ping(header, payload);
+    case h2::goaway: return on_goaway(header, payload);
+    case h2::window_update: return on_window_update(header, payload);
+    case h2::continuation: return on_continuation(header, payload);
+    default: return outcome::go_on;  // §5.5: unknown types are ignored
+  }
+}
+
+bool http2_server_session::unpad(const h2::frame_header& header, std::span<const char>& payload) {
+  if (!has(header.flags, h2::flag::padded)) return true;
+  if (payload.empty()) return false;
+  const auto padding = static_cast<std::uint8_t>(payload[0]);
+  payload = payload.subspan(1);
+  if (padding > payload.size()) return false;
+  payload = payload.first(payload.size() - padding);
+  return true;
+}
+
+http2_server_session::outcome http2_server_session::on_data(const h2::frame_header& header,
+                                                            std::span<const char> payload) {
+  const std::int32_t id = header.stream_id;
+  if (id == 0) return terminate(h2::protocol_error);
+  const bool end_stream = has(header.flags, h2::flag::end_stream);
+  if (header.length == 0 && !end_stream && !count(flood_kind::empty_frame)) return outcome::stop;
+  // §6.9.1: the whole payload, padding included, counts against the windows.
+  if (header.length > connection_receive_window_) return terminate(h2::flow_control_error);
+  connection_receive_window_ -= header.length;
+  if (!unpad(header, payload)) return terminate(h2::protocol_error);
+
+  stream* s = find(id);
+  if (s == nullptr) {
+    replenish(nullptr, header.length);
+    if (!client_stream_id(id) || id > highest_client_stream_) return terminate(h2::protocol_error);  // idle
+    const std::uint32_t error = closed_stream_error(h2::data, id);
+    return error != 0 ? terminate(error) : outcome::go_on;
+  }
+  if (s->state.remote_closed) return terminate(h2::stream_closed);
+  // Before our SETTINGS are acknowledged the client may still count on the default window.
+  const std::int64_t allowance =
+      settings_acknowledged_ ? 0 : std::max<std::int64_t>(0, h2::default_window - std::int64_t{config_.initial_window_size});
+  if (header.length > s->receive_window + allowance) {
+    replenish(nullptr, header.length);
+    reset_stream(*s, h2::flow_control_error);
+    return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+  }
+  s->receive_window -= header.length;
+  if (!s->state.add_body_bytes(payload.size()) && !s->state.responded) answer(*s, 413);
+  const std::optional<std::uint64_t> declared = s->check.content_length();
+  if (declared && s->state.body_received() > *declared) {  // §8.1.1
+    replenish(nullptr, header.length);
+    reset_stream(*s, h2::protocol_error);
+    return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+  }
+  if (end_stream) s->state.remote_closed = true;
+  replenish(s, header.length);
+  return end_stream ? end_of_request(*s) : outcome::go_on;
+}
+
+void http2_server_session::replenish(stream* s, std::uint32_t consumed) {
+  // The body is discarded as it arrives: the window is given back once half of it is used,
+  // like nghttp2 does, so a client uploading is never stalled by us.
+  connection_unacknowledged_ += consumed;
+  if (connection_unacknowledged_ > 0 && connection_unacknowledged_ >= connection_window_size_ / 2) {
+    queue_window_update(0, connection_unacknowledged_);
+    connection_receive_window_ += connection_unacknowledged_;
+    connection_unacknowledged_ = 0;
+  }
+  if (s == nullptr || s->state.remote_closed) return;
+  s->unacknowledged += consumed;
+  if (s->unacknowledged > 0 && s->unacknowledged >= config_.initial_window_size / 2) {
+    queue_window_update(s->state.id(), s->unacknowledged);
+    s->receive_window += s->unacknowledged;
+    s->unacknowledged = 0;
+  }
+}
+
+http2_server_session::outcome http2_server_session::on_headers(const h2::frame_header& header,
+                                                               std::span<const char> payload) {
+  const std::int32_t id = header.stream_id;
+  if (!client_stream_id(id)) return terminate(h2::protocol_error);
+  if (!unpad(header, payload)) return terminate(h2::protocol_error);
+  bool depends_on_itself = false;
+  if (has(header.flags, h2::flag::priority)) {
+    if (payload.size() < 5) return terminate(h2::frame_size_error);
+    depends_on_itself = static_cast<std::int32_t>(h2::read_u32(payload.data()) & 0x7fffffffu) == id;
+    payload = payload.subspan(5);
+  }
+  if (header.length == 0 && !count(flood_kind::empty_frame)) return outcome::stop;
+  const bool end_stream = has(header.flags, h2::flag::end_stream);
+
+  header_block::purpose use = header_block::purpose::ignored;
+  if (stream* s = find(id); s != nullptr) {
+    if (s->state.remote_closed) return terminate(h2::stream_closed);
+    use = header_block::purpose::trailers;
+  } else if (id > highest_client_stream_) {
+    const std::int32_t previous = highest_client_stream_;
+    highest_client_stream_ = id;
+    if (goaway_error_) {
+      // After our graceful GOAWAY: ignored, as announced (its block still updates HPACK).
+    } else if (streams_.size() >= config_.max_concurrent_streams) {
+      // §5.1.2: over the limit we announced. Once the client has acknowledged it, that is its
+      // error; before, it may not have known: the stream is refused.
+      if (settings_acknowledged_) return terminate(h2::protocol_error, previous);
+      queue_reset(id, h2::refused_stream);
+      remember_closed(id, end_stream);
+      if (!count(flood_kind::provoked_reset)) return outcome::stop;
+    } else {
+      const std::int64_t receive_window = config_.initial_window_size;
+      streams_.emplace(id, std::make_unique<stream>(id, limits_, peer_initial_window_, receive_window));
+      use = header_block::purpose::request;
+    }
+  } else if (const std::uint32_t error = closed_stream_error(h2::headers, id); error != 0) {
+    return terminate(error);
+  }
+  block_ = header_block{id, use, end_stream};
+  // §5.3.1: a stream depending on itself is a stream error; the block is decoded first.
+  block_->malformed = depends_on_itself;
+  return decode_fragment(payload, has(header.flags, h2::flag::end_headers));
+}
+
+http2_server_session::outcome http2_server_session::on_continuation(const h2::frame_header& header,
+                                                                    std::span<const char> payload) {
+  if (header.length == 0 && !count(flood_kind::empty_frame)) return outcome::stop;
+  // CVE-2024-27316: a block in endless pieces would hold the connection and our memory.
+  if (++block_->continuations > config_.flood.max_continuations) return terminate(h2::enhance_your_calm);
+  return decode_fragment(payload, has(header.flags, h2::flag::end_headers));
+}
+
+http2_server_session::outcome http2_server_session::decode_fragment(std::span<const char> fragment, bool last) {
+  std::string_view name;
+  std::string_view value;
+  for (;;) {
+    switch (decoder_.next(fragment, last, name, value)) {
+      case header_block_decoder::step::error: return terminate(h2::compression_error);
+      case header_block_decoder::step::need_more: return outcome::go_on;
+      case header_block_decoder::step::block_end: return finish_block();
+      case header_block_decoder::step::field: break;
+    }
+    header_block& b = *block_;
+    if (b.use == header_block::purpose::ignored || b.malformed || b.too_large) continue;
+    stream* s = find(b.stream_id);
+    if (s == nullptr) continue;
+    if (b.use == header_block::purpose::request) {
+      if (!s->check.field(name, value)) {
+        b.malformed = true;
+      } else if (!s->state.add_field(name, value)) {
+        b.too_large = true;
+      }
+    } else if (!request_head_check::trailer_field(name, value)) {
+      b.malformed = true;
+    } else if (!s->state.add_trailer_field(name, value)) {
+      b.too_large = true;
+    }
+  }
+}
+
+http2_server_session::outcome http2_server_session::finish_block() {
+  const header_block b = *block_;
+  block_.reset();
+  stream* s = find(b.stream_id);
+  if (b.use == header_block::purpose::ignored || s == nullptr) return outcome::go_on;
+  // An HPACK bomb or a head far over the limits: the client's doing.
+  if (b.too_large) {
+    reset_stream(*s, h2::enhance_your_calm);
+    return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+  }
+  // §8.1: trailers end the stream.
+  const bool malformed = b.malformed || (b.use == header_block::purpose::trailers ? !b.end_stream : !s->check.complete());
+  if (malformed) {
+    reset_stream(*s, h2::protocol_error);
+    return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+  }
+  if (b.use == header_block::purpose::trailers) {
+    s->state.remote_closed = true;
+    return end_of_request(*s);
+  }
+  return finish_request_head(*s, b.end_stream);
+}
+
+http2_server_session::outcome http2_server_session::finish_request_head(stream& s, bool end_stream) {
+  s.state.head_completed_at = clock_();
+  last_complete_head_ = std::max(last_complete_head_, s.state.id());
+  if (end_stream) s.state.remote_closed = true;
+  switch (s.state.finish_head()) {
+    case head_problem::too_large: answer(s, 431); return outcome::go_on;
+    case head_problem::uri_too_long: answer(s, 414); return outcome::go_on;
+    case head_problem::authority_differs:
+      reset_stream(s, h2::protocol_error);
+      return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+    case head_problem::none: break;
+  }
+  // A declared length over the limit is refused before any of the body arrives.
+  const std::optional<std::uint64_t> declared = s.check.content_length();
+  if (!end_stream && declared && *declared > s.state.max_body_size()) {
+    answer(s, 413);
+    return outcome::go_on;
+  }
+  return end_stream ? end_of_request(s) : outcome::go_on;
+}
+
+http2_server_session::outcome http2_server_session::end_of_request(stream& s) {
+  const std::optional<std::uint64_t> declared = s.check.content_length();
+  if (declared && s.state.body_received() != *declared && !s.state.responded) {  // §8.1.1
+    reset_stream(s, h2::protocol_error);
+    return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+  }
+  if (s.state.head_done && !s.state.responded && !s.state.delivered) deliver(s);
+  return outcome::go_on;
+}
+
+std::uint32_t http2_server_session::closed_stream_error(std::uint8_t type, std::int32_t stream_id) const {
+  // Streams above our graceful GOAWAY's last id are ignored, as announced.
+  if (goaway_error_ && stream_id > goaway_last_stream_) return 0;
+  // One we closed while the client was still sending: what it sent before it saw our
+  // RST_STREAM (or our END_STREAM and RST_STREAM NO_ERROR) is ignored, RFC 9113 §5.1.
+  const std::optional<bool> by_client = closed_by_client(stream_id);
+  if (by_client && !*by_client) return 0;
+  // The client closed it (END_STREAM or RST_STREAM), it was skipped (implicitly closed by a
+  // higher id, §5.1.1), or it closed too long ago to tell. DATA on a closed stream is
+  // STREAM_CLOSED (§6.1); HEADERS on a stream the client closed too (§5.1), otherwise it is a
+  // new stream with an id not above all those used, PROTOCOL_ERROR (§5.1.1).
+  if (type == h2::data) return h2::stream_closed;
+  return by_client ? h2::stream_closed : h2::protocol_error;
+}
+
+http2_server_session::outcome http2_server_session::on_priority(const h2::frame_header& header,
+                                                                std::span<const char> payload) {
+  const std::int32_t id = header.stream_id;
+  if (id == 0) return terminate(h2::protocol_error);
+  if (header.length != 5) return terminate(h2::frame_size_error);
+  if (!count(flood_kind::priority)) return outcome::stop;
+  // RFC 9113 §5.3.1: a stream depending on itself is a stream error PROTOCOL_ERROR. A stream
+  // that is not open (idle or closed) cannot be reset (§6.4 forbids RST_STREAM on an idle
+  // stream): the error is taken to the connection, as §5.4.1 allows.
+  if (static_cast<std::int32_t>(h2::read_u32(payload.data()) & 0x7fffffffu) != id) return outcome::go_on;
+  stream* s = find(id);
+  if (s == nullptr) return terminate(h2::protocol_error);
+  reset_stream(*s, h2::protocol_error);
+  return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+}
+
+http2_server_session::outcome http2_server_session::on_rst_stream(const h2::frame_header& header,
+                                                                  std::span<const char>) {
+  const std::int32_t id = header.stream_id;
+  if (id == 0) return terminate(h2::protocol_error);
+  if (header.length != 4) return terminate(h2::frame_size_error);
+  if (!client_stream_id(id) || id > highest_client_stream_) return terminate(h2::protocol_error);  // idle
+  if (!count(flood_kind::client_reset)) return outcome::stop;
+  stream* s = find(id);
+  if (s == nullptr) return outcome::go_on;
+  s->state.client_reset = true;
+  close_stream(id, false);
+  return outcome::go_on;
+}
+
+http2_server_session::outcome http2_server_session::on_settings(const h2::frame_header& header,
+                                                                std::span<const char> payload) {
+  if (header.stream_id != 0) return terminate(h2::protocol_error);
+  if (has(header.flags, h2::flag::ack)) {
+    if (header.length != 0) return terminate(h2::frame_size_error);
+    if (!settings_acknowledged_) {
+      settings_acknowledged_ = true;
+      if (!decoder_.set_table_limit(config_.header_table_size)) return terminate(h2::internal_error);
+    }
+    return outcome::go_on;
+  }
+  if (header.length % 6 != 0) return terminate(h2::frame_size_error);
+  if (!count(flood_kind::control_frame)) return outcome::stop;
+  if (header.length / 6 > config_.flood.max_settings_entries) return terminate(h2::enhance_your_calm);
+  settings_received_ = true;
+  for (std::size_t at = 0; at < payload.size(); at += 6) {
+    const auto id = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[at]) << 8) |
+                                               static_cast<unsigned char>(payload[at + 1]));
+    const std::uint32_t value = h2::read_u32(payload.data() + at + 2);
+    switch (id) {
+      case h2::header_table_size: encoder_.set_peer_table_size(value); break;
+      case h2::enable_push:
+        if (value > 1) return terminate(h2::protocol_error);
+        break;
+      case h2::initial_window_size: {
+        if (value > h2::largest_window) return terminate(h2::flow_control_error);
+        // §6.9.2: every stream's window moves by the difference; past 2^31-1 is an error.
+        const std::int64_t delta = std::int64_t{value} - peer_initial_window_;
+        for (const auto& [stream_id, s] : streams_) {
+          if (s->send_window + delta > h2::largest_window) return terminate(h2::flow_control_error);
+        }
+        for (const auto& [stream_id, s] : streams_) s->send_window += delta;
+        peer_initial_window_ = value;
+        break;
+      }
+      case h2::max_frame_size:
+        if (value < h2::default_max_frame_size || value > h2::largest_frame_size) return terminate(h2::protocol_error);
+        peer_max_frame_ = value;
+        break;
+      default: break;  // §6.5.2: unknown settings are ignored
+    }
+  }
+  queue_frame(h2::settings, h2::flag::ack, 0, {});
+  // CVE-2019-9512/9515: acknowledgements a client does not read pile up in our output.
+  if (++acks_in_output_ > config_.flood.max_queued_acks) return terminate(h2::enhance_your_calm);
+  return outcome::go_on;
+}
+
+http2_server_session::outcome http2_server_session::on_ping(const h2::frame_header& header,
+                                                            std::span<const char> payload) {
+  if (header.stream_id != 0) return terminate(h2::protocol_error);
+  if (header.length != 8) return terminate(h2::frame_size_error);
+  if (has(header.flags, h2::flag::ack)) return outcome::go_on;
+  if (!count(flood_kind::control_frame)) return outcome::stop;
+  queue_frame(h2::ping, h2::flag::ack, 0, std::string_view(payload.data(), payload.size()));
+  if (++acks_in_output_ > config_.flood.max_queued_acks) return terminate(h2::enhance_your_calm);
+  return outcome::go_on;
+}
+
+http2_server_session::outcome http2_server_session::on_goaway(const h2::frame_header& header,
+                                                              std::span<const char>) {
+  if (header.stream_id != 0) return terminate(h2::protocol_error);
+  if (header.length < 8) return terminate(h2::frame_size_error);
+  // We open no streams, so none is cut off; the client's streams finish.
+  goaway_received_ = true;
+  return outcome::go_on;
+}
+
+http2_server_session::outcome http2_server_session::on_window_update(const h2::frame_header& header,
+                                                                     std::span<const char> payload) {
+  const std::int32_t id = header.stream_id;
+  if (header.length != 4) return terminate(h2::frame_size_error);
+  if (!count(flood_kind::window_update)) return outcome::stop;
+  const std::uint32_t increment = h2::read_u32(payload.data()) & 0x7fffffffu;
+  if (id == 0) {
+    if (increment == 0) return terminate(h2::protocol_error);
+    if (connection_send_window_ + increment > h2::largest_window) return terminate(h2::flow_control_error);
+    connection_send_window_ += increment;
+    return outcome::go_on;
+  }
+  if (!client_stream_id(id) || id > highest_client_stream_) return terminate(h2::protocol_error);  // idle
+  stream* s = find(id);
+  if (s == nullptr) return outcome::go_on;
+  // CVE-2025-8671: a zero increment on an open stream would be a reset the client provokes at
+  // will; like Debian's nghttp2, it ends the connection.
+  if (increment == 0) return terminate(h2::protocol_error);
+  if (s->send_window + increment > h2::largest_window) {
+    reset_stream(*s, h2::flow_control_error);
+    return count(flood_kind::provoked_reset) ? outcome::go_on : outcome::stop;
+  }
+  s->send_window += increment;
+  return outcome::go_on;
+}
+
+// ---- sending ----
+
+void http2_server_session::queue_frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream_id,
+                                       std::string_view payload) {
+  h2::append_frame_header(output_, static_cast<std::uint32_t>(payload.size()), type, flags, stream_id);
+  output_.append(payload);
+}
+
+void http2_server_session::queue_window_update(std::int32_t stream_id, std::uint32_t increment) {
+  char payload[4];
+  h2::write_u32(payload, increment);
+  queue_frame(h2::window_update, 0, stream_id, std::string_view(payload, 4));
+}
+
+void http2_server_session::queue_reset(std::int32_t stream_id, std::uint32_t error_code) {
+  char payload[4];
+  h2::write_u32(payload, error_code);
+  queue_frame(h2::rst_stream, 0, stream_id, std::string_view(payload, 4));
+}
+
+void http2_server_session::queue_headers(std::int32_t stream_id, const http2_response_head& head, bool end_stream) {
+  const std::size_t at = output_.size();
+  output_.resize(at + h2::frame_header_size);
+  encoder_.encode(head, output_);
+  const std::size_t size = output_.size() - at - h2::frame_header_size;
+  const std::uint8_t end = end_stream ? h2::flag::end_stream : 0;
+  if (size <= peer_max_frame_) {
+    h2::write_frame_header(output_.data() + at, static_cast<std::uint32_t>(size), h2::headers,
+                           end | h2::flag::end_headers, stream_id);
+    return;
+  }
+  // Larger than the client's frames: HEADERS and CONTINUATION frames, back to back (§4.3).
+  const std::string block = output_.substr(at + h2::frame_header_size);
+  output_.resize(at);
+  for (std::size_t offset = 0; offset < block.size(); offset += peer_max_frame_) {
+    const std::size_t n = std::min<std::size_t>(peer_max_frame_, block.size() - offset);
+    const bool last = offset + n == block.size();
+    h2::append_frame_header(output_, static_cast<std::uint32_t>(n), offset == 0 ? h2::headers : h2::continuation,
+                            static_cast<std::uint8_t>((offset == 0 ? end : 0) | (last ? h2::flag::end_headers : 0)),
+                            stream_id);
+    output_.append(block, offset, n);
+  }
+}
+
+void http2_server_session::respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) {
+  stream* s = find(stream_id);
+  if (s == nullptr || !s->state.delivered || s->state.responded || terminated()) return;
+  s->state.responded = true;
+  s->state.body = body;
+  s->body_left = head.content_length;
+  queue_headers(stream_id, head, body == nullptr);
+  if (body == nullptr) {
+    ended_in_output_.push_back(stream_id);
+  } else {
+    s->sending = true;
+    sending_.push_back(stream_id);
+  }
+}
+
+void http2_server_session::answer(stream& s, int status) {
+  s.state.responded = true;
+  s.state.answered_by_session = true;
+  queue_headers(s.state.id(), {status, {}, std::nullopt, {}}, true);
+  ended_in_output_.push_back(s.state.id());
+}
+
+void http2_server_session::deliver(stream& s) {
+  s.state.delivered = true;
+  handler_.on_request(s.state.id(), s.state.req());
+}
+
+void http2_server_session::resume(std::int32_t stream_id) {
+  stream* s = find(stream_id);
+  if (s == nullptr || s->state.body == nullptr || !s->deferred || terminated()) return;
+  s->deferred = false;
+  if (!s->sending) {
+    s->sending = true;
+    sending_.push_back(stream_id);
+  }
+}
+
+bool http2_server_session::can_send_data(const stream& s) const {
+  if (s.deferred || s.state.body == nullptr) return false;
+  if (s.body_left && *s.body_left == 0) return true;  // only END_STREAM is left, which needs no window
+  return s.send_window > 0 && connection_send_window_ > 0;
+}
+
+http2_server_session::sent http2_server_session::send_data(stream& s, std::string& out) {
+  if (!can_send_data(s)) return sent::nothing;
+  std::int64_t room = std::min({s.send_window, connection_send_window_, std::int64_t{peer_max_frame_}});
+  // The declared length bounds the read, so a small body does not make room for a full frame.
+  if (s.body_left) room = std::min<std::int64_t>(room, static_cast<std::int64_t>(*s.body_left));
+  room = std::max<std::int64_t>(room, 0);
+  const std::size_t at = out.size();
+  out.resize(at + h2::frame_header_size + static_cast<std::size_t>(room));
+  bool eof = false;
+  const std::ptrdiff_t got = s.state.body->read(
+      std::span<char>(out.data() + at + h2::frame_header_size, static_cast<std::size_t>(room)), eof);
+  if (got == http2_body_source::deferred) {
+    out.resize(at);
+    s.deferred = true;
+    return sent::nothing;
+  }
+  // A read error, a source that claims more than it was given, or one that has nothing left
+  // before its end (a file truncated under us, or longer than it said) all reset the stream.
+  if (got < 0 || got > room || (got == 0 && !eof)) {
+    out.resize(at);
+    reset_stream(s, h2::internal_error);
+    return sent::closed;
+  }
+  out.resize(at + h2::frame_header_size + static_cast<std::size_t>(got));
+  h2::write_frame_header(out.data() + at, static_cast<std::uint32_t>(got), h2::data, eof ? h2::flag::end_stream : 0,
+                         s.state.id());
+  s.send_window -= got;
+  connection_send_window_ -= got;
+  if (s.body_left) *s.body_left -= std::min<std::uint64_t>(*s.body_left, static_cast<std::uint64_t>(got));
+  s.state.body_bytes_sent += static_cast<std::uint64_t>(got);
+  guard_.data_frame_sent();
+  if (!eof) return sent::frame;
+  finish_response(s, out);
+  return sent::finished;
+}
+
+void http2_server_session::finish_response(stream& s, std::string& out) {
+  s.state.response_complete = true;
+  // RFC 9113 §8.1: the response is complete before the request; ask the client to stop
+  // sending it, without error.
+  if (!s.state.remote_closed) {
+    char payload[4];
+    h2::write_u32(payload, h2::no_error);
+    h2::append_frame_header(out, 4, h2::rst_stream, 0, s.state.id());
+    out.append(payload, 4);
+  }
+  close_stream(s.state.id(), true);
+}
+
+void http2_server_session::flush_output(std::string& out) {
+  if (output_.empty()) return;
+  out.append(output_);
+  output_.clear();
+  acks_in_output_ = 0;
+  if (goaway_in_output_) {
+    goaway_in_output_ = false;
+    goaway_sent_ = true;
+  }
+  // Streams whose response ended with the HEADERS frame just produced.
+  ended_scratch_.swap(ended_in_output_);
+  for (const std::int32_t id : ended_scratch_) {
+    if (stream* s = find(id); s != nullptr) finish_response(*s, out);
+  }
+  ended_scratch_.clear();
+}
+
+void http2_server_session::produce(std::string& out, std::size_t max) {
+  const std::size_t start = out.size();
+  flush_output(out);
+  if (terminated()) return;
+  // Round robin over the streams with a body: a frame each per pass.
+  bool progress = true;
+  while (progress && out.size() - start < max) {
+    progress = false;
+    for (std::size_t i = 0; i < sending_.size() && out.size() - start < max;) {
+      stream* s = find(sending_[i]);
+      if (s == nullptr || s->deferred) {
+        if (s != nullptr) s->sending = false;
+        sending_.erase(sending_.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+      switch (send_data(*s, out)) {
+        case sent::frame: progress = true; ++i; break;
+        case sent::nothing: ++i; break;
+        case sent::finished:
+        case sent::closed: progress = true; break;  // close_stream took it out of sending_
+      }
+      // What the handler queued meanwhile (new responses' HEADERS) goes before their DATA.
+      flush_output(out);
+      if (terminated()) return;
+    }
+  }
+}
+
+bool http2_server_session::wants_write() const {
+  if (goaway_sent_ && terminated()) return false;
+  if (!output_.empty()) return true;
+  if (terminated()) return false;
+  return std::any_of(sending_.begin(), sending_.end(), [this](std::int32_t id) {
+    const auto it = streams_.find(id);
+    return it != streams_.end() && can_send_data(*it->second);
+  });
+}
+
+bool http2_server_session::wants_read() const {
+  if (terminated()) return false;
+  if (!streams_.empty()) return true;
+  // No stream left: done once our GOAWAY is out or the client said it is leaving.
+  return !goaway_sent_ && !goaway_received_;
+}
+
+// ---- streams ----
+
+http2_server_session::stream* http2_server_session::find(std::int32_t stream_id) {
+  const auto it = streams_.find(stream_id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+void http2_server_session::reset_stream(stream& s, std::uint32_t error_code) {
+  queue_reset(s.state.id(), error_code);
+  close_stream(s.state.id(), false);
+}
+
+void http2_server_session::close_stream(std::int32_t stream_id, bool response_complete) {
+  const auto it = streams_.find(stream_id);
+  if (it == streams_.end()) return;
+  // Taken out first: the handler may call respond() for this id, which must find nothing.
+  const std::unique_ptr<stream> s = std::move(it->second);
+  streams_.erase(it);
+  remember_closed(stream_id, s->state.remote_closed || s->state.client_reset);
+  if (s->sending) std::erase(sending_, stream_id);
+  handler_.on_stream_closed(stream_id, response_complete, s->state.body_bytes_sent);
+}
+
+void http2_server_session::remember_closed(std::int32_t stream_id, bool client_done) {
+  if (!client_stream_id(stream_id)) return;
+  closed_[next_closed_slot_] = static_cast<std::uint32_t>(stream_id) | (client_done ? closed_by_client_bit : 0u);
+  next_closed_slot_ = (next_closed_slot_ + 1) % closed_.size();
+}
+
+std::optional<bool> http2_server_session::closed_by_client(std::int32_t stream_id) const {
+  // Newest first: an id is recorded once per closing, but a refused stream may be seen twice.
+  for (std::size_t n = 1; n <= closed_.size(); ++n) {
+    const std::uint32_t entry = closed_[(next_closed_slot_ + closed_.size() - n) % closed_.size()];
+    if ((entry & ~closed_by_client_bit) == static_cast<std::uint32_t>(stream_id)) {
+      return (entry & closed_by_client_bit) != 0;
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- the connection ----
+
+http2_server_session::outcome http2_server_session::terminate(std::uint32_t error_code) {
+  return terminate(error_code, highest_client_stream_);
+}
+
+http2_server_session::outcome http2_server_session::terminate(std::uint32_t error_code, std::int32_t last_stream) {
+  if (terminated()) return outcome::stop;
+  goaway_error_ = error_code == h2::no_error ? h2::internal_error : error_code;
+  goaway_last_stream_ = last_stream;
+  char payload[8];
+  h2::write_u32(payload, static_cast<std::uint32_t>(last_stream));
+  h2::write_u32(payload + 4, error_code);
+  queue_frame(h2::goaway, 0, 0, std::string_view(payload, 8));
+  goaway_in_output_ = true;
+  block_.reset();
+  return outcome::stop;
+}
+
+void http2_server_session::shutdown() {
+  if (goaway_error_) return;
+  goaway_error_ = h2::no_error;
+  goaway_last_stream_ = highest_client_stream_;
+  char payload[8];
+  h2::write_u32(payload, static_cast<std::uint32_t>(goaway_last_stream_));
+  h2::write_u32(payload + 4, h2::no_error);
+  queue_frame(h2::goaway, 0, 0, std::string_view(payload, 8));
+  goaway_in_output_ = true;
+}
+
+bool http2_server_session::count(flood_kind kind) {
+  if (flood_ || guard_.count(kind)) return !flood_;
+  flood_ = kind;
+  terminate(h2::enhance_your_calm);
+  return false;
+}
+
+void http2_server_session::track_header_block() {
+  const bool partial_block_frame =
+      input_.size() > 3 && preface_left_ == 0 &&
+      (static_cast<std::uint8_t>(input_[3]) == h2::headers || static_cast<std::uint8_t>(input_[3]) == h2::continuation);
+  if (!block_ && !partial_block_frame) {
+    block_started_.reset();
+    return;
+  }
+  // A block begun since the clock started is a new one: its own time counts.
+  if (!block_started_ || block_serial_ != blocks_begun_) {
+    block_started_ = clock_();
+    block_serial_ = blocks_begun_;
+  }
+}
+
+void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point now) {
+  if (terminated()) return;
+  if (block_started_ && now - *block_started_ >= limits_.head_timeout) {
+    // Nothing else can arrive before the block ends, and the stream cannot be answered on its
+    // own while HPACK decoding is half done: the connection ends. Streams from the stalled one
+    // on were not processed (the client may retry them elsewhere).
+    terminate(h2::enhance_your_calm, last_complete_head_);
+    input_.clear();
+    return;
+  }
+  for (const auto& [id, s] : streams_) {
+    if (s->state.head_done && !s->state.remote_closed && !s->state.responded &&
+        now - s->state.head_completed_at >= limits_.body_timeout) {
+      // 408 ends our side; then RST_STREAM NO_ERROR asks the client to stop.
+      answer(*s, 408);
+    }
+  }
+}
+
+std::size_t http2_server_session::memory_in_use() const {
+  std::size_t bytes = input_.capacity() + output_.capacity() + encoder_.table_size() + 4096;
+  bytes += streams_.size() * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
+  return bytes;
+}
+
+}  // namespace ferry

@@ -1,0 +1,198 @@
+// The HTTP/2 server session (RFC 9113): bytes in, requests out to the handler, responses in,
+// bytes out. No I/O. Frames are parsed and written here; HPACK decoding is nghttp2's
+// (header_block_decoder), encoding ours (hpack_encoder). The flood guard bounds the frames a
+// client can make the server work for.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "modules/http2/flood_guard.hpp"
+#include "modules/http2/frame_format.hpp"
+#include "modules/http2/header_block_decoder.hpp"
+#include "modules/http2/hpack_encoder.hpp"
+#include "modules/http2/http2_config.hpp"
+#include "modules/http2/request_head_check.hpp"
+#include "modules/http2/stream_state.hpp"
+#include "modules/http2_protocol.hpp"
+
+namespace ferry {
+
+class http2_server_session final : public http2_session {
+ public:
+  // Null only when the HPACK decoder cannot be allocated. `clock` drives the flood limits and
+  // the start times check_deadlines() compares with.
+  static std::unique_ptr<http2_server_session> create(const http2_config& config, http2_stream_handler& handler,
+                                                      const http2_limits& limits, http2_clock clock);
+  http2_server_session(const http2_server_session&) = delete;
+  http2_server_session& operator=(const http2_server_session&) = delete;
+
+  bool receive(std::span<const char> bytes) override;
+  void produce(std::string& out, std::size_t max) override;
+  bool wants_write() const override;
+  bool wants_read() const override;
+  void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) override;
+  void resume(std::int32_t stream_id) override;
+  void shutdown() override;
+  std::size_t open_streams() const override { return streams_.size(); }
+  void check_deadlines(std::chrono::steady_clock::time_point now) override;
+
+  // Bytes this session holds beyond its fixed size: buffers, streams, HPACK tables (approximate).
+  std::size_t memory_in_use() const;
+  // The flood that ended the connection, if one did.
+  std::optional<flood_kind> flood() const { return flood_; }
+
+ private:
+  // A request stream: the request as received and the response's flow control.
+  struct stream {
+    stream(std::int32_t id, const http2_limits& limits, std::int64_t initial_send, std::int64_t initial_receive)
+        : state(id, limits), send_window(initial_send), receive_window(initial_receive) {}
+    stream_state state;
+    request_head_check check;
+    std::int64_t send_window;     // DATA we may still send (may go negative, §6.9.2)
+    std::int64_t receive_window;  // DATA the client may still send
+    std::uint32_t unacknowledged = 0;  // received since our last WINDOW_UPDATE for it
+    std::optional<std::uint64_t> body_left;  // of the declared content-length, while sending
+    bool sending = false;   // in sending_
+    bool deferred = false;  // the body source said `deferred`: waits for resume()
+  };
+
+  // A header block (HEADERS + CONTINUATION) being received.
+  struct header_block {
+    enum class purpose : std::uint8_t { request, trailers, ignored };
+    std::int32_t stream_id;
+    purpose use;
+    bool end_stream;
+    bool malformed = false;  // a field broke §8.2/§8.3: the stream is reset at the block's end
+    bool too_large = false;  // far over the limits: reset ENHANCE_YOUR_CALM, fields not kept
+    std::uint32_t continuations = 0;
+  };
+
+  // What a frame (or the preface) did to the connection.
+  enum class outcome { go_on, stop };
+
+  http2_server_session(const http2_config& config, http2_stream_handler& handler, const http2_limits& limits,
+                       http2_clock clock);
+
+  // Receiving.
+  std::size_t consume(std::span<const char> bytes);
+  outcome check_frame_header(const h2::frame_header& header);
+  outcome on_frame(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_data(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_headers(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_continuation(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_priority(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_rst_stream(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_settings(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_ping(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_goaway(const h2::frame_header& header, std::span<const char> payload);
+  outcome on_window_update(const h2::frame_header& header, std::span<const char> payload);
+  // Strips the padding (§6.1, §6.2) and the HEADERS priority fields; false: the padding is
+  // longer than the payload allows.
+  static bool unpad(const h2::frame_header& header, std::span<const char>& payload);
+  outcome decode_fragment(std::span<const char> fragment, bool last);
+  outcome finish_block();
+  outcome finish_request_head(stream& s, bool end_stream);
+  outcome end_of_request(stream& s);
+  // The connection error that HEADERS or DATA (header `type`) on a stream id at or below the
+  // highest the client used, no longer open, is (RFC 9113 §5.1, §5.1.1), or 0 to ignore it.
+  std::uint32_t closed_stream_error(std::uint8_t type, std::int32_t stream_id) const;
+  void replenish(stream* s, std::uint32_t consumed);
+
+  // Sending.
+  void queue_frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream_id, std::string_view payload);
+  void queue_window_update(std::int32_t stream_id, std::uint32_t increment);
+  void queue_reset(std::int32_t stream_id, std::uint32_t error_code);
+  void queue_headers(std::int32_t stream_id, const http2_response_head& head, bool end_stream);
+  // One DATA frame of `s`'s body into `out`, as large as the windows and the client's frame
+  // size allow.
+  enum class sent { frame, nothing, finished, closed };
+  sent send_data(stream& s, std::string& out);
+  bool can_send_data(const stream& s) const;
+  // The response's last frame is in `out`: RST_STREAM NO_ERROR if the client is still
+  // sending, and the stream closes.
+  void finish_response(stream& s, std::string& out);
+  // Moves output_ to `out` and finishes the responses that ended in it.
+  void flush_output(std::string& out);
+
+  // Streams.
+  stream* find(std::int32_t stream_id);
+  // RST_STREAM `error_code` and the stream closes. A reset the client provoked is counted
+  // by the caller (flood_kind::provoked_reset).
+  void reset_stream(stream& s, std::uint32_t error_code);
+  // The stream is finished: removed, remembered as closed and the handler told.
+  void close_stream(std::int32_t stream_id, bool response_complete);
+  void answer(stream& s, int status);
+  void deliver(stream& s);
+  void remember_closed(std::int32_t stream_id, bool client_done);
+  std::optional<bool> closed_by_client(std::int32_t stream_id) const;
+
+  // Connection.
+  // Ends the connection with GOAWAY `error_code` (once), naming `last_stream` (by default the
+  // highest stream the client opened) as the last one processed.
+  outcome terminate(std::uint32_t error_code);
+  outcome terminate(std::uint32_t error_code, std::int32_t last_stream);
+  bool count(flood_kind kind);
+  void track_header_block();
+  // A connection error or flood ended the connection (a graceful GOAWAY does not).
+  bool terminated() const { return goaway_error_.has_value() && *goaway_error_ != h2::no_error; }
+
+  http2_config config_;
+  http2_stream_handler& handler_;
+  http2_limits limits_;
+  http2_clock clock_;
+  flood_guard guard_;
+  header_block_decoder decoder_;
+  hpack_encoder encoder_;
+
+  std::string input_;   // a frame (or the preface) not yet complete
+  std::string output_;  // frames queued, not yet produced (DATA is made in produce())
+  std::vector<std::int32_t> ended_in_output_;  // streams whose END_STREAM is in output_
+  std::vector<std::int32_t> ended_scratch_;
+  std::size_t acks_in_output_ = 0;
+  std::size_t preface_left_ = h2::client_preface.size();
+  bool settings_received_ = false;
+  bool settings_acknowledged_ = false;  // the client acknowledged ours
+
+  std::unordered_map<std::int32_t, std::unique_ptr<stream>> streams_;
+  std::vector<std::int32_t> sending_;  // streams with a body that may have DATA to send
+  std::optional<header_block> block_;
+  std::int32_t highest_client_stream_ = 0;
+  std::int32_t last_complete_head_ = 0;  // highest stream whose request head was complete
+
+  // Flow control. The client's settings for what we send, ours for what it sends.
+  std::int64_t connection_send_window_ = h2::default_window;
+  std::int64_t connection_receive_window_ = h2::default_window;
+  std::uint32_t connection_unacknowledged_ = 0;
+  std::uint32_t connection_window_size_ = h2::default_window;
+  std::int64_t peer_initial_window_ = h2::default_window;
+  std::uint32_t peer_max_frame_ = h2::default_max_frame_size;
+
+  // GOAWAY: sent (with its code and last stream), received.
+  std::optional<std::uint32_t> goaway_error_;
+  std::int32_t goaway_last_stream_ = 0;
+  bool goaway_in_output_ = false;
+  bool goaway_sent_ = false;  // produced
+  bool goaway_received_ = false;
+  std::optional<flood_kind> flood_;
+
+  static constexpr std::uint32_t closed_by_client_bit = 0x80000000u;
+  std::array<std::uint32_t, 256> closed_{};
+  std::size_t next_closed_slot_ = 0;
+
+  // The header block clock: when the block in progress began, and which one it was.
+  std::optional<std::chrono::steady_clock::time_point> block_started_;
+  std::uint64_t blocks_begun_ = 0;
+  std::uint64_t block_serial_ = 0;
+  bool partial_headers_counted_ = false;  // the HEADERS frame in input_ was counted as begun
+};
+
+}  // namespace ferry

@@ -1,0 +1,189 @@
+// The response encoder, checked by decoding what it writes with nghttp2's HPACK decoder (a
+// decoder that shares no code with it), head after head on one connection.
+#include "modules/http2/hpack_encoder.hpp"
+
+#include <gtest/gtest.h>
+#include <nghttp2/nghttp2.h>
+
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ferry {
+namespace {
+
+struct decoded_field {
+  std::string name, value;
+  bool never_indexed;
+  bool operator==(const decoded_field&) const = default;
+};
+
+class peer_decoder {
+ public:
+  peer_decoder() { nghttp2_hd_inflate_new(&inflater_); }
+  ~peer_decoder() { nghttp2_hd_inflate_del(inflater_); }
+  peer_decoder(const peer_decoder&) = delete;
+  peer_decoder& operator=(const peer_decoder&) = delete;
+
+  std::vector<decoded_field> decode(const std::string& block) {
+    std::vector<decoded_field> out;
+    const auto* in = reinterpret_cast<const std::uint8_t*>(block.data());
+    std::size_t left = block.size();
+    for (;;) {
+      nghttp2_nv nv{};
+      int flags = 0;
+      const ssize_t used = nghttp2_hd_inflate_hd2(inflater_, &nv, &flags, in, left, 1);
+      EXPECT_GE(used, 0) << "not valid HPACK";
+      if (used < 0) return out;
+      in += used;
+      left -= static_cast<std::size_t>(used);
+      if ((flags & NGHTTP2_HD_INFLATE_EMIT) != 0) {
+        out.push_back({std::string(reinterpret_cast<const char*>(nv.name), nv.namelen),
+                       std::string(reinterpret_cast<const char*>(nv.value), nv.valuelen),
+                       (nv.flags & NGHTTP2_NV_FLAG_NO_INDEX) != 0});
+      }
+      if ((flags & NGHTTP2_HD_INFLATE_FINAL) != 0) {
+        nghttp2_hd_inflate_end_headers(inflater_);
+        return out;
+      }
+    }
+  }
+  std::size_t table_size() const { return nghttp2_hd_inflate_get_dynamic_table_size(inflater_); }
+  void limit(std::size_t size) { nghttp2_hd_inflate_change_table_size(inflater_, size); }
+
+ private:
+  nghttp2_hd_inflater* inflater_ = nullptr;
+};
+
+using field_list = std::vector<std::pair<std::string_view, std::string_view>>;
+
+std::string encode(hpack_encoder& encoder, int status, const field_list& fields,
+                   std::optional<std::uint64_t> length = std::nullopt, std::vector<std::string_view> never = {}) {
+  std::string out;
+  encoder.encode({status, fields, length, never}, out);
+  return out;
+}
+
+TEST(HpackEncoder, StatusFieldsAndContentLengthDecodeAsGiven) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const field_list fields{{"Date", "Tue, 01 Dec 2026 00:00:00 GMT"}, {"Connection", "close"}, {"X-Request-Id", "abc"},
+                          {"Content-Length", "99"},                  {"X-Bad", " padded"},    {"ETag", "\"1\""},
+                          {"TE", "trailers"},                        {":path", "/"},          {"Bad Name", "1"}};
+  // Twice, and a third time with another status: the second and third heads come from memory.
+  for (const int status : {404, 404, 200}) {
+    const auto got = peer.decode(encode(encoder, status, fields, 12345, {"x-REQUEST-id"}));
+    const std::vector<decoded_field> expected{{":status", std::to_string(status), false},
+                                              {"date", "Tue, 01 Dec 2026 00:00:00 GMT", false},
+                                              {"x-request-id", "abc", true},
+                                              {"etag", "\"1\"", false},
+                                              {"content-length", "12345", false}};
+    EXPECT_EQ(got, expected) << status;
+  }
+  // A status outside 200..999 becomes 500; without a length none is sent, a field's own is.
+  const auto got = peer.decode(encode(encoder, 99, {{"content-length", "7"}}));
+  EXPECT_EQ(got, (std::vector<decoded_field>{{":status", "500", false}, {"content-length", "7", false}}));
+}
+
+TEST(HpackEncoder, RepeatedFieldsBecomeOneByteIndexes) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const field_list fields{{"content-type", "text/html"}, {"server", "ferry"}, {"x-custom", "same every time"}};
+  const std::string first = encode(encoder, 200, fields, 10);
+  const std::string second = encode(encoder, 200, fields, 10);
+  EXPECT_GT(first.size(), 30u);
+  EXPECT_EQ(second.size(), 5u);  // :status 200 and four dynamic table indexes
+  peer.decode(first);
+  EXPECT_EQ(peer.decode(second).size(), 5u);
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+}
+
+TEST(HpackEncoder, ChangedValuesAndNamesAtARememberedPositionAreEncodedAnew) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  for (int round = 0; round < 50; ++round) {
+    const std::string value = "v" + std::to_string(round % 7);
+    const std::string id = std::to_string(round * 7919);
+    field_list fields{{"x-value", value}, {"x-request-id", id}, {"date", round < 25 ? "A" : "B"}};
+    if (round % 5 == 0) fields.insert(fields.begin(), {"x-sometimes", "s"});
+    if (round % 11 == 0) fields.emplace_back("Bad\x01", "dropped");
+    const auto got = peer.decode(encode(encoder, 200, fields, static_cast<std::uint64_t>(round % 3), {"x-request-id"}));
+    std::vector<decoded_field> expected{{":status", "200", false}};
+    for (const auto& [n, v] : fields) {
+      if (n.front() != 'B') expected.push_back({std::string(n), std::string(v), n == "x-request-id"});
+    }
+    expected.push_back({"content-length", std::to_string(round % 3), false});
+    ASSERT_EQ(got, expected) << "round " << round;
+  }
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+}
+
+TEST(HpackEncoder, NeverIndexedNamesCanChangeBetweenHeads) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const field_list fields{{"x-a", "1"}, {"x-b", "2"}};
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, std::nullopt, {"x-a"}))[1].never_indexed, true);
+  const auto got = peer.decode(encode(encoder, 200, fields, std::nullopt, {"x-b"}));
+  EXPECT_FALSE(got[1].never_indexed);
+  EXPECT_TRUE(got[2].never_indexed);
+  EXPECT_EQ(encoder.table_entries(), 2u);  // x-b from the first head, x-a from the second
+}
+
+TEST(HpackEncoder, TheTableStaysWithinItsSizeAndLargeValuesStayOut) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  for (int i = 0; i < 200; ++i) {
+    const std::string value(static_cast<std::size_t>(40 + i % 60), static_cast<char>('a' + i % 26));
+    peer.decode(encode(encoder, 200, {{"x-fill", value}}));
+    ASSERT_LE(encoder.table_size(), hpack_encoder::max_table_size);
+    ASSERT_EQ(peer.table_size(), encoder.table_size());
+  }
+  const std::string huge(4000, 'h');
+  const auto got = peer.decode(encode(encoder, 200, {{"x-huge", huge}}));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].value, huge);
+  EXPECT_FALSE(got[1].never_indexed);
+  // Sent without indexing: both tables kept what they had, so indexes still agree.
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+  EXPECT_GT(encoder.table_entries(), 0u);
+  const std::string last(static_cast<std::size_t>(40 + 199 % 60), static_cast<char>('a' + 199 % 26));
+  const std::string again = encode(encoder, 200, {{"x-fill", last}});
+  EXPECT_EQ(again.size(), 2u);
+  EXPECT_EQ(peer.decode(again)[1].value, last);
+}
+
+TEST(HpackEncoder, APeerTableSizeIsAnnouncedAndKept) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const field_list fields{{"x-a", "1"}, {"x-b", "2"}};
+  peer.decode(encode(encoder, 200, fields));
+  encoder.set_peer_table_size(0);
+  peer.limit(0);  // what SETTINGS_HEADER_TABLE_SIZE 0 does to the peer's decoder
+  const auto got = peer.decode(encode(encoder, 200, fields));
+  EXPECT_EQ(got.size(), 3u);
+  EXPECT_EQ(encoder.table_size(), 0u);
+  EXPECT_EQ(peer.table_size(), 0u);
+  // Larger than ours: the table grows back to 4096 at most.
+  encoder.set_peer_table_size(1 << 20);
+  peer.limit(1 << 20);
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields)).size(), 3u);
+  EXPECT_EQ(encoder.table_entries(), 2u);
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields)).size(), 3u);
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+}
+
+TEST(HpackEncoder, LongNamesAndValuesUseMultiByteLengths) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const std::string name(300, 'n');
+  const std::string value(20000, 'v');
+  const auto got = peer.decode(encode(encoder, 200, {{name, value}, {name, "short"}}));
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1].name, name);
+  EXPECT_EQ(got[1].value.size(), value.size());
+  EXPECT_EQ(got[2].value, "short");
+}
+
+}  // namespace
+}  // namespace ferry

@@ -9,6 +9,10 @@
 namespace ferry {
 namespace {
 
+// Closed streams kept for reuse by a connection: enough for the streams a client keeps in
+// flight at once, few enough that an idle connection holds little.
+constexpr std::size_t max_spare_streams = 8;
+
 bool has(std::uint8_t flags, std::uint8_t flag) { return (flags & flag) != 0; }
 
 // Client stream ids are odd; an even one would be a stream only the server may open.
@@ -222,7 +226,7 @@ http2_server_session::outcome http2_server_session::on_headers(const h2::frame_h
     highest_client_stream_ = id;
     if (goaway_error_) {
       // After our graceful GOAWAY: ignored, as announced (its block still updates HPACK).
-    } else if (streams_.size() >= config_.max_concurrent_streams) {
+    } else if (stream_ids_.size() >= config_.max_concurrent_streams) {
       // §5.1.2: over the limit we announced. Once the client has acknowledged it, that is its
       // error; before, it may not have known: the stream is refused.
       if (settings_acknowledged_) return terminate(h2::protocol_error, previous);
@@ -230,8 +234,7 @@ http2_server_session::outcome http2_server_session::on_headers(const h2::frame_h
       remember_closed(id, end_stream);
       if (!count(flood_kind::provoked_reset)) return outcome::stop;
     } else {
-      const std::int64_t receive_window = config_.initial_window_size;
-      streams_.emplace(id, std::make_unique<stream>(id, limits_, peer_initial_window_, receive_window));
+      open_stream(id);
       use = header_block::purpose::request;
     }
   } else if (const std::uint32_t error = closed_stream_error(h2::headers, id); error != 0) {
@@ -406,10 +409,10 @@ http2_server_session::outcome http2_server_session::on_settings(const h2::frame_
         if (value > h2::largest_window) return terminate(h2::flow_control_error);
         // §6.9.2: every stream's window moves by the difference; past 2^31-1 is an error.
         const std::int64_t delta = std::int64_t{value} - peer_initial_window_;
-        for (const auto& [stream_id, s] : streams_) {
+        for (const auto& s : streams_) {
           if (s->send_window + delta > h2::largest_window) return terminate(h2::flow_control_error);
         }
-        for (const auto& [stream_id, s] : streams_) s->send_window += delta;
+        for (const auto& s : streams_) s->send_window += delta;
         peer_initial_window_ = value;
         break;
       }
@@ -658,14 +661,14 @@ bool http2_server_session::wants_write() const {
   if (!output_.empty()) return true;
   if (terminated()) return false;
   return std::any_of(sending_.begin(), sending_.end(), [this](std::int32_t id) {
-    const auto it = streams_.find(id);
-    return it != streams_.end() && can_send_data(*it->second);
+    const stream* s = find(id);
+    return s != nullptr && can_send_data(*s);
   });
 }
 
 bool http2_server_session::wants_read() const {
   if (terminated()) return false;
-  if (!streams_.empty()) return true;
+  if (!stream_ids_.empty()) return true;
   // No stream left: done once our GOAWAY is out or the client said it is leaving.
   return !goaway_sent_ && !goaway_received_;
 }
@@ -673,8 +676,25 @@ bool http2_server_session::wants_read() const {
 // ---- streams ----
 
 http2_server_session::stream* http2_server_session::find(std::int32_t stream_id) {
-  const auto it = streams_.find(stream_id);
-  return it == streams_.end() ? nullptr : it->second.get();
+  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
+  return it == stream_ids_.end() ? nullptr : streams_[static_cast<std::size_t>(it - stream_ids_.begin())].get();
+}
+
+const http2_server_session::stream* http2_server_session::find(std::int32_t stream_id) const {
+  return const_cast<http2_server_session*>(this)->find(stream_id);
+}
+
+http2_server_session::stream& http2_server_session::open_stream(std::int32_t stream_id) {
+  const std::int64_t receive_window = config_.initial_window_size;
+  if (spare_streams_.empty()) {
+    streams_.push_back(std::make_unique<stream>(stream_id, limits_, peer_initial_window_, receive_window));
+  } else {
+    streams_.push_back(std::move(spare_streams_.back()));
+    spare_streams_.pop_back();
+    streams_.back()->reset(stream_id, peer_initial_window_, receive_window);
+  }
+  stream_ids_.push_back(stream_id);
+  return *streams_.back();
 }
 
 void http2_server_session::reset_stream(stream& s, std::uint32_t error_code) {
@@ -683,14 +703,21 @@ void http2_server_session::reset_stream(stream& s, std::uint32_t error_code) {
 }
 
 void http2_server_session::close_stream(std::int32_t stream_id, bool response_complete) {
-  const auto it = streams_.find(stream_id);
-  if (it == streams_.end()) return;
+  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
+  if (it == stream_ids_.end()) return;
   // Taken out first: the handler may call respond() for this id, which must find nothing.
-  const std::unique_ptr<stream> s = std::move(it->second);
-  streams_.erase(it);
+  const auto at = static_cast<std::size_t>(it - stream_ids_.begin());
+  std::unique_ptr<stream> s = std::move(streams_[at]);
+  streams_[at] = std::move(streams_.back());
+  streams_.pop_back();
+  stream_ids_[at] = stream_ids_.back();
+  stream_ids_.pop_back();
   remember_closed(stream_id, s->state.remote_closed || s->state.client_reset);
   if (s->sending) std::erase(sending_, stream_id);
   handler_.on_stream_closed(stream_id, response_complete, s->state.body_bytes_sent);
+  // A few are kept for the streams to come: a connection serving one request after another
+  // allocates nothing per stream.
+  if (spare_streams_.size() < max_spare_streams) spare_streams_.push_back(std::move(s));
 }
 
 void http2_server_session::remember_closed(std::int32_t stream_id, bool client_done) {
@@ -772,7 +799,7 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
     input_.clear();
     return;
   }
-  for (const auto& [id, s] : streams_) {
+  for (const auto& s : streams_) {
     if (s->state.head_done && !s->state.remote_closed && !s->state.responded &&
         now - s->state.head_completed_at >= limits_.body_timeout) {
       // 408 ends our side; then RST_STREAM NO_ERROR asks the client to stop.
@@ -783,7 +810,7 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
 
 std::size_t http2_server_session::memory_in_use() const {
   std::size_t bytes = input_.capacity() + output_.capacity() + encoder_.table_size() + 4096;
-  bytes += streams_.size() * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
+  bytes += (streams_.size() + spare_streams_.size()) * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
   return bytes;
 }
 

@@ -12,7 +12,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "modules/http2/flood_guard.hpp"
@@ -42,7 +41,7 @@ class http2_server_session final : public http2_session {
   void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) override;
   void resume(std::int32_t stream_id) override;
   void shutdown() override;
-  std::size_t open_streams() const override { return streams_.size(); }
+  std::size_t open_streams() const override { return stream_ids_.size(); }
   void check_deadlines(std::chrono::steady_clock::time_point now) override;
 
   // Bytes this session holds beyond its fixed size: buffers, streams, HPACK tables (approximate).
@@ -55,6 +54,15 @@ class http2_server_session final : public http2_session {
   struct stream {
     stream(std::int32_t id, const http2_limits& limits, std::int64_t initial_send, std::int64_t initial_receive)
         : state(id, limits), send_window(initial_send), receive_window(initial_receive) {}
+    void reset(std::int32_t id, std::int64_t initial_send, std::int64_t initial_receive) {
+      state.reset(id);
+      check = {};
+      send_window = initial_send;
+      receive_window = initial_receive;
+      unacknowledged = 0;
+      body_left.reset();
+      sending = deferred = false;
+    }
     stream_state state;
     request_head_check check;
     std::int64_t send_window;     // DATA we may still send (may go negative, §6.9.2)
@@ -125,6 +133,8 @@ class http2_server_session final : public http2_session {
 
   // Streams.
   stream* find(std::int32_t stream_id);
+  const stream* find(std::int32_t stream_id) const;
+  stream& open_stream(std::int32_t stream_id);
   // RST_STREAM `error_code` and the stream closes. A reset the client provoked is counted
   // by the caller (flood_kind::provoked_reset).
   void reset_stream(stream& s, std::uint32_t error_code);
@@ -162,7 +172,10 @@ class http2_server_session final : public http2_session {
   bool settings_received_ = false;
   bool settings_acknowledged_ = false;  // the client acknowledged ours
 
-  std::unordered_map<std::int32_t, std::unique_ptr<stream>> streams_;
+  // The open streams, by position: few enough that scanning the ids beats hashing them.
+  std::vector<std::int32_t> stream_ids_;
+  std::vector<std::unique_ptr<stream>> streams_;
+  std::vector<std::unique_ptr<stream>> spare_streams_;  // closed, kept for the next ones
   std::vector<std::int32_t> sending_;  // streams with a body that may have DATA to send
   std::optional<header_block> block_;
   std::int32_t highest_client_stream_ = 0;

@@ -45,6 +45,23 @@ stream_state::stream_state(std::int32_t id, const http2_limits& limits)
       max_uri_length_(limits.max_uri_length),
       max_body_size_(limits.max_body_size) {}
 
+void stream_state::reset(std::int32_t id) {
+  id_ = id;
+  head_done = delivered = responded = answered_by_session = response_complete = false;
+  remote_closed = client_reset = false;
+  head_completed_at = {};
+  body = nullptr;
+  body_bytes_sent = 0;
+  head_size_ = 0;
+  field_count_ = 0;
+  saw_cookie_ = over_limit_ = uri_too_long_ = false;
+  arena_.clear();
+  fields_.clear();
+  cookie_.clear();
+  body_received_ = 0;
+  request_.clear();
+}
+
 bool stream_state::count_field(std::string_view name, std::string_view value, bool regular) {
   head_size_ += name.size() + value.size() + field_overhead;
   if (regular) {

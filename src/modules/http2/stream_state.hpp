@@ -30,6 +30,9 @@ class stream_state {
   stream_state& operator=(const stream_state&) = delete;
 
   std::int32_t id() const { return id_; }
+  // Made new for stream `id`, keeping the room its buffers grew to (a session reuses closed
+  // streams' states instead of allocating them per request).
+  void reset(std::int32_t id);
 
   // One decoded field of the request head (request_head_check has passed it). Fields past a limit are
   // counted but not stored. False: the head is so far over the limits that decoding it

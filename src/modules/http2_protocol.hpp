@@ -1,6 +1,6 @@
 // What the HTTP/2 module offers the core: a server session per connection that turns received
 // bytes into requests and responses into bytes to send. The session does no I/O (the core's
-// connection reads and writes, in the clear or through TLS) and exposes no nghttp2 type, so the
+// connection reads and writes, in the clear or through TLS) and exposes no module type, so the
 // core compiles the same with the module on or off (then pipeline_extensions::http2 is null).
 #pragma once
 

@@ -23,9 +23,7 @@ bool client_stream_id(std::int32_t id) { return id > 0 && id % 2 == 1; }
 std::unique_ptr<http2_server_session> http2_server_session::create(const http2_config& config,
                                                                    http2_stream_handler& handler,
                                                                    const http2_limits& limits, http2_clock clock) {
-  std::unique_ptr<http2_server_session> session(new http2_server_session(config, handler, limits, std::move(clock)));
-  if (!session->decoder_.valid()) return nullptr;
-  return session;
+  return std::unique_ptr<http2_server_session>(new http2_server_session(config, handler, limits, std::move(clock)));
 }
 
 http2_server_session::http2_server_session(const http2_config& config, http2_stream_handler& handler,
@@ -185,6 +183,15 @@ http2_server_session::outcome http2_server_session::on_data(const h2::frame_head
   return end_stream ? end_of_request(*s) : outcome::go_on;
 }
 
+void http2_server_session::release_block_buffer() {
+  // A large block's room is given back; a usual one's is kept for the next.
+  if (block_buffer_.capacity() > 2 * h2::default_max_frame_size) {
+    std::string().swap(block_buffer_);
+  } else {
+    block_buffer_.clear();
+  }
+}
+
 void http2_server_session::replenish(stream* s, std::uint32_t consumed) {
   // The body is discarded as it arrives: the window is given back once half of it is used,
   // like nghttp2 does, so a client uploading is never stalled by us.
@@ -255,19 +262,28 @@ http2_server_session::outcome http2_server_session::on_continuation(const h2::fr
 }
 
 http2_server_session::outcome http2_server_session::decode_fragment(std::span<const char> fragment, bool last) {
+  // A block in several frames is decoded once it is complete (the frames' count and size are
+  // bounded: max_continuations, our max_frame_size).
+  if (!last || !block_buffer_.empty()) {
+    block_buffer_.append(fragment.data(), fragment.size());
+    if (!last) return outcome::go_on;
+    fragment = block_buffer_;
+  }
+  decoder_.begin(fragment);
   std::string_view name;
   std::string_view value;
+  stream* s = block_->use == header_block::purpose::ignored ? nullptr : find(block_->stream_id);
   for (;;) {
-    switch (decoder_.next(fragment, last, name, value)) {
-      case header_block_decoder::step::error: return terminate(h2::compression_error);
-      case header_block_decoder::step::need_more: return outcome::go_on;
-      case header_block_decoder::step::block_end: return finish_block();
-      case header_block_decoder::step::field: break;
+    switch (decoder_.next(name, value)) {
+      case hpack_decoder::step::error: return terminate(h2::compression_error);
+      case hpack_decoder::step::block_end: {
+        release_block_buffer();
+        return finish_block();
+      }
+      case hpack_decoder::step::field: break;
     }
     header_block& b = *block_;
-    if (b.use == header_block::purpose::ignored || b.malformed || b.too_large) continue;
-    stream* s = find(b.stream_id);
-    if (s == nullptr) continue;
+    if (s == nullptr || b.malformed || b.too_large) continue;
     if (b.use == header_block::purpose::request) {
       if (!s->check.field(name, value)) {
         b.malformed = true;
@@ -388,7 +404,7 @@ http2_server_session::outcome http2_server_session::on_settings(const h2::frame_
     if (header.length != 0) return terminate(h2::frame_size_error);
     if (!settings_acknowledged_) {
       settings_acknowledged_ = true;
-      if (!decoder_.set_table_limit(config_.header_table_size)) return terminate(h2::internal_error);
+      decoder_.set_table_limit(config_.header_table_size);
     }
     return outcome::go_on;
   }
@@ -657,13 +673,11 @@ void http2_server_session::produce(std::string& out, std::size_t max) {
 }
 
 bool http2_server_session::wants_write() const {
-  if (goaway_sent_ && terminated()) return false;
+  // A connection error's GOAWAY may follow a graceful one already sent: it is still written.
   if (!output_.empty()) return true;
   if (terminated()) return false;
-  return std::any_of(sending_.begin(), sending_.end(), [this](std::int32_t id) {
-    const stream* s = find(id);
-    return s != nullptr && can_send_data(*s);
-  });
+  return std::any_of(streams_.begin(), streams_.end(),
+                     [this](const std::unique_ptr<stream>& s) { return s->sending && can_send_data(*s); });
 }
 
 bool http2_server_session::wants_read() const {
@@ -678,10 +692,6 @@ bool http2_server_session::wants_read() const {
 http2_server_session::stream* http2_server_session::find(std::int32_t stream_id) {
   const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
   return it == stream_ids_.end() ? nullptr : streams_[static_cast<std::size_t>(it - stream_ids_.begin())].get();
-}
-
-const http2_server_session::stream* http2_server_session::find(std::int32_t stream_id) const {
-  return const_cast<http2_server_session*>(this)->find(stream_id);
 }
 
 http2_server_session::stream& http2_server_session::open_stream(std::int32_t stream_id) {
@@ -745,6 +755,8 @@ http2_server_session::outcome http2_server_session::terminate(std::uint32_t erro
 
 http2_server_session::outcome http2_server_session::terminate(std::uint32_t error_code, std::int32_t last_stream) {
   if (terminated()) return outcome::stop;
+  // §6.8: after our graceful GOAWAY the last stream id may not grow (later streams were ignored).
+  if (goaway_error_) last_stream = std::min(last_stream, goaway_last_stream_);
   goaway_error_ = error_code == h2::no_error ? h2::internal_error : error_code;
   goaway_last_stream_ = last_stream;
   char payload[8];
@@ -753,6 +765,7 @@ http2_server_session::outcome http2_server_session::terminate(std::uint32_t erro
   queue_frame(h2::goaway, 0, 0, std::string_view(payload, 8));
   goaway_in_output_ = true;
   block_.reset();
+  release_block_buffer();
   return outcome::stop;
 }
 
@@ -809,7 +822,8 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
 }
 
 std::size_t http2_server_session::memory_in_use() const {
-  std::size_t bytes = input_.capacity() + output_.capacity() + encoder_.table_size() + 4096;
+  std::size_t bytes = input_.capacity() + output_.capacity() + block_buffer_.capacity() + encoder_.table_size() +
+                      decoder_.table_size();
   bytes += (streams_.size() + spare_streams_.size()) * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
   return bytes;
 }

@@ -1,7 +1,6 @@
 // The HTTP/2 server session (RFC 9113): bytes in, requests out to the handler, responses in,
-// bytes out. No I/O. Frames are parsed and written here; HPACK decoding is nghttp2's
-// (header_block_decoder), encoding ours (hpack_encoder). The flood guard bounds the frames a
-// client can make the server work for.
+// bytes out. No I/O. Frames are parsed and written here, HPACK is hpack_decoder's and
+// hpack_encoder's. The flood guard bounds the frames a client can make the server work for.
 #pragma once
 
 #include <array>
@@ -16,7 +15,7 @@
 
 #include "modules/http2/flood_guard.hpp"
 #include "modules/http2/frame_format.hpp"
-#include "modules/http2/header_block_decoder.hpp"
+#include "modules/http2/hpack_decoder.hpp"
 #include "modules/http2/hpack_encoder.hpp"
 #include "modules/http2/http2_config.hpp"
 #include "modules/http2/request_head_check.hpp"
@@ -27,8 +26,7 @@ namespace ferry {
 
 class http2_server_session final : public http2_session {
  public:
-  // Null only when the HPACK decoder cannot be allocated. `clock` drives the flood limits and
-  // the start times check_deadlines() compares with.
+  // `clock` drives the flood limits and the start times check_deadlines() compares with.
   static std::unique_ptr<http2_server_session> create(const http2_config& config, http2_stream_handler& handler,
                                                       const http2_limits& limits, http2_clock clock);
   http2_server_session(const http2_server_session&) = delete;
@@ -107,6 +105,7 @@ class http2_server_session final : public http2_session {
   // longer than the payload allows.
   static bool unpad(const h2::frame_header& header, std::span<const char>& payload);
   outcome decode_fragment(std::span<const char> fragment, bool last);
+  void release_block_buffer();
   outcome finish_block();
   outcome finish_request_head(stream& s, bool end_stream);
   outcome end_of_request(stream& s);
@@ -133,7 +132,6 @@ class http2_server_session final : public http2_session {
 
   // Streams.
   stream* find(std::int32_t stream_id);
-  const stream* find(std::int32_t stream_id) const;
   stream& open_stream(std::int32_t stream_id);
   // RST_STREAM `error_code` and the stream closes. A reset the client provoked is counted
   // by the caller (flood_kind::provoked_reset).
@@ -160,7 +158,7 @@ class http2_server_session final : public http2_session {
   http2_limits limits_;
   http2_clock clock_;
   flood_guard guard_;
-  header_block_decoder decoder_;
+  hpack_decoder decoder_;
   hpack_encoder encoder_;
 
   std::string input_;   // a frame (or the preface) not yet complete
@@ -178,6 +176,7 @@ class http2_server_session final : public http2_session {
   std::vector<std::unique_ptr<stream>> spare_streams_;  // closed, kept for the next ones
   std::vector<std::int32_t> sending_;  // streams with a body that may have DATA to send
   std::optional<header_block> block_;
+  std::string block_buffer_;  // the frames of a header block in several, until its last
   std::int32_t highest_client_stream_ = 0;
   std::int32_t last_complete_head_ = 0;  // highest stream whose request head was complete
 

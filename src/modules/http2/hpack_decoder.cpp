@@ -1,0 +1,239 @@
+#include "modules/http2/hpack_decoder.hpp"
+
+#include <array>
+#include <tuple>
+
+#include "modules/http2/hpack_tables.hpp"
+
+namespace ferry {
+namespace {
+
+// The canonical Huffman code as a state machine read four bits at a time (as nghttp2 and h2o
+// do): a state is an inner node of the code tree, and since no code is shorter than 5 bits a
+// nibble ends at most one symbol. Built once from the code lengths.
+class huffman_machine {
+ public:
+  static constexpr std::uint8_t emits = 1;
+  static constexpr std::uint8_t fails = 2;  // the nibble completes EOS
+  struct transition {
+    std::uint8_t state;
+    std::uint8_t flags;
+    std::uint8_t symbol;
+  };
+
+  huffman_machine() {
+    build_tree();
+    for (std::size_t state = 0; state < inner_count_; ++state) {
+      for (std::uint32_t nibble = 0; nibble < 16; ++nibble) {
+        transition t{0, 0, 0};
+        std::uint16_t node = static_cast<std::uint16_t>(state);
+        for (int bit = 3; bit >= 0; --bit) {
+          node = child_[node][(nibble >> bit) & 1u];
+          if (node >= leaf_base) {
+            const std::uint16_t symbol = static_cast<std::uint16_t>(node - leaf_base);
+            if (symbol == hpack::eos_symbol) t.flags |= fails;
+            t.flags |= emits;
+            t.symbol = static_cast<std::uint8_t>(symbol);
+            node = 0;
+          }
+        }
+        t.state = static_cast<std::uint8_t>(node);
+        next_[state][nibble] = t;
+      }
+    }
+  }
+  const transition& step(std::uint8_t state, std::uint32_t nibble) const { return next_[state][nibble]; }
+  // A string may end here: the bits since its last symbol are at most 7 ones (EOS's prefix).
+  bool accepting(std::uint8_t state) const { return accepting_[state]; }
+
+ private:
+  // Inner nodes are 0..255 (0 the root); a child >= leaf_base is the leaf of symbol child - leaf_base.
+  static constexpr std::uint16_t leaf_base = 512;
+
+  void build_tree() {
+    std::array<std::uint32_t, 31> count{};
+    for (const std::uint8_t length : hpack::huffman_code_lengths) ++count[length];
+    std::array<std::uint32_t, 31> next_code{};
+    std::uint32_t code = 0;
+    for (std::size_t length = 1; length <= 30; ++length) {
+      code = (code + count[length - 1]) << 1;
+      next_code[length] = code;
+    }
+    inner_count_ = 1;
+    accepting_[0] = true;
+    std::array<std::uint8_t, 256> depth{};
+    std::array<bool, 256> ones{};
+    ones[0] = true;
+    for (std::size_t symbol = 0; symbol < hpack::huffman_code_lengths.size(); ++symbol) {
+      const std::size_t length = hpack::huffman_code_lengths[symbol];
+      const std::uint32_t bits = next_code[length]++;
+      std::uint16_t node = 0;
+      for (std::size_t i = length; i-- > 1;) {
+        const std::uint32_t bit = (bits >> i) & 1u;
+        if (child_[node][bit] == 0) {
+          const auto inner = static_cast<std::uint16_t>(inner_count_++);
+          child_[node][bit] = inner;
+          depth[inner] = static_cast<std::uint8_t>(depth[node] + 1);
+          ones[inner] = ones[node] && bit == 1;
+          accepting_[inner] = ones[inner] && depth[inner] <= 7;
+        }
+        node = child_[node][bit];
+      }
+      child_[node][bits & 1u] = static_cast<std::uint16_t>(leaf_base + symbol);
+    }
+  }
+
+  std::array<std::array<std::uint16_t, 2>, 256> child_{};
+  std::size_t inner_count_ = 0;
+  std::array<bool, 256> accepting_{};
+  std::array<std::array<transition, 16>, 256> next_{};
+};
+
+const huffman_machine& huffman() {
+  static const huffman_machine machine;
+  return machine;
+}
+
+// Integers beyond this are never a valid index, length or table size here; bounding them also
+// keeps the arithmetic from overflowing.
+constexpr std::uint64_t largest_integer = std::uint64_t{1} << 32;
+
+}  // namespace
+
+bool huffman_decode(std::string_view in, std::string& out) {
+  const huffman_machine& machine = huffman();
+  std::uint8_t state = 0;
+  for (const char c : in) {
+    const auto byte = static_cast<unsigned char>(c);
+    for (const std::uint32_t nibble : {std::uint32_t{byte} >> 4, std::uint32_t{byte} & 15u}) {
+      const huffman_machine::transition& t = machine.step(state, nibble);
+      if ((t.flags & huffman_machine::fails) != 0) return false;
+      if ((t.flags & huffman_machine::emits) != 0) out.push_back(static_cast<char>(t.symbol));
+      state = t.state;
+    }
+  }
+  return machine.accepting(state);
+}
+
+void hpack_decoder::set_table_limit(std::size_t size) {
+  limit_ = size;
+  if (limit_ < max_size_) update_due_ = true;
+}
+
+void hpack_decoder::begin(std::span<const char> block) {
+  at_ = block.data();
+  end_ = block.data() + block.size();
+  field_seen_ = false;
+}
+
+hpack_decoder::step hpack_decoder::fail() {
+  failed_ = true;
+  return step::error;
+}
+
+bool hpack_decoder::read_integer(int prefix_bits, std::uint64_t& value) {
+  const std::uint64_t max_prefix = (std::uint64_t{1} << prefix_bits) - 1;
+  value = static_cast<unsigned char>(*at_++) & max_prefix;
+  if (value < max_prefix) return true;
+  for (int shift = 0;; shift += 7) {
+    // Five bytes carry 35 bits, past largest_integer: a sixth would only shift out of range.
+    if (at_ == end_ || shift > 28) return false;
+    const auto byte = static_cast<unsigned char>(*at_++);
+    value += std::uint64_t{byte & 0x7fu} << shift;
+    if (value > largest_integer) return false;
+    if ((byte & 0x80) == 0) return true;
+  }
+}
+
+bool hpack_decoder::read_string(std::string& buffer, std::string_view& text) {
+  if (at_ == end_) return false;
+  const bool huffman_coded = (static_cast<unsigned char>(*at_) & 0x80) != 0;
+  std::uint64_t length = 0;
+  if (!read_integer(7, length) || length > static_cast<std::uint64_t>(end_ - at_)) return false;
+  const std::string_view raw(at_, static_cast<std::size_t>(length));
+  at_ += length;
+  if (!huffman_coded) {
+    text = raw;
+    return true;
+  }
+  buffer.clear();
+  if (!huffman_decode(raw, buffer)) return false;
+  text = buffer;
+  return true;
+}
+
+bool hpack_decoder::lookup(std::uint64_t index, std::string_view& name, std::string_view& value) const {
+  if (index == 0) return false;
+  if (index <= hpack::static_table.size()) {
+    std::tie(name, value) = hpack::static_table[index - 1];
+    return true;
+  }
+  const std::uint64_t dynamic = index - hpack::static_table.size() - 1;
+  if (dynamic >= entries_.size()) return false;
+  const entry& e = entries_[dynamic];
+  name = e.name();
+  value = e.value();
+  return true;
+}
+
+void hpack_decoder::evict_to(std::size_t limit) {
+  while (size_ > limit) {
+    size_ -= entries_.back().text.size() + hpack::entry_overhead;
+    entries_.pop_back();
+  }
+}
+
+void hpack_decoder::insert(std::string_view name, std::string_view value) {
+  const std::size_t size = name.size() + value.size() + hpack::entry_overhead;
+  if (size > max_size_) {  // §4.4: the table is emptied, the field still decoded
+    evict_to(0);
+    return;
+  }
+  evict_to(max_size_ - size);
+  std::string text;
+  text.reserve(name.size() + value.size());
+  text.append(name).append(value);
+  entries_.push_front({std::move(text), static_cast<std::uint32_t>(name.size())});
+  size_ += size;
+}
+
+hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view& value) {
+  if (failed_) return step::error;
+  while (at_ != end_) {
+    const auto first = static_cast<unsigned char>(*at_);
+    std::uint64_t index = 0;
+    if ((first & 0xe0) == 0x20) {  // §6.3 dynamic table size update, only before any field
+      if (field_seen_ || !read_integer(5, index) || index > limit_) return fail();
+      max_size_ = static_cast<std::size_t>(index);
+      evict_to(max_size_);
+      update_due_ = false;
+      continue;
+    }
+    if (update_due_) return fail();
+    field_seen_ = true;
+    if ((first & 0x80) != 0) {  // §6.1 indexed field
+      if (!read_integer(7, index) || !lookup(index, name, value)) return fail();
+      return step::field;
+    }
+    const bool indexing = (first & 0xc0) == 0x40;  // §6.2.1; otherwise §6.2.2, §6.2.3
+    if (!read_integer(indexing ? 6 : 4, index)) return fail();
+    if (index == 0) {
+      if (!read_string(name_buffer_, name)) return fail();
+    } else {
+      std::string_view ignored;
+      if (!lookup(index, name, ignored)) return fail();
+      // A dynamic entry may be evicted by the insertion below: its name is copied first.
+      if (indexing && index > hpack::static_table.size()) {
+        name_buffer_.assign(name);
+        name = name_buffer_;
+      }
+    }
+    if (!read_string(value_buffer_, value)) return fail();
+    // The views stay on the block and our buffers, which the insertion does not touch.
+    if (indexing) insert(name, value);
+    return step::field;
+  }
+  return step::block_end;
+}
+
+}  // namespace ferry

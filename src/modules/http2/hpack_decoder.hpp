@@ -1,0 +1,69 @@
+// HPACK decoding of request header blocks (RFC 7541): indexed fields, literals with and
+// without indexing, Huffman-coded strings, the dynamic table and its size updates. Every
+// error the RFC names is reported (the session ends the connection with COMPRESSION_ERROR).
+// A block is decoded whole; fields come out one at a time as views that stay valid until the
+// next call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ferry {
+
+class hpack_decoder {
+ public:
+  enum class step { field, block_end, error };
+
+  // Our SETTINGS_HEADER_TABLE_SIZE, the largest size an update may ask for (4096 until the
+  // peer has acknowledged another). Lowered below the table's current size limit, the next
+  // block must begin with a size update (§4.2).
+  void set_table_limit(std::size_t size);
+
+  // Starts on one complete header block, which must stay in place until block_end or error.
+  void begin(std::span<const char> block);
+  // The next field, the end of the block, or an error (after which the decoder is of no use:
+  // its table may no longer match the peer's).
+  step next(std::string_view& name, std::string_view& value);
+
+  // Bytes the dynamic table holds by RFC 7541's count.
+  std::size_t table_size() const { return size_; }
+
+ private:
+  struct entry {
+    std::string text;  // name then value
+    std::uint32_t name_size;
+    std::string_view name() const { return {text.data(), name_size}; }
+    std::string_view value() const { return std::string_view(text).substr(name_size); }
+  };
+
+  bool read_integer(int prefix_bits, std::uint64_t& value);
+  // A string literal (§5.2): a view into the block, or decoded into `buffer`.
+  bool read_string(std::string& buffer, std::string_view& text);
+  // The field at `index` of the static and dynamic tables; false when there is none.
+  bool lookup(std::uint64_t index, std::string_view& name, std::string_view& value) const;
+  void insert(std::string_view name, std::string_view value);
+  void evict_to(std::size_t limit);
+  step fail();
+
+  std::deque<entry> entries_;  // newest first: index 62 is entries_[0]
+  std::size_t size_ = 0;
+  std::size_t max_size_ = 4096;  // the table's size limit, as the last size update set it
+  std::size_t limit_ = 4096;     // what an update may ask for
+  bool update_due_ = false;      // the next block must start with a size update
+  bool failed_ = false;
+  const char* at_ = nullptr;
+  const char* end_ = nullptr;
+  bool field_seen_ = false;  // in this block: size updates must come first
+  std::string name_buffer_;
+  std::string value_buffer_;
+};
+
+// Decodes Huffman-coded `in` (RFC 7541 §5.2, Appendix B) to the end of `out`; false when it
+// holds EOS, or ends with more than 7 bits of padding or padding that is not EOS's prefix.
+bool huffman_decode(std::string_view in, std::string& out);
+
+}  // namespace ferry

@@ -117,7 +117,7 @@ bool huffman_decode(std::string_view in, std::string& out) {
 
 void hpack_decoder::set_table_limit(std::size_t size) {
   limit_ = size;
-  if (limit_ < max_size_) update_due_ = true;
+  if (limit_ < table_.capacity()) update_due_ = true;
 }
 
 void hpack_decoder::begin(std::span<const char> block) {
@@ -169,32 +169,11 @@ bool hpack_decoder::lookup(std::uint64_t index, std::string_view& name, std::str
     return true;
   }
   const std::uint64_t dynamic = index - hpack::static_table.size() - 1;
-  if (dynamic >= entries_.size()) return false;
-  const entry& e = entries_[dynamic];
+  if (dynamic >= table_.count()) return false;
+  const hpack_dynamic_table::entry& e = table_[dynamic];
   name = e.name();
   value = e.value();
   return true;
-}
-
-void hpack_decoder::evict_to(std::size_t limit) {
-  while (size_ > limit) {
-    size_ -= entries_.back().text.size() + hpack::entry_overhead;
-    entries_.pop_back();
-  }
-}
-
-void hpack_decoder::insert(std::string_view name, std::string_view value) {
-  const std::size_t size = name.size() + value.size() + hpack::entry_overhead;
-  if (size > max_size_) {  // §4.4: the table is emptied, the field still decoded
-    evict_to(0);
-    return;
-  }
-  evict_to(max_size_ - size);
-  std::string text;
-  text.reserve(name.size() + value.size());
-  text.append(name).append(value);
-  entries_.push_front({std::move(text), static_cast<std::uint32_t>(name.size())});
-  size_ += size;
 }
 
 hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view& value) {
@@ -204,8 +183,7 @@ hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view
     std::uint64_t index = 0;
     if ((first & 0xe0) == 0x20) {  // §6.3 dynamic table size update, only before any field
       if (field_seen_ || !read_integer(5, index) || index > limit_) return fail();
-      max_size_ = static_cast<std::size_t>(index);
-      evict_to(max_size_);
+      table_.set_capacity(static_cast<std::size_t>(index));
       update_due_ = false;
       continue;
     }
@@ -230,7 +208,7 @@ hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view
     }
     if (!read_string(value_buffer_, value)) return fail();
     // The views stay on the block and our buffers, which the insertion does not touch.
-    if (indexing) insert(name, value);
+    if (indexing) table_.insert(name, value);
     return step::field;
   }
   return step::block_end;

@@ -7,10 +7,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "modules/http2/hpack_dynamic_table.hpp"
 
 namespace ferry {
 
@@ -30,28 +31,17 @@ class hpack_decoder {
   step next(std::string_view& name, std::string_view& value);
 
   // Bytes the dynamic table holds by RFC 7541's count.
-  std::size_t table_size() const { return size_; }
+  std::size_t table_size() const { return table_.size(); }
 
  private:
-  struct entry {
-    std::string text;  // name then value
-    std::uint32_t name_size;
-    std::string_view name() const { return {text.data(), name_size}; }
-    std::string_view value() const { return std::string_view(text).substr(name_size); }
-  };
-
   bool read_integer(int prefix_bits, std::uint64_t& value);
   // A string literal (§5.2): a view into the block, or decoded into `buffer`.
   bool read_string(std::string& buffer, std::string_view& text);
   // The field at `index` of the static and dynamic tables; false when there is none.
   bool lookup(std::uint64_t index, std::string_view& name, std::string_view& value) const;
-  void insert(std::string_view name, std::string_view value);
-  void evict_to(std::size_t limit);
   step fail();
 
-  std::deque<entry> entries_;  // newest first: index 62 is entries_[0]
-  std::size_t size_ = 0;
-  std::size_t max_size_ = 4096;  // the table's size limit, as the last size update set it
+  hpack_dynamic_table table_;  // its capacity as the last size update set it
   std::size_t limit_ = 4096;     // what an update may ask for
   bool update_due_ = false;      // the next block must start with a size update
   bool failed_ = false;

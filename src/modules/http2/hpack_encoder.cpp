@@ -6,22 +6,12 @@
 #include <cstring>
 
 #include "modules/http2/field_rules.hpp"
+#include "modules/http2/hpack_tables.hpp"
 
 namespace ferry {
 namespace {
 
-// RFC 7541 Appendix A, the names (index = position + 1). Values matter only for ":status".
-constexpr std::array<std::string_view, 61> static_names{
-    ":authority", ":method", ":method", ":path", ":path", ":scheme", ":scheme", ":status", ":status", ":status",
-    ":status", ":status", ":status", ":status", "accept-charset", "accept-encoding", "accept-language",
-    "accept-ranges", "accept", "access-control-allow-origin", "age", "allow", "authorization", "cache-control",
-    "content-disposition", "content-encoding", "content-language", "content-length", "content-location",
-    "content-range", "content-type", "cookie", "date", "etag", "expect", "expires", "from", "host", "if-match",
-    "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified", "link", "location",
-    "max-forwards", "proxy-authenticate", "proxy-authorization", "range", "referer", "refresh", "retry-after",
-    "server", "set-cookie", "strict-transport-security", "transfer-encoding", "user-agent", "vary", "via",
-    "www-authenticate"};
-constexpr std::size_t static_count = static_names.size();
+constexpr std::size_t static_count = hpack::static_table.size();
 
 // The static table's name index for a lower-case name, 0 when it has none. Buckets by length
 // keep the comparisons to the few names of the same length.
@@ -33,9 +23,9 @@ std::size_t static_name_index(std::string_view name) {
   static const buckets table = [] {
     buckets b;
     for (std::size_t i = 0; i < static_count; ++i) {
-      const std::size_t n = static_names[i].size();
+      const std::size_t n = hpack::static_table[i].first.size();
       // The first of equal names (":method" GET) is the one to refer to.
-      if (i > 0 && static_names[i - 1] == static_names[i]) continue;
+      if (i > 0 && hpack::static_table[i - 1].first == hpack::static_table[i].first) continue;
       b.index[n][b.count[n]++] = static_cast<std::uint8_t>(i + 1);
     }
     return b;
@@ -44,7 +34,7 @@ std::size_t static_name_index(std::string_view name) {
   const std::size_t n = name.size();
   for (std::size_t k = 0; k < table.count[n]; ++k) {
     const std::size_t index = table.index[n][k];
-    if (std::memcmp(static_names[index - 1].data(), name.data(), n) == 0) return index;
+    if (std::memcmp(hpack::static_table[index - 1].first.data(), name.data(), n) == 0) return index;
   }
   return 0;
 }
@@ -85,15 +75,12 @@ void put_string(std::string& out, std::string_view text) {
   out.append(text);
 }
 
-constexpr std::size_t entry_overhead = 32;
-
 }  // namespace
 
 void hpack_encoder::set_peer_table_size(std::uint32_t size) {
   const std::size_t capacity = std::min<std::size_t>(size, max_table_size);
-  if (capacity == capacity_) return;
-  capacity_ = capacity;
-  evict_to(capacity_);
+  if (capacity == table_.capacity()) return;
+  table_.set_capacity(capacity);
   ++generation_;
   // The smallest size since the last block would have to be announced before the final one;
   // evicting at once and announcing the final size is equivalent for a decoder that evicts
@@ -102,28 +89,10 @@ void hpack_encoder::set_peer_table_size(std::uint32_t size) {
   announce_size_ = true;
 }
 
-void hpack_encoder::evict_to(std::size_t limit) {
-  while (size_ > limit) {
-    size_ -= entries_.back().text.size() + entry_overhead;
-    entries_.pop_back();
-  }
-}
-
-void hpack_encoder::insert(std::string_view name, std::string_view value) {
-  const std::size_t size = name.size() + value.size() + entry_overhead;
-  evict_to(capacity_ - size);
-  std::string text;
-  text.reserve(name.size() + value.size());
-  text.append(name).append(value);
-  entries_.push_front({std::move(text), static_cast<std::uint32_t>(name.size())});
-  size_ += size;
-  ++generation_;
-}
-
 void hpack_encoder::field(std::string_view name, std::string_view value, bool never_indexed, std::string& out) {
   if (!never_indexed) {
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      const entry& e = entries_[i];
+    for (std::size_t i = 0; i < table_.count(); ++i) {
+      const hpack_dynamic_table::entry& e = table_[i];
       if (e.name_size == name.size() && e.text.size() == name.size() + value.size() &&
           std::memcmp(e.text.data() + name.size(), value.data(), value.size()) == 0 &&
           std::memcmp(e.text.data(), name.data(), name.size()) == 0) {
@@ -134,7 +103,7 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
   }
   // An entry that would take most of the table would push out everything that repeats: it
   // goes out without indexing (the peer's table must see exactly the entries ours does).
-  const bool index = !never_indexed && name.size() + value.size() + entry_overhead <= capacity_ * 3 / 4;
+  const bool index = !never_indexed && hpack_dynamic_table::entry_size(name, value) <= table_.capacity() * 3 / 4;
   const std::size_t name_index = static_name_index(name);
   if (never_indexed) {
     put_integer(out, name_index, 4, 0x10);  // §6.2.3 never indexed
@@ -145,15 +114,18 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
   }
   if (name_index == 0) put_string(out, name);
   put_string(out, value);
-  if (index) insert(name, value);
+  if (index) {
+    table_.insert(name, value);
+    ++generation_;
+  }
 }
 
 void hpack_encoder::encode(const http2_response_head& head, std::string& out) {
   if (announce_size_) {
-    if (smallest_since_block_ < capacity_) put_integer(out, smallest_since_block_, 5, 0x20);
-    put_integer(out, capacity_, 5, 0x20);  // §6.3
+    if (smallest_since_block_ < table_.capacity()) put_integer(out, smallest_since_block_, 5, 0x20);
+    put_integer(out, table_.capacity(), 5, 0x20);  // §6.3
     announce_size_ = false;
-    smallest_since_block_ = capacity_;
+    smallest_since_block_ = table_.capacity();
   }
   // The never-indexed names rarely change; when they do, every field is looked up again.
   if (!std::equal(head.never_indexed.begin(), head.never_indexed.end(), never_list_.begin(), never_list_.end())) {

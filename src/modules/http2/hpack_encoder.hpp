@@ -12,11 +12,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "modules/http2/hpack_dynamic_table.hpp"
 #include "modules/http2_protocol.hpp"
 
 namespace ferry {
@@ -38,17 +38,10 @@ class hpack_encoder {
   void encode(const http2_response_head& head, std::string& out);
 
   // Bytes the dynamic table holds by RFC 7541's count (entries + 32 each).
-  std::size_t table_size() const { return size_; }
-  std::size_t table_entries() const { return entries_.size(); }
+  std::size_t table_size() const { return table_.size(); }
+  std::size_t table_entries() const { return table_.count(); }
 
  private:
-  struct entry {
-    std::string text;  // name then value
-    std::uint32_t name_size;
-    std::string_view name() const { return {text.data(), name_size}; }
-    std::string_view value() const { return std::string_view(text).substr(name_size); }
-  };
-
   // What is remembered of the field at one position of the previous heads.
   struct remembered {
     std::string name;   // as the head gave it
@@ -67,16 +60,12 @@ class hpack_encoder {
   // The field at `slot` of the memory (names as the head gave them).
   void remembered_field(std::size_t slot, std::string_view name, std::string_view value, const http2_response_head& head,
                         std::string& out);
-  void insert(std::string_view name, std::string_view value);
-  void evict_to(std::size_t limit);
 
-  std::deque<entry> entries_;  // newest first: index 62 is entries_[0]
+  hpack_dynamic_table table_{max_table_size};
   std::uint64_t generation_ = 1;  // changes whenever the table does (indexes move)
   std::vector<remembered> memory_;
   std::vector<std::string> never_list_;  // the last head's never-indexed names
   std::uint64_t never_list_generation_ = 1;
-  std::size_t size_ = 0;
-  std::size_t capacity_ = max_table_size;
   std::size_t smallest_since_block_ = max_table_size;
   bool announce_size_ = false;
   std::string name_scratch_;

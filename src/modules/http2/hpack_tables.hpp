@@ -97,6 +97,5 @@ inline constexpr std::array<std::uint8_t, 257> huffman_code_lengths{
 };
 
 inline constexpr std::size_t eos_symbol = 256;
-inline constexpr std::size_t entry_overhead = 32;  // §4.1: bytes counted per dynamic table entry
 
 }  // namespace ferry::hpack

@@ -170,6 +170,15 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
                                   [&](std::string_view n) { return same_field_name(n, m.lower); });
     m.never_list = never_list_generation_;
     m.generation = 0;
+    m.static_index = static_name_index(m.lower);
+  }
+  if (m.never_indexed) {
+    // New in every response: nothing to remember of the value, and no table to look in.
+    if (!valid_field_value(value)) return;
+    put_integer(out, m.static_index, 4, 0x10);  // §6.2.3 never indexed
+    if (m.static_index == 0) put_string(out, m.lower);
+    put_string(out, value);
+    return;
   }
   if (m.value_known && m.value == value) {
     if (!m.value_ok) return;

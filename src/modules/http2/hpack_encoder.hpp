@@ -47,6 +47,7 @@ class hpack_encoder {
     std::string name;   // as the head gave it
     std::string lower;  // lower-cased; empty when the name may not be sent
     bool never_indexed = false;
+    std::size_t static_index = 0;  // of the name in the static table, 0 when it has none
     std::uint64_t never_list = 0;  // the never-indexed list never_indexed was found in
     bool is_content_length = false;
     std::string value;

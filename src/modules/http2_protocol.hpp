@@ -82,8 +82,8 @@ class http2_session {
   virtual ~http2_session() = default;
 
   // Feeds bytes received from the peer. False: the session reads no more (a connection error
-  // or a flood cut off with GOAWAY, or a graceful end with no stream left): send what
-  // produce() still gives, then close.
+  // or a flood cut off with GOAWAY, or a graceful end — ours or the client's GOAWAY — with no
+  // stream left): send what produce() still gives, then close.
   // Handler callbacks run inside receive() and produce(); they may call respond() and
   // shutdown(), never destroy the session.
   virtual bool receive(std::span<const char> bytes) = 0;

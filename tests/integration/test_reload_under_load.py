@@ -204,6 +204,8 @@ class ListenersOnReloadTest(unittest.TestCase):
                 socket.create_connection((self.server.host, port), timeout=1).close()
             except ConnectionRefusedError:
                 return
+            except ConnectionResetError:
+                pass  # queued on the listener as it closed: try again, it must come to refusing
             time.sleep(0.05)
         self.fail("port %d still accepts connections" % port)
 

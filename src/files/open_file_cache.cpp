@@ -55,7 +55,7 @@ file_entry open_file_cache::open(const file_resolver& resolver, std::string_view
   }
   if (entry.kind == lookup_kind::error || max_entries_ == 0) return entry;  // transient, or no cache
   if (found != entries_.end()) {
-    found->second = {entry, now};
+    found->second = cached(entry, now);
     return entry;
   }
   if (entries_.size() >= max_entries_) {
@@ -63,8 +63,32 @@ file_entry open_file_cache::open(const file_resolver& resolver, std::string_view
     entries_.erase(entries_.begin());
     ++stats_.evictions;
   }
-  entries_.emplace(std::string(path), cached{entry, now});
+  entries_.emplace(std::string(path), cached(entry, now));
   return entry;
+}
+
+std::uint32_t open_file_cache::variants(const file_resolver& resolver, std::string_view path,
+                                        std::span<const std::string_view> suffixes) {
+  const auto now = clock::now();
+  if (const auto found = entries_.find(path);
+      found != entries_.end() && found->second.variants_known && now - found->second.variants_checked < revalidate_after_) {
+    ++stats_.hits;
+    return found->second.variants;
+  }
+  std::uint32_t present = 0;
+  for (std::size_t i = 0; i < suffixes.size() && i < 32; ++i) {
+    variant_path_.assign(path);
+    variant_path_.append(suffixes[i]);
+    if (is_file(resolver, variant_path_)) present |= std::uint32_t{1} << i;
+  }
+  // Looked up again: the lookups above may have evicted it. Without an entry there is nothing
+  // to keep the answer with (the cache is off, or `path` was never opened through it).
+  if (const auto found = entries_.find(path); found != entries_.end()) {
+    found->second.variants_known = true;
+    found->second.variants = present;
+    found->second.variants_checked = now;
+  }
+  return present;
 }
 
 }  // namespace ferry

@@ -7,10 +7,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "files/file_resolver.hpp"
 
@@ -43,6 +46,13 @@ class open_file_cache {
   bool is_file(const file_resolver& resolver, std::string_view path) {
     return open(resolver, path).kind == lookup_kind::file;
   }
+  // Which of `path + suffixes[i]` (the precompressed variants of a file) are regular files:
+  // bit i for suffixes[i], of the first 32. Looked up like open(), and the answer is kept with
+  // `path`'s own entry until the revalidation interval has passed, so a hot file's variants
+  // cost one lookup rather than one per suffix. A path is always asked with the same suffixes
+  // (its host's sidecar codings).
+  std::uint32_t variants(const file_resolver& resolver, std::string_view path,
+                         std::span<const std::string_view> suffixes);
 
   // Drops every entry (after a reload: another root or other policies).
   void clear() { entries_.clear(); }
@@ -61,8 +71,12 @@ class open_file_cache {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct cached {
+    cached(file_entry e, clock::time_point at) : entry(std::move(e)), checked(at) {}
     file_entry entry;
     clock::time_point checked;
+    bool variants_known = false;  // variants() answered for this path since `variants_checked`
+    std::uint32_t variants = 0;
+    clock::time_point variants_checked;
   };
 
   std::size_t max_entries_;
@@ -70,6 +84,7 @@ class open_file_cache {
   std::size_t in_memory_limit_;
   std::unordered_map<std::string, cached, string_hash, std::equal_to<>> entries_;
   open_file_cache_stats stats_;
+  std::string variant_path_;  // variants()'s scratch
 };
 
 }  // namespace ferry

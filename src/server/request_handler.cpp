@@ -353,22 +353,23 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
   // see Vary; a compressible file varies anyway, so without Accept-Encoding it needs no probe.
   std::string_view coding;
   bool vary = compressible_on_the_fly;
-  if (has_accept_encoding || !compressible_on_the_fly) {
+  if (!s.sidecar_codings.empty() && (has_accept_encoding || !compressible_on_the_fly)) {
+    const std::uint32_t present_bits = files_.for_site(s).variants(s.resolver, name, s.sidecar_suffixes);
     std::array<std::string_view, 3> present_codings;
-    std::array<std::shared_ptr<const open_file>, 3> present_files;
     std::size_t present = 0;
-    for (auto c : s.sidecar_codings) {
-      if (present == present_codings.size()) break;
-      if (auto sidecar = open_sidecar(s, name, c)) {
-        present_codings[present] = c;
-        present_files[present++] = std::move(sidecar);
-      }
+    for (std::size_t i = 0; i < s.sidecar_codings.size() && present < present_codings.size(); ++i) {
+      if ((present_bits >> i) & 1) present_codings[present++] = s.sidecar_codings[i];
     }
     vary = vary || present > 0;
     if (has_accept_encoding && present > 0) {
       coding = choose_encoding(accept_encoding, {present_codings.data(), present});
-      for (std::size_t i = 0; i < present && !coding.empty(); ++i) {
-        if (present_codings[i] == coding) file = std::move(present_files[i]);
+      if (!coding.empty()) {
+        auto sidecar = open_sidecar(s, name, coding);
+        if (sidecar) {
+          file = std::move(sidecar);
+        } else {
+          coding = {};  // gone since the cache last looked: the file itself is sent
+        }
       }
     }
   }

@@ -89,7 +89,9 @@ site::site(std::shared_ptr<const config> configuration, std::string vhost_name, 
   if (cfg->precompressed.enabled) {
     for (const auto& coding : cfg->precompressed.encodings) {
       // Views into the shared config, which this site keeps alive.
-      if (!sidecar_suffix(coding).empty()) sidecar_codings.emplace_back(coding);
+      if (sidecar_suffix(coding).empty()) continue;
+      sidecar_codings.emplace_back(coding);
+      sidecar_suffixes.emplace_back(sidecar_suffix(coding));
     }
   }
   if (tenant_id != 0 && cfg->tenant_caps.max_bandwidth != 0) {

@@ -47,6 +47,7 @@ struct site {
   mime_table mime;
   header_rules rules;
   std::vector<std::string_view> sidecar_codings;  // "br", "zstd", "gzip" in preference order
+  std::vector<std::string_view> sidecar_suffixes;  // their file name suffixes, in the same order
   http1_limits limits;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -80,6 +81,39 @@ TEST_F(OpenFileCacheTest, BoundedInEntries) {
     EXPECT_LE(cache.size(), 4u);
   }
   EXPECT_EQ(cache.stats().evictions, 46u);
+}
+
+TEST_F(OpenFileCacheTest, VariantsAreKeptWithTheFilesEntry) {
+  write("a.txt.gz", "g");
+  write("a.txt.zst", "z");
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(16, std::chrono::hours(1));
+  const std::array<std::string_view, 3> suffixes{".br", ".zst", ".gz"};
+  ASSERT_EQ(cache.open(resolver, "/a.txt").kind, lookup_kind::file);
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0b110u);
+  const auto looked_up = cache.stats();
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0b110u);
+  EXPECT_EQ(cache.stats().hits, looked_up.hits + 1) << "one lookup answers for every suffix";
+  EXPECT_EQ(cache.stats().misses, looked_up.misses);
+  write("a.txt.br", "b");
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0b110u) << "trusted until revalidation";
+  EXPECT_EQ(cache.variants(resolver, "/b.txt", suffixes), 0u) << "a path without an entry of its own";
+}
+
+TEST_F(OpenFileCacheTest, VariantsAreRevalidated) {
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(16, std::chrono::milliseconds(0));
+  const std::array<std::string_view, 2> suffixes{".br", ".gz"};
+  ASSERT_EQ(cache.open(resolver, "/a.txt").kind, lookup_kind::file);
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0u);
+  write("a.txt.gz", "g");
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0b10u);
+  fs::remove(root_ + "/a.txt.gz");
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0u);
+
+  open_file_cache off(0, std::chrono::hours(1));
+  write("a.txt.br", "b");
+  EXPECT_EQ(off.variants(resolver, "/a.txt", suffixes), 0b01u);
 }
 
 TEST_F(OpenFileCacheTest, PoliciesStillApply) {

@@ -9,9 +9,11 @@
 namespace ferry {
 namespace {
 
-// Closed streams kept for reuse by a connection: enough for the streams a client keeps in
-// flight at once, few enough that an idle connection holds little.
-constexpr std::size_t max_spare_streams = 8;
+// Closed streams kept for reuse by a thread's sessions: enough for the streams its clients
+// keep in flight at once. Kept per thread, not per connection, so an idle connection holds
+// none; a stream whose buffers grew past a typical head goes back to the heap instead.
+constexpr std::size_t max_spare_streams = 128;
+constexpr std::size_t max_spare_stream_bytes = 4096;
 
 bool has(std::uint8_t flags, std::uint8_t flag) { return (flags & flag) != 0; }
 
@@ -696,12 +698,13 @@ http2_server_session::stream* http2_server_session::find(std::int32_t stream_id)
 
 http2_server_session::stream& http2_server_session::open_stream(std::int32_t stream_id) {
   const std::int64_t receive_window = config_.initial_window_size;
-  if (spare_streams_.empty()) {
+  auto& spares = spare_streams();
+  if (spares.empty()) {
     streams_.push_back(std::make_unique<stream>(stream_id, limits_, peer_initial_window_, receive_window));
   } else {
-    streams_.push_back(std::move(spare_streams_.back()));
-    spare_streams_.pop_back();
-    streams_.back()->reset(stream_id, peer_initial_window_, receive_window);
+    streams_.push_back(std::move(spares.back()));
+    spares.pop_back();
+    streams_.back()->reset(stream_id, limits_, peer_initial_window_, receive_window);
   }
   stream_ids_.push_back(stream_id);
   return *streams_.back();
@@ -725,9 +728,15 @@ void http2_server_session::close_stream(std::int32_t stream_id, bool response_co
   remember_closed(stream_id, s->state.remote_closed || s->state.client_reset);
   if (s->sending) std::erase(sending_, stream_id);
   handler_.on_stream_closed(stream_id, response_complete, s->state.body_bytes_sent);
-  // A few are kept for the streams to come: a connection serving one request after another
-  // allocates nothing per stream.
-  if (spare_streams_.size() < max_spare_streams) spare_streams_.push_back(std::move(s));
+  auto& spares = spare_streams();
+  if (spares.size() < max_spare_streams && s->state.retained_bytes() <= max_spare_stream_bytes) {
+    spares.push_back(std::move(s));
+  }
+}
+
+std::vector<std::unique_ptr<http2_server_session::stream>>& http2_server_session::spare_streams() {
+  thread_local std::vector<std::unique_ptr<stream>> spares;
+  return spares;
 }
 
 void http2_server_session::remember_closed(std::int32_t stream_id, bool client_done) {
@@ -824,7 +833,7 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
 std::size_t http2_server_session::memory_in_use() const {
   std::size_t bytes = input_.capacity() + output_.capacity() + block_buffer_.capacity() + encoder_.table_size() +
                       decoder_.table_size();
-  bytes += (streams_.size() + spare_streams_.size()) * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
+  bytes += streams_.size() * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
   return bytes;
 }
 

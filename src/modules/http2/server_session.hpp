@@ -52,8 +52,8 @@ class http2_server_session final : public http2_session {
   struct stream {
     stream(std::int32_t id, const http2_limits& limits, std::int64_t initial_send, std::int64_t initial_receive)
         : state(id, limits), send_window(initial_send), receive_window(initial_receive) {}
-    void reset(std::int32_t id, std::int64_t initial_send, std::int64_t initial_receive) {
-      state.reset(id);
+    void reset(std::int32_t id, const http2_limits& limits, std::int64_t initial_send, std::int64_t initial_receive) {
+      state.reset(id, limits);
       check = {};
       send_window = initial_send;
       receive_window = initial_receive;
@@ -133,6 +133,8 @@ class http2_server_session final : public http2_session {
   // Streams.
   stream* find(std::int32_t stream_id);
   stream& open_stream(std::int32_t stream_id);
+  // Closed streams kept for the next ones, shared by the sessions of one thread (a worker).
+  static std::vector<std::unique_ptr<stream>>& spare_streams();
   // RST_STREAM `error_code` and the stream closes. A reset the client provoked is counted
   // by the caller (flood_kind::provoked_reset).
   void reset_stream(stream& s, std::uint32_t error_code);
@@ -173,7 +175,6 @@ class http2_server_session final : public http2_session {
   // The open streams, by position: few enough that scanning the ids beats hashing them.
   std::vector<std::int32_t> stream_ids_;
   std::vector<std::unique_ptr<stream>> streams_;
-  std::vector<std::unique_ptr<stream>> spare_streams_;  // closed, kept for the next ones
   std::vector<std::int32_t> sending_;  // streams with a body that may have DATA to send
   std::optional<header_block> block_;
   std::string block_buffer_;  // the frames of a header block in several, until its last

@@ -45,8 +45,12 @@ stream_state::stream_state(std::int32_t id, const http2_limits& limits)
       max_uri_length_(limits.max_uri_length),
       max_body_size_(limits.max_body_size) {}
 
-void stream_state::reset(std::int32_t id) {
+void stream_state::reset(std::int32_t id, const http2_limits& limits) {
   id_ = id;
+  max_head_ = limits.max_head;
+  max_header_count_ = limits.max_header_count;
+  max_uri_length_ = limits.max_uri_length;
+  max_body_size_ = limits.max_body_size;
   head_done = delivered = responded = answered_by_session = response_complete = false;
   remote_closed = client_reset = false;
   head_completed_at = {};

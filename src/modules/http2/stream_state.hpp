@@ -30,9 +30,13 @@ class stream_state {
   stream_state& operator=(const stream_state&) = delete;
 
   std::int32_t id() const { return id_; }
-  // Made new for stream `id`, keeping the room its buffers grew to (a session reuses closed
-  // streams' states instead of allocating them per request).
-  void reset(std::int32_t id);
+  // Made new for stream `id` under `limits`, keeping the room its buffers grew to (closed
+  // streams' states are reused instead of allocated per request).
+  void reset(std::int32_t id, const http2_limits& limits);
+  // Heap bytes the buffers hold: what keeping this state for reuse would keep.
+  std::size_t retained_bytes() const {
+    return arena_.capacity() + fields_.capacity() * sizeof(field_entry) + cookie_.capacity();
+  }
 
   // One decoded field of the request head (request_head_check has passed it). Fields past a limit are
   // counted but not stored. False: the head is so far over the limits that decoding it

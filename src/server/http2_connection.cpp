@@ -1,6 +1,8 @@
 #include "server/http2_connection.hpp"
 
+#include <algorithm>
 #include <array>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -40,10 +42,10 @@ struct http2_connection::stream final : admission_waiter, http2_body_source {
     holds_slot = true;
     // Called from inside another request's completion: continue on a fresh stack.
     asio::post(owner.socket_.get_executor(), [self = owner.shared_from_this(), id = id] {
-      const auto found = self->streams_.find(id);
-      if (found == self->streams_.end() || self->closed_) return;
+      stream* found = self->find_stream(id);
+      if (found == nullptr || self->closed_) return;
       self->now_ = clock::now();
-      self->serve(*found->second);
+      self->serve(*found);
       self->flush();
     });
   }
@@ -105,7 +107,7 @@ http2_connection::http2_connection(worker& owner, asio::ip::tcp::socket socket, 
 http2_connection::~http2_connection() {
   if (!closed_) worker_.detach(this);
   if (!worker_.tearing_down()) {
-    for (auto& [id, s] : streams_) release_slot(*s);
+    for (auto& s : streams_) release_slot(*s);
     worker_.tenants().leave_connection(tenant_connection_);
   }
   if (buffer_) worker_.buffers().release(std::move(buffer_), buffer_size_);
@@ -131,10 +133,42 @@ void http2_connection::start(std::string_view initial) {
   if (!closed_) wait_readable();
 }
 
+void http2_connection::stream_deleter::operator()(stream* s) const {
+  s->~stream();
+  blocks->deallocate(s, sizeof(stream));
+}
+
+http2_connection::stream_ptr http2_connection::make_stream(std::int32_t stream_id, const request& req) {
+  block_pool& blocks = worker_.stream_blocks();
+  void* block = blocks.allocate(sizeof(stream));
+  try {
+    return stream_ptr(new (block) stream(*this, stream_id, req), stream_deleter{&blocks});
+  } catch (...) {
+    blocks.deallocate(block, sizeof(stream));
+    throw;
+  }
+}
+
+http2_connection::stream* http2_connection::find_stream(std::int32_t stream_id) {
+  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
+  return it == stream_ids_.end() ? nullptr : streams_[static_cast<std::size_t>(it - stream_ids_.begin())].get();
+}
+
+void http2_connection::erase_stream(std::int32_t stream_id) {
+  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
+  if (it == stream_ids_.end()) return;
+  const auto at = static_cast<std::size_t>(it - stream_ids_.begin());
+  streams_[at] = std::move(streams_.back());
+  streams_.pop_back();
+  stream_ids_[at] = stream_ids_.back();
+  stream_ids_.pop_back();
+}
+
 void http2_connection::on_request(std::int32_t stream_id, const request& req) {
-  auto [it, inserted] = streams_.try_emplace(stream_id, std::make_unique<stream>(*this, stream_id, req));
-  if (!inserted) return;
-  stream& s = *it->second;
+  if (find_stream(stream_id) != nullptr) return;
+  streams_.push_back(make_stream(stream_id, req));
+  stream_ids_.push_back(stream_id);
+  stream& s = *streams_.back();
   s.client = worker_.client_addresses().resolve(remote_, req, s.client_storage);
   identify_request(worker_, *worker_.current_site(), req, s.identity);
   waiting_.push_back(stream_id);
@@ -147,10 +181,10 @@ void http2_connection::on_request(std::int32_t stream_id, const request& req) {
 // slot of the worker. Runs inside the session's callbacks, so it never flushes.
 void http2_connection::admit_waiting_streams() {
   while (!closed_ && shares_ < max_shares_per_connection && !waiting_.empty()) {
-    const auto found = streams_.find(waiting_.front());
+    stream* found = find_stream(waiting_.front());
     waiting_.pop_front();
-    if (found == streams_.end()) continue;
-    stream& s = *found->second;
+    if (found == nullptr) continue;
+    stream& s = *found;
     if (bypasses_admission(*worker_.current_site(), s.req)) {
       serve(s);
       continue;
@@ -233,13 +267,13 @@ request_context http2_connection::context_for(const stream& s) {
 void http2_connection::limits_decided(std::uint32_t stream_id, const limit_verdict& verdict) {
   auto self = shared_from_this();
   if (--limiting_ == 0) self_while_limiting_.reset();
-  const auto found = streams_.find(static_cast<std::int32_t>(stream_id));
-  if (found == streams_.end() || closed_) return;
-  found->second->limits = verdict;
-  asio::post(socket_.get_executor(), [self = std::move(self), id = found->first] {
-    const auto again = self->streams_.find(id);
-    if (again == self->streams_.end() || self->closed_) return;
-    stream& s = *again->second;
+  stream* found = find_stream(static_cast<std::int32_t>(stream_id));
+  if (found == nullptr || closed_) return;
+  found->limits = verdict;
+  asio::post(socket_.get_executor(), [self = std::move(self), id = found->id] {
+    stream* again = self->find_stream(id);
+    if (again == nullptr || self->closed_) return;
+    stream& s = *again;
     if (!s.limiting_site) return;
     self->now_ = clock::now();
     self->site_ = std::move(s.limiting_site);
@@ -332,9 +366,9 @@ void http2_connection::release_slot(stream& s) {
 }
 
 void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_complete*/, std::uint64_t body_bytes) {
-  const auto found = streams_.find(stream_id);
-  if (found == streams_.end()) return;
-  stream& s = *found->second;
+  stream* found = find_stream(stream_id);
+  if (found == nullptr) return;
+  stream& s = *found;
   release_slot(s);
   admit_waiting_streams();
   s.pacer.settle(s.body_sent, clock::now());
@@ -357,7 +391,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
     done.tenant = host.tenant_id;
     record_finished_request(worker_, done);
   }
-  streams_.erase(found);
+  erase_stream(stream_id);  // by id: the streams admitted above may have moved it
 }
 
 void http2_connection::wait_readable() {
@@ -575,8 +609,9 @@ void http2_connection::close() {
   if (pause_timer_) pause_timer_->cancel();
   if (rest_timer_) rest_timer_->cancel();
   worker_.detach(this);
-  for (auto& [id, s] : streams_) release_slot(*s);
+  for (auto& s : streams_) release_slot(*s);
   streams_.clear();
+  stream_ids_.clear();
   worker_.tenants().leave_connection(tenant_connection_);
 }
 

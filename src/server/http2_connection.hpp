@@ -12,11 +12,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "modules/http2_protocol.hpp"
+#include "server/block_pool.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/connection.hpp"
 #include "server/request_handler.hpp"
@@ -46,6 +46,16 @@ class http2_connection : public connection,
  private:
   struct stream;
   friend struct stream;
+  // Streams live in blocks of the worker's pool (block_pool): a busy worker allocates none per
+  // request.
+  struct stream_deleter {
+    block_pool* blocks;
+    void operator()(stream* s) const;
+  };
+  using stream_ptr = std::unique_ptr<stream, stream_deleter>;
+  stream_ptr make_stream(std::int32_t stream_id, const request& req);
+  stream* find_stream(std::int32_t stream_id);
+  void erase_stream(std::int32_t stream_id);
 
   void on_request(std::int32_t stream_id, const request& req) override;
   void on_stream_closed(std::int32_t stream_id, bool response_complete, std::uint64_t body_bytes) override;
@@ -79,7 +89,10 @@ class http2_connection : public connection,
   // The session may refer to its protocol's settings: keep them alive across reloads.
   std::shared_ptr<const http2_protocol> protocol_;
   std::unique_ptr<http2_session> session_;
-  std::unordered_map<std::int32_t, std::unique_ptr<stream>> streams_;
+  // The open streams by position, as in the session: few enough that scanning the ids beats
+  // hashing them. A stream's address is stable; its position is not.
+  std::vector<std::int32_t> stream_ids_;
+  std::vector<stream_ptr> streams_;
   std::deque<std::int32_t> waiting_;  // streams not yet in the worker's admission, in order
   std::size_t shares_ = 0;            // streams holding a slot or queued in the worker's admission
   // Streams waiting for a rate-limit decision from a shared store; while there are any, the

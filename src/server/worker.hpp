@@ -72,6 +72,8 @@ class worker {
   exchange_pool& exchanges() { return exchanges_; }
   next_turn_queue<http1_connection>& next_turn() { return next_turn_; }
   response_pool& responses() { return responses_; }
+  // Storage for HTTP/2 connections' per-request stream objects.
+  block_pool& stream_blocks() { return stream_blocks_; }
   std::string& file_chunk() { return file_chunk_; }
   std::string& encoded_chunk() { return encoded_chunk_; }
   bool draining() const { return draining_; }
@@ -124,6 +126,7 @@ class worker {
   exchange_pool exchanges_;
   response_pool responses_;
   block_pool connection_blocks_;
+  block_pool stream_blocks_;
   next_turn_queue<http1_connection> next_turn_;  // emptied by ~worker, before io_ goes
   admission_control admission_;
   cpu_pressure pressure_;

@@ -53,28 +53,43 @@ std::size_t static_status_index(int status) {
   }
 }
 
-// RFC 7541 §5.1: `value` with an N-bit prefix, the first byte's high bits from `first`.
-void put_integer(std::string& out, std::size_t value, int prefix_bits, std::uint8_t first) {
-  const std::size_t max_prefix = (std::size_t{1} << prefix_bits) - 1;
-  if (value < max_prefix) {
-    out.push_back(static_cast<char>(first | value));
-    return;
-  }
-  out.push_back(static_cast<char>(first | max_prefix));
-  value -= max_prefix;
-  while (value >= 128) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
+// Bytes an integer takes at most (§5.1: a prefix byte, then 7 bits per byte of 64).
+constexpr std::size_t max_integer_bytes = 11;
 
-// §5.2, without Huffman coding.
-void put_string(std::string& out, std::string_view text) {
-  put_integer(out, text.size(), 7, 0);
-  out.append(text);
-}
+}  // namespace
 
+// Writes into room the caller made beforehand (encode() sizes it for the worst case), so a
+// byte costs a store rather than a string's capacity check.
+struct hpack_encoder::writer {
+  char* at;
+
+  // RFC 7541 §5.1: `value` with an N-bit prefix, the first byte's high bits from `first`.
+  void integer(std::size_t value, int prefix_bits, std::uint8_t first) {
+    const std::size_t max_prefix = (std::size_t{1} << prefix_bits) - 1;
+    if (value < max_prefix) {
+      *at++ = static_cast<char>(first | value);
+      return;
+    }
+    *at++ = static_cast<char>(first | max_prefix);
+    value -= max_prefix;
+    while (value >= 128) {
+      *at++ = static_cast<char>((value & 0x7f) | 0x80);
+      value >>= 7;
+    }
+    *at++ = static_cast<char>(value);
+  }
+  void bytes(std::string_view text) {
+    std::memcpy(at, text.data(), text.size());
+    at += text.size();
+  }
+  // §5.2, without Huffman coding.
+  void string(std::string_view text) {
+    integer(text.size(), 7, 0);
+    bytes(text);
+  }
+};
+
+namespace {
 }  // namespace
 
 void hpack_encoder::set_peer_table_size(std::uint32_t size) {
@@ -89,14 +104,14 @@ void hpack_encoder::set_peer_table_size(std::uint32_t size) {
   announce_size_ = true;
 }
 
-void hpack_encoder::field(std::string_view name, std::string_view value, bool never_indexed, std::string& out) {
+void hpack_encoder::field(std::string_view name, std::string_view value, bool never_indexed, writer& out) {
   if (!never_indexed) {
     for (std::size_t i = 0; i < table_.count(); ++i) {
       const hpack_dynamic_table::entry& e = table_[i];
       if (e.name_size == name.size() && e.text.size() == name.size() + value.size() &&
           std::memcmp(e.text.data() + name.size(), value.data(), value.size()) == 0 &&
           std::memcmp(e.text.data(), name.data(), name.size()) == 0) {
-        put_integer(out, static_count + 1 + i, 7, 0x80);  // §6.1 indexed field
+        out.integer(static_count + 1 + i, 7, 0x80);  // §6.1 indexed field
         return;
       }
     }
@@ -106,14 +121,14 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
   const bool index = !never_indexed && hpack_dynamic_table::entry_size(name, value) <= table_.capacity() * 3 / 4;
   const std::size_t name_index = static_name_index(name);
   if (never_indexed) {
-    put_integer(out, name_index, 4, 0x10);  // §6.2.3 never indexed
+    out.integer(name_index, 4, 0x10);  // §6.2.3 never indexed
   } else if (index) {
-    put_integer(out, name_index, 6, 0x40);  // §6.2.1 incremental indexing
+    out.integer(name_index, 6, 0x40);  // §6.2.1 incremental indexing
   } else {
-    put_integer(out, name_index, 4, 0x00);  // §6.2.2 without indexing
+    out.integer(name_index, 4, 0x00);  // §6.2.2 without indexing
   }
-  if (name_index == 0) put_string(out, name);
-  put_string(out, value);
+  if (name_index == 0) out.string(name);
+  out.string(value);
   if (index) {
     table_.insert(name, value);
     ++generation_;
@@ -121,9 +136,18 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
 }
 
 void hpack_encoder::encode(const http2_response_head& head, std::string& out) {
+  // Room for the worst case: two size updates, the status as a literal, then every field as a
+  // literal with its name, and the content length.
+  std::size_t room = 2 * max_integer_bytes + 3 * max_integer_bytes + 3;
+  for (const auto& [name, value] : head.fields) room += 3 * max_integer_bytes + name.size() + value.size();
+  room += 3 * max_integer_bytes + std::string_view("content-length").size() + 20;
+  const std::size_t start = out.size();
+  out.resize(start + room);
+  writer w{out.data() + start};
+
   if (announce_size_) {
-    if (smallest_since_block_ < table_.capacity()) put_integer(out, smallest_since_block_, 5, 0x20);
-    put_integer(out, table_.capacity(), 5, 0x20);  // §6.3
+    if (smallest_since_block_ < table_.capacity()) w.integer(smallest_since_block_, 5, 0x20);
+    w.integer(table_.capacity(), 5, 0x20);  // §6.3
     announce_size_ = false;
     smallest_since_block_ = table_.capacity();
   }
@@ -135,21 +159,22 @@ void hpack_encoder::encode(const http2_response_head& head, std::string& out) {
   const int status = head.status >= 200 && head.status <= 999 ? head.status : 500;
   char digits[24];
   if (const std::size_t index = static_status_index(status); index != 0) {
-    put_integer(out, index, 7, 0x80);
+    w.integer(index, 7, 0x80);
   } else {
     const char* end = std::to_chars(digits, digits + sizeof digits, status).ptr;
-    field(":status", std::string_view(digits, static_cast<std::size_t>(end - digits)), false, out);
+    field(":status", std::string_view(digits, static_cast<std::size_t>(end - digits)), false, w);
   }
   std::size_t slot = 0;
-  for (const auto& [name, value] : head.fields) remembered_field(slot++, name, value, head, out);
+  for (const auto& [name, value] : head.fields) remembered_field(slot++, name, value, head, w);
   if (head.content_length) {
     const char* end = std::to_chars(digits, digits + sizeof digits, *head.content_length).ptr;
-    remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, out);
+    remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, w);
   }
+  out.resize(static_cast<std::size_t>(w.at - out.data()));
 }
 
 void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, std::string_view value,
-                                     const http2_response_head& head, std::string& out) {
+                                     const http2_response_head& head, writer& out) {
   if (slot >= memory_.size()) memory_.resize(slot + 1);
   remembered& m = memory_[slot];
   if (m.name != name) {
@@ -175,15 +200,15 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
   if (m.never_indexed) {
     // New in every response: nothing to remember of the value, and no table to look in.
     if (!valid_field_value(value)) return;
-    put_integer(out, m.static_index, 4, 0x10);  // §6.2.3 never indexed
-    if (m.static_index == 0) put_string(out, m.lower);
-    put_string(out, value);
+    out.integer(m.static_index, 4, 0x10);  // §6.2.3 never indexed
+    if (m.static_index == 0) out.string(m.lower);
+    out.string(value);
     return;
   }
   if (m.value_known && m.value == value) {
     if (!m.value_ok) return;
     if (m.generation == generation_) {
-      out.append(m.encoded);
+      out.bytes(m.encoded);
       return;
     }
   } else {
@@ -192,12 +217,12 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     m.value_ok = valid_field_value(value);
     if (!m.value_ok) return;
   }
-  const std::size_t start = out.size();
+  const char* start = out.at;
   const std::uint64_t before = generation_;
   field(m.lower, value, m.never_indexed, out);
   // A field that entered the table goes out as an index next time: not these bytes.
   m.generation = generation_ == before ? generation_ : 0;
-  m.encoded.assign(out, start, std::string::npos);
+  m.encoded.assign(start, static_cast<std::size_t>(out.at - start));
 }
 
 }  // namespace ferry

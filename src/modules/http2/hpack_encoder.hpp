@@ -57,10 +57,11 @@ class hpack_encoder {
     std::uint64_t generation = 0;     // of the table they are valid for; 0: none
   };
 
-  void field(std::string_view lower_name, std::string_view value, bool never_indexed, std::string& out);
+  struct writer;
+  void field(std::string_view lower_name, std::string_view value, bool never_indexed, writer& out);
   // The field at `slot` of the memory (names as the head gave them).
   void remembered_field(std::size_t slot, std::string_view name, std::string_view value, const http2_response_head& head,
-                        std::string& out);
+                        writer& out);
 
   hpack_dynamic_table table_{max_table_size};
   std::uint64_t generation_ = 1;  // changes whenever the table does (indexes move)

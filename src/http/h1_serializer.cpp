@@ -1,49 +1,85 @@
 #include "http/h1_serializer.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <string_view>
 
 #include "http/status.hpp"
 
 namespace ferry {
 
-void serialize_h1_head(const response& r, const h1_head_options& options, std::string& out) {
-  char number[24];
-  out.append("HTTP/1.1 ");
-  auto res = std::to_chars(number, number + sizeof number, r.status);
-  out.append(number, res.ptr);
-  out.push_back(' ');
-  out.append(reason_phrase(r.status));
-  out.append("\r\n");
-  for (const auto& f : r.fields()) {
-    out.append(f.name);
-    out.append(": ");
-    out.append(f.value);
-    out.append("\r\n");
+namespace {
+
+// Writes into room made beforehand: a head is some forty pieces, and appending them one by one
+// to a string cost a capacity check and a call each.
+struct head_writer {
+  char* at;
+  void put(std::string_view text) {
+    std::memcpy(at, text.data(), text.size());
+    at += text.size();
   }
-  out.append("Date: ");
-  out.append(options.date);
-  out.append("\r\n");
+  void put(char c) { *at++ = c; }
+  template <typename Number>
+  void number(Number value) {
+    at = std::to_chars(at, at + 20, value).ptr;
+  }
+};
+
+}  // namespace
+
+void serialize_h1_head(const response& r, const h1_head_options& options, std::string& out) {
+  constexpr std::string_view date_name = "Date: ";
+  constexpr std::string_view server_name = "Server: ";
+  constexpr std::string_view chunked = "Transfer-Encoding: chunked\r\n";
+  constexpr std::string_view length_name = "Content-Length: ";
+  constexpr std::string_view close = "Connection: close\r\n";
+  constexpr std::string_view keep_alive = "Connection: keep-alive\r\n";
+  const std::string_view reason = reason_phrase(r.status);
+  // Room for the longest head these fields make (numbers at 20 digits).
+  std::size_t room = 9 + 20 + 1 + reason.size() + 2;
+  for (const auto& f : r.fields()) room += f.name.size() + 2 + f.value.size() + 2;
+  room += date_name.size() + options.date.size() + 2 + server_name.size() + options.server.size() + 2;
+  room += std::max(chunked.size(), length_name.size() + 20 + 2) + keep_alive.size() + 2;
+  const std::size_t start = out.size();
+  out.resize(start + room);
+  head_writer w{out.data() + start};
+
+  w.put("HTTP/1.1 ");
+  w.number(r.status);
+  w.put(' ');
+  w.put(reason);
+  w.put("\r\n");
+  for (const auto& f : r.fields()) {
+    w.put(f.name);
+    w.put(": ");
+    w.put(f.value);
+    w.put("\r\n");
+  }
+  w.put(date_name);
+  w.put(options.date);
+  w.put("\r\n");
   if (!options.server.empty()) {
-    out.append("Server: ");
-    out.append(options.server);
-    out.append("\r\n");
+    w.put(server_name);
+    w.put(options.server);
+    w.put("\r\n");
   }
   if (!status_has_no_content(r.status)) {
     if (options.chunked) {
-      out.append("Transfer-Encoding: chunked\r\n");
+      w.put(chunked);
     } else {
-      out.append("Content-Length: ");
-      res = std::to_chars(number, number + sizeof number, r.content_length());
-      out.append(number, res.ptr);
-      out.append("\r\n");
+      w.put(length_name);
+      w.number(r.content_length());
+      w.put("\r\n");
     }
   }
   if (!options.keep_alive) {
-    out.append("Connection: close\r\n");
+    w.put(close);
   } else if (options.version_minor == 0) {
-    out.append("Connection: keep-alive\r\n");
+    w.put(keep_alive);
   }
-  out.append("\r\n");
+  w.put("\r\n");
+  out.resize(static_cast<std::size_t>(w.at - out.data()));
 }
 
 void append_chunk_header(std::string& out, std::size_t length) {

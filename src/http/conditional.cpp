@@ -92,7 +92,9 @@ bool weak_match(const entity_tag& a, const std::optional<entity_tag>& b) {
 
 precondition evaluate_preconditions(const conditional_headers& headers, const validators& current,
                                     bool get_or_head) {
-  const auto current_tag = parse_entity_tag(current.etag);
+  // Parsed only for a request that names tags (most name none).
+  std::optional<entity_tag> current_tag;
+  if (headers.if_match || headers.if_none_match) current_tag = parse_entity_tag(current.etag);
 
   // Step 1 and 2: If-Match, or else If-Unmodified-Since.
   if (headers.if_match) {

@@ -1,39 +1,49 @@
 #include "modules/http2/request_head_check.hpp"
 
+#include <array>
+#include <cstdint>
 #include <limits>
+#include <string_view>
 
 #include "modules/http2/field_rules.hpp"
 
 namespace ferry {
 namespace {
 
-bool all_of(std::string_view text, bool (*allowed)(unsigned char)) {
+constexpr bool alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// Character classes of the pseudo-header values, one bit each in a table by byte: a value is
+// checked at a load and a test per byte.
+enum char_class : std::uint8_t {
+  token_class = 1,      // RFC 9110 §5.6.2
+  scheme_class = 2,     // RFC 3986 §3.1
+  authority_class = 4,  // RFC 3986 §3.2: unreserved, pct-encoded, sub-delims, ":", "@", "[", "]"
+  path_class = 8,       // a request target: visible ASCII and bytes from 0x80 (the core answers 400 if it must)
+};
+
+constexpr std::array<std::uint8_t, 256> char_classes = [] {
+  std::array<std::uint8_t, 256> table{};
+  const auto mark = [&](std::string_view chars, std::uint8_t bit) {
+    for (const char c : chars) table[static_cast<unsigned char>(c)] |= bit;
+  };
+  for (unsigned c = 0; c < 256; ++c) {
+    const bool alnum = alpha(static_cast<unsigned char>(c)) || digit(static_cast<unsigned char>(c));
+    if (alnum) table[c] |= token_class | scheme_class | authority_class;
+    if (c > 0x20 && c != 0x7f) table[c] |= path_class;
+  }
+  mark("!#$%&'*+-.^_`|~", token_class);
+  mark("+-.", scheme_class);
+  mark("-._~%!$&'()*+,;=:@[]", authority_class);
+  return table;
+}();
+
+bool all_of(std::string_view text, char_class allowed) {
   for (const char c : text) {
-    if (!allowed(static_cast<unsigned char>(c))) return false;
+    if ((char_classes[static_cast<unsigned char>(c)] & allowed) == 0) return false;
   }
   return true;
 }
-
-bool alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
-
-// RFC 9110 §5.6.2.
-bool token_char(unsigned char c) {
-  static constexpr std::string_view others = "!#$%&'*+-.^_`|~";
-  return alpha(c) || digit(c) || others.find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-// RFC 3986 §3.1.
-bool scheme_char(unsigned char c) { return alpha(c) || digit(c) || c == '+' || c == '-' || c == '.'; }
-
-// RFC 3986 §3.2: unreserved, pct-encoded, sub-delims, ":", "@" and the brackets of IP literals.
-bool authority_char(unsigned char c) {
-  static constexpr std::string_view others = "-._~%!$&'()*+,;=:@[]";
-  return alpha(c) || digit(c) || others.find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-// A request target: visible ASCII and bytes from 0x80 (which the core answers 400 if it must).
-bool path_char(unsigned char c) { return c > 0x20 && c != 0x7f; }
 
 bool regular_name_ok(std::string_view name) { return lower_case_token(name); }
 
@@ -68,20 +78,20 @@ bool request_head_check::field(std::string_view name, std::string_view value) {
     std::uint8_t bit = 0;
     if (name == ":method") {
       bit = method;
-      if (value.empty() || !all_of(value, token_char)) return false;
+      if (value.empty() || !all_of(value, token_class)) return false;
       connect_ = value == "CONNECT";
       options_ = value == "OPTIONS";
     } else if (name == ":scheme") {
       bit = scheme;
-      if (value.empty() || !alpha(static_cast<unsigned char>(value.front())) || !all_of(value, scheme_char)) return false;
+      if (value.empty() || !alpha(static_cast<unsigned char>(value.front())) || !all_of(value, scheme_class)) return false;
     } else if (name == ":path") {
       bit = path;
-      if (value.empty() || !all_of(value, path_char)) return false;
+      if (value.empty() || !all_of(value, path_class)) return false;
       path_is_asterisk_ = value == "*";
       if (value.front() != '/' && !path_is_asterisk_) return false;
     } else if (name == ":authority") {
       bit = authority;
-      if (!all_of(value, authority_char)) return false;
+      if (!all_of(value, authority_class)) return false;
     } else {
       return false;  // :status, :protocol (extended CONNECT is not offered) or unknown
     }

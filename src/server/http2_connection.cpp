@@ -371,7 +371,8 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
   stream& s = *found;
   release_slot(s);
   admit_waiting_streams();
-  s.pacer.settle(s.body_sent, clock::now());
+  const auto ended = clock::now();
+  s.pacer.settle(s.body_sent, ended);
   worker_.stats().copy_bytes.add(s.body.file_bytes());
   if (!closed_) {
     finished_request done;
@@ -382,7 +383,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
     // A stream reset before its answer is logged like nginx's 499: the client went away.
     done.status = s.answered ? s.reply.status : 499;
     done.body_bytes = body_bytes;
-    done.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - s.started);
+    done.duration = std::chrono::duration_cast<std::chrono::microseconds>(ended - s.started);
     done.tls = io_.secure() ? &io_.session()->peer() : nullptr;
     done.log = !s.reply.skip_access_log;
     done.user = s.reply.principal;

@@ -72,7 +72,8 @@ std::optional<std::uint64_t> parse_digits(std::string_view text) {
 }  // namespace
 
 bool request_head_check::field(std::string_view name, std::string_view value) {
-  if (!valid_field_value(value)) return false;
+  // A pseudo-header's value is held to a character class that admits no whitespace or control
+  // byte at all: valid_field_value() would find nothing more there.
   if (!name.empty() && name.front() == ':') {
     if (regular_seen_) return false;
     std::uint8_t bit = 0;
@@ -100,7 +101,7 @@ bool request_head_check::field(std::string_view name, std::string_view value) {
     return true;
   }
   regular_seen_ = true;
-  if (!regular_name_ok(name) || connection_specific_field(name)) return false;
+  if (!valid_field_value(value) || !regular_name_ok(name) || connection_specific_field(name)) return false;
   if (name == "te") return iequals_ascii(value, "trailers");
   if (name == "content-length") {
     const auto length = parse_digits(value);

@@ -171,6 +171,11 @@ void http2_connection::on_request(std::int32_t stream_id, const request& req) {
   stream& s = *streams_.back();
   s.client = worker_.client_addresses().resolve(remote_, req, s.client_storage);
   identify_request(worker_, *worker_.current_site(), req, s.identity);
+  if (waiting_head_ > 0 && 2 * waiting_head_ >= waiting_.size()) {
+    // Those taken leave room at the front; the rest move there (at most as many as remain).
+    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(waiting_head_));
+    waiting_head_ = 0;
+  }
   waiting_.push_back(stream_id);
   admit_waiting_streams();
 }
@@ -180,9 +185,12 @@ void http2_connection::on_request(std::int32_t stream_id, const request& req) {
 // one connection's streams, e.g. all stalled on a zero flow-control window, cannot take every
 // slot of the worker. Runs inside the session's callbacks, so it never flushes.
 void http2_connection::admit_waiting_streams() {
-  while (!closed_ && shares_ < max_shares_per_connection && !waiting_.empty()) {
-    stream* found = find_stream(waiting_.front());
-    waiting_.pop_front();
+  while (!closed_ && shares_ < max_shares_per_connection && waiting_head_ < waiting_.size()) {
+    stream* found = find_stream(waiting_[waiting_head_++]);
+    if (waiting_head_ == waiting_.size()) {
+      waiting_.clear();
+      waiting_head_ = 0;
+    }
     if (found == nullptr) continue;
     stream& s = *found;
     if (bypasses_admission(*worker_.current_site(), s.req)) {

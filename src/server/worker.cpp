@@ -101,6 +101,9 @@ void worker::close_listener(std::uint32_t id) {
 void worker::run() {
   for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
   schedule_tick();
+  // The probe runs once now as well: Asio's timer queue grows the first time two timers wait
+  // at once (tick and probe, under load), and here that growth is not a busy worker's.
+  schedule_delay_probe();
   io_.run();
   access_log_.flush();
 }

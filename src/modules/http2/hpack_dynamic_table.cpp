@@ -1,17 +1,33 @@
 #include "modules/http2/hpack_dynamic_table.hpp"
 
+#include <utility>
+
 namespace ferry {
 
 void hpack_dynamic_table::evict_to(std::size_t limit) {
   while (size_ > limit) {
-    size_ -= entry_size(entries_.back().name(), entries_.back().value());
-    entries_.pop_back();
+    entry& oldest = slots_[(newest_ + count_ - 1) % slots_.size()];
+    size_ -= entry_size(oldest.name(), oldest.value());
+    --count_;
+    if (oldest.text.capacity() > kept_buffer) {
+      std::string().swap(oldest.text);
+    } else {
+      oldest.text.clear();
+    }
   }
 }
 
 void hpack_dynamic_table::set_capacity(std::size_t capacity) {
   capacity_ = capacity;
   evict_to(capacity_);
+}
+
+// Every slot is taken: a ring twice as large, the entries in order from its start.
+void hpack_dynamic_table::grow() {
+  std::vector<entry> larger(slots_.empty() ? 8 : 2 * slots_.size());
+  for (std::size_t i = 0; i < count_; ++i) larger[i] = std::move(slots_[(newest_ + i) % slots_.size()]);
+  slots_ = std::move(larger);
+  newest_ = 0;
 }
 
 void hpack_dynamic_table::insert(std::string_view name, std::string_view value) {
@@ -21,10 +37,13 @@ void hpack_dynamic_table::insert(std::string_view name, std::string_view value) 
     return;
   }
   evict_to(capacity_ - size);
-  std::string text;
-  text.reserve(name.size() + value.size());
-  text.append(name).append(value);
-  entries_.push_front({std::move(text), static_cast<std::uint32_t>(name.size())});
+  if (count_ == slots_.size()) grow();
+  newest_ = (newest_ + slots_.size() - 1) % slots_.size();
+  ++count_;
+  entry& e = slots_[newest_];
+  e.text.assign(name);
+  e.text.append(value);
+  e.name_size = static_cast<std::uint32_t>(name.size());
   size_ += size;
 }
 

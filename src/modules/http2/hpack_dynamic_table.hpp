@@ -1,12 +1,17 @@
 // The HPACK dynamic table (RFC 7541 §2.3.2, §4): entries newest first, sizes counted as the RFC
 // counts them, the oldest evicted to make room. Our encoder and decoder each keep one.
+//
+// The entries sit in a ring of slots that only grows (to the most entries the table has held
+// at once), and a slot keeps its string's buffer for the entry that next takes it: a table
+// whose entries come and go (a new Date every second) allocates nothing once warm. A buffer
+// larger than a typical field is given back when its entry is evicted, so the slack stays small.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ferry {
 
@@ -14,7 +19,7 @@ class hpack_dynamic_table {
  public:
   struct entry {
     std::string text;  // name then value
-    std::uint32_t name_size;
+    std::uint32_t name_size = 0;
     std::string_view name() const { return {text.data(), name_size}; }
     std::string_view value() const { return std::string_view(text).substr(name_size); }
   };
@@ -29,16 +34,22 @@ class hpack_dynamic_table {
 
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }
-  std::size_t count() const { return entries_.size(); }
+  std::size_t count() const { return count_; }
   // Entry `i`, 0 the newest (HPACK index 62 + i).
-  const entry& operator[](std::size_t i) const { return entries_[i]; }
+  const entry& operator[](std::size_t i) const { return slots_[(newest_ + i) % slots_.size()]; }
 
   static std::size_t entry_size(std::string_view name, std::string_view value) { return name.size() + value.size() + 32; }
 
  private:
-  void evict_to(std::size_t limit);
+  // Buffers up to this size stay with their slot when the entry leaves.
+  static constexpr std::size_t kept_buffer = 128;
 
-  std::deque<entry> entries_;
+  void evict_to(std::size_t limit);
+  void grow();
+
+  std::vector<entry> slots_;
+  std::size_t newest_ = 0;  // slot of entry 0
+  std::size_t count_ = 0;
   std::size_t size_ = 0;
   std::size_t capacity_;
 };

@@ -183,6 +183,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     // A pseudo-header's ':' is no token character: lower_field_name refuses it too.
     if (!lower_field_name(name, m.lower.data()) || connection_specific_field(m.lower) || m.lower == "te") m.lower.clear();
     m.is_content_length = m.lower == "content-length";
+    m.unindexed = m.lower == "date";
     m.generation = 0;
     m.never_list = 0;
     m.value_known = false;
@@ -207,7 +208,8 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
   }
   if (m.value_known && m.value == value) {
     if (!m.value_ok) return;
-    if (m.generation == generation_) {
+    // A literal that names no dynamic table entry stays right whatever the table did since.
+    if (m.generation == generation_ || m.unindexed) {
       out.bytes(m.encoded);
       return;
     }
@@ -218,10 +220,16 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     if (!m.value_ok) return;
   }
   const char* start = out.at;
-  const std::uint64_t before = generation_;
-  field(m.lower, value, m.never_indexed, out);
-  // A field that entered the table goes out as an index next time: not these bytes.
-  m.generation = generation_ == before ? generation_ : 0;
+  if (m.unindexed) {
+    out.integer(m.static_index, 4, 0x00);  // §6.2.2 without indexing
+    if (m.static_index == 0) out.string(m.lower);
+    out.string(value);
+  } else {
+    const std::uint64_t before = generation_;
+    field(m.lower, value, false, out);
+    // A field that entered the table goes out as an index next time: not these bytes.
+    m.generation = generation_ == before ? generation_ : 0;
+  }
   m.encoded.assign(start, static_cast<std::size_t>(out.at - start));
 }
 

@@ -1,8 +1,10 @@
 // HPACK (RFC 7541) for the response heads a server sends: names lower-cased and checked
 // (field_rules.hpp), a field the static table or our dynamic table holds goes out as one
 // index, others as literals, with incremental indexing unless the head marks the name
-// never-indexed (values new in every response). Literals are not Huffman-coded: that would
-// save a few bytes per new value at a cost per byte on every response.
+// never-indexed (values new in every response). `date` goes out as a literal without indexing:
+// a new value every second would fill the table with stale dates, pushing out the fields that
+// do repeat (and each would take memory of its own). Literals are not Huffman-coded: that
+// would save a few bytes per new value at a cost per byte on every response.
 //
 // Responses on one connection mostly repeat the previous one's fields in the same order. The
 // encoder remembers, per position, the field as given and how it went out: a field equal to
@@ -50,6 +52,7 @@ class hpack_encoder {
     std::size_t static_index = 0;  // of the name in the static table, 0 when it has none
     std::uint64_t never_list = 0;  // the never-indexed list never_indexed was found in
     bool is_content_length = false;
+    bool unindexed = false;  // sent without indexing (`date`)
     std::string value;
     bool value_known = false;  // `value` is the last value seen here
     bool value_ok = false;

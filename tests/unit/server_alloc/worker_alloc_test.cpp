@@ -3,6 +3,9 @@
 // counted (alloc_counter.cpp replaces the global operator new): 1,000 requests to warm the
 // caches, then 10,000 that must not allocate at all.
 //
+// The same holds for HTTP/2 (when the module is compiled in): an nghttp2 client speaks h2c with
+// prior knowledge to the same plaintext listener, with 16 streams in flight on one connection.
+//
 // When a case fails, run it again with FERRY_ALLOC_TRACE=1 in the environment: every counted
 // allocation's call stack is recorded and printed, most frequent first, with file:line.
 
@@ -11,6 +14,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifdef FERRY_ALLOC_TEST_HTTP2
+#include <nghttp2/nghttp2.h>
+#endif
 
 #include <cctype>
 #include <charconv>
@@ -20,13 +26,18 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "config/config_loader.hpp"
+#ifdef FERRY_ALLOC_TEST_HTTP2
+#include "modules/http2_protocol.hpp"
+#endif
 #include "modules/module_registry.hpp"
 #include "server/server.hpp"
 #include "server/site.hpp"
@@ -76,6 +87,34 @@ class temp_root {
   std::filesystem::path path_;
 };
 
+// A blocking TCP connection to the worker on 127.0.0.1, or -1.
+int connect_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const timeval timeout{10, 0};  // a server that stops answering fails the test, not hangs it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const auto n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
 struct reply {
   int status = 0;
   std::string etag;
@@ -85,29 +124,19 @@ struct reply {
 // A blocking keep-alive HTTP/1.1 client: one request, one whole response, repeat.
 class client {
  public:
-  explicit client(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    const timeval timeout{10, 0};  // a server that stops answering fails the test, not hangs it
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-    chunk_.resize(256 * 1024);
+  explicit client(std::uint16_t port) : fd_(connect_loopback(port)) { chunk_.resize(256 * 1024); }
+  ~client() {
+    if (fd_ >= 0) ::close(fd_);
   }
-  ~client() { ::close(fd_); }
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
-  bool connected() const { return connected_; }
+  bool connected() const { return fd_ >= 0; }
 
   // Sends `request` and reads its response; false when the connection fails or the response
   // cannot be framed.
   bool exchange(const std::string& request, reply& out) {
-    if (!send_all(request)) return false;
+    if (!send_all(fd_, request)) return false;
     pending_.clear();
     std::size_t head_end = std::string::npos;
     while ((head_end = pending_.find("\r\n\r\n")) == std::string::npos) {
@@ -155,15 +184,6 @@ class client {
     return {};
   }
 
-  bool send_all(std::string_view data) {
-    while (!data.empty()) {
-      const auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
   bool receive() {
     const auto n = ::recv(fd_, chunk_.data(), chunk_.size(), 0);
     if (n <= 0) return false;
@@ -172,7 +192,6 @@ class client {
   }
 
   int fd_ = -1;
-  bool connected_ = false;
   std::string chunk_;
   std::string pending_;
 };
@@ -186,6 +205,174 @@ std::string get(std::string_view target, std::string_view extra_fields = {}) {
   return r;
 }
 
+#ifdef FERRY_ALLOC_TEST_HTTP2
+// A blocking HTTP/2 client with prior knowledge (h2c): nghttp2's client session frames the
+// requests and parses the responses, and the test thread moves the bytes between it and the
+// socket. It keeps streams_in_flight requests open on the one connection and submits the next
+// as soon as one completes, so the worker always has several streams to interleave, as when a
+// browser fetches a page's resources. The flow-control windows stay nghttp2's defaults (64 KiB,
+// WINDOW_UPDATE sent as the body is read), so a 100 KiB body also takes the server through
+// running out of window and resuming the stream.
+class h2c_client {
+ public:
+  static constexpr int streams_in_flight = 16;
+
+  explicit h2c_client(std::uint16_t port) : fd_(connect_loopback(port)) {
+    chunk_.resize(256 * 1024);
+    nghttp2_session_callbacks* callbacks = nullptr;
+    nghttp2_session_callbacks_new(&callbacks);
+    nghttp2_session_callbacks_set_on_header_callback(callbacks, &on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &on_data);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &on_frame);
+    nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &on_close);
+    nghttp2_session_client_new(&session_, callbacks, this);
+    nghttp2_session_callbacks_del(callbacks);
+    // nghttp2 writes the preface's magic itself; its SETTINGS frame is the application's. No
+    // server push, as browsers now ask.
+    const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  }
+  ~h2c_client() {
+    nghttp2_session_del(session_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  h2c_client(const h2c_client&) = delete;
+  h2c_client& operator=(const h2c_client&) = delete;
+
+  bool connected() const { return fd_ >= 0 && session_ != nullptr; }
+  // Responses so far whose status or body length was not the one expected, or that were reset.
+  int wrong() const { return wrong_; }
+
+  // GETs `target` `count` times and reads every response; returns with no stream in flight.
+  // False when the connection or the session fails, or the server sends GOAWAY.
+  bool run(std::string_view target, int count, int status, std::size_t length) {
+    expected_status_ = status;
+    expected_length_ = length;
+    completed_ = 0;
+    int submitted = 0;
+    while (completed_ < count) {
+      for (; submitted < count && submitted - completed_ < streams_in_flight; ++submitted) {
+        if (!submit_get(target)) return false;
+      }
+      if (!flush() || !receive()) return false;
+    }
+    return flush();  // the last WINDOW_UPDATEs
+  }
+
+  // A PING round trip: once its ACK is back, the worker has read and handled everything sent
+  // before it, WINDOW_UPDATEs and stream closes included, so its count is complete.
+  bool sync() {
+    ping_acked_ = false;
+    if (nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr) != 0 || !flush()) return false;
+    while (!ping_acked_) {
+      if (!receive()) return false;
+    }
+    return true;
+  }
+
+ private:
+  struct stream_reply {
+    int status = 0;
+    std::size_t body_length = 0;
+  };
+
+  static h2c_client& self(void* user_data) { return *static_cast<h2c_client*>(user_data); }
+
+  // nghttp2 copies the fields (no NO_COPY flags), so they need not outlive the call.
+  static nghttp2_nv field(std::string_view name, std::string_view value) {
+    return {const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
+            const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())), name.size(),
+            value.size(), NGHTTP2_NV_FLAG_NONE};
+  }
+
+  // The fields of the h1 cases' requests; HPACK indexes them all after the first request, as
+  // with a real client.
+  bool submit_get(std::string_view target) {
+    const nghttp2_nv fields[] = {field(":method", "GET"), field(":scheme", "http"), field(":authority", "localhost"),
+                                 field(":path", target), field("user-agent", "alloc-test")};
+    const std::int32_t id = nghttp2_submit_request(session_, nullptr, fields, std::size(fields), nullptr, nullptr);
+    if (id <= 0) return false;
+    streams_[id] = stream_reply{};
+    return true;
+  }
+
+  // Hands the server everything the session has to say.
+  bool flush() {
+    out_.clear();
+    const std::uint8_t* data = nullptr;
+    ssize_t n = 0;
+    while ((n = nghttp2_session_mem_send(session_, &data)) > 0) {
+      out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
+    return n == 0 && send_all(fd_, out_);
+  }
+
+  // Waits for the next bytes from the server and feeds them to the session (whose callbacks
+  // complete the streams).
+  bool receive() {
+    const auto n = ::recv(fd_, chunk_.data(), chunk_.size(), 0);
+    if (n <= 0) return false;
+    const auto size = static_cast<std::size_t>(n);
+    return nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(chunk_.data()), size) ==
+               static_cast<ssize_t>(size) &&
+           !goaway_;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
+                       const std::uint8_t* value, std::size_t valuelen, std::uint8_t, void* user_data) {
+    const std::string_view n(reinterpret_cast<const char*>(name), namelen);
+    if (n != ":status") return 0;
+    auto& c = self(user_data);
+    const auto it = c.streams_.find(frame->hd.stream_id);
+    if (it == c.streams_.end()) return 0;
+    const auto* v = reinterpret_cast<const char*>(value);
+    std::from_chars(v, v + valuelen, it->second.status);
+    return 0;
+  }
+
+  static int on_data(nghttp2_session*, std::uint8_t, std::int32_t stream_id, const std::uint8_t*, std::size_t len,
+                     void* user_data) {
+    auto& c = self(user_data);
+    const auto it = c.streams_.find(stream_id);
+    if (it != c.streams_.end()) it->second.body_length += len;
+    return 0;
+  }
+
+  static int on_frame(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    auto& c = self(user_data);
+    if (frame->hd.type == NGHTTP2_GOAWAY) c.goaway_ = true;
+    if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK) != 0) c.ping_acked_ = true;
+    return 0;
+  }
+
+  // Every stream ends here, answered in full (END_STREAM, NO_ERROR) or reset.
+  static int on_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code, void* user_data) {
+    auto& c = self(user_data);
+    const auto it = c.streams_.find(stream_id);
+    if (it == c.streams_.end()) return 0;
+    const stream_reply r = it->second;
+    c.streams_.erase(it);
+    ++c.completed_;
+    if (error_code != NGHTTP2_NO_ERROR || r.status != c.expected_status_ || r.body_length != c.expected_length_) {
+      ++c.wrong_;
+    }
+    return 0;
+  }
+
+  int fd_ = -1;
+  nghttp2_session* session_ = nullptr;
+  std::string chunk_;
+  std::string out_;
+  std::map<std::int32_t, stream_reply> streams_;  // in flight
+  int expected_status_ = 0;
+  std::size_t expected_length_ = 0;
+  int completed_ = 0;
+  int wrong_ = 0;
+  bool ping_acked_ = false;
+  bool goaway_ = false;
+};
+#endif
+
 std::string describe(std::uint64_t allocations) {
   char text[160];
   std::snprintf(text, sizeof text, "%ju heap allocations on the worker thread over %d requests (%.4f per request)",
@@ -196,8 +383,11 @@ std::string describe(std::uint64_t allocations) {
 
 class worker_alloc : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto cfg = std::make_shared<config>(default_config(compiled_modules()));
+  void SetUp() override { start(default_config(compiled_modules())); }
+
+  // Runs a worker with `base` (its root and listener replaced) on a fresh loopback port.
+  void start(config base) {
+    auto cfg = std::make_shared<config>(std::move(base));
     cfg->root = root_.path().string();
     cfg->listeners = {listener_config{"127.0.0.1", 0}};
     std::string address;
@@ -211,6 +401,7 @@ class worker_alloc : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (!worker_) return;  // SetUp failed before starting it
     worker_->drain(std::chrono::milliseconds(0));
     thread_.join();
     worker_.reset();
@@ -329,6 +520,59 @@ TEST_F(worker_alloc, not_found_no_allocation) {
   ASSERT_NO_FATAL_FAILURE(measure(get("/missing.html"), 404, any_length, n));
   EXPECT_EQ(n, 0u) << "GET /missing.html (404): " << describe(n);
 }
+
+#ifdef FERRY_ALLOC_TEST_HTTP2
+// The same worker with [http2] cleartext = true, so that its plaintext listener takes the
+// HTTP/2 client preface (h2c with prior knowledge) and hands the connection to HTTP/2.
+class worker_alloc_h2 : public worker_alloc {
+ protected:
+  void SetUp() override {
+    const toml::table overrides{{"http2", toml::table{{"cleartext", true}}}};
+    config cfg = default_config(compiled_modules(), overrides);
+    ASSERT_NE(cfg.extensions.http2, nullptr);
+    ASSERT_TRUE(cfg.extensions.http2->cleartext());
+    start(std::move(cfg));
+  }
+
+  // measure() over one HTTP/2 connection: warms up, then counts the allocations of
+  // `measured_requests` GETs of `target`, each of which must be a 200 with `length` bytes.
+  // Every batch ends with no stream in flight, so the idle pause between two halves leaves the
+  // connection idle as in measure(); the PING round trips make the count cover all the
+  // server's work for the requests before it, and nothing of the warm-up.
+  void measure_h2(std::string_view target, std::size_t length, std::uint64_t& allocations) {
+    h2c_client c(port_);
+    ASSERT_TRUE(c.connected());
+    ASSERT_TRUE(c.run(target, warm_up_requests / 2, 200, length)) << "warm-up";
+    std::this_thread::sleep_for(idle_pause);
+    ASSERT_TRUE(c.run(target, warm_up_requests - warm_up_requests / 2, 200, length)) << "warm-up";
+    ASSERT_EQ(c.wrong(), 0) << "warm-up responses with the wrong status or length";
+    ASSERT_TRUE(c.sync());
+    const auto before = worker_allocations(true, true);
+    ASSERT_TRUE(c.run(target, measured_requests / 2, 200, length));
+    std::this_thread::sleep_for(idle_pause);
+    ASSERT_TRUE(c.run(target, measured_requests - measured_requests / 2, 200, length));
+    ASSERT_TRUE(c.sync());
+    const auto after = worker_allocations(false, false);
+    EXPECT_EQ(c.wrong(), 0) << "responses with the wrong status or length";
+    allocations = after - before;
+    std::printf("[  alloc   ] %s\n", describe(allocations).c_str());
+    if (alloc_count::tracing()) alloc_count::print_traces(20);
+  }
+};
+
+TEST_F(worker_alloc_h2, small_file_no_allocation) {
+  std::uint64_t n = 0;
+  ASSERT_NO_FATAL_FAILURE(measure_h2("/index.html", small_size, n));
+  EXPECT_EQ(n, 0u) << "h2c GET /index.html (1 KiB), 16 streams in flight: " << describe(n);
+}
+
+TEST_F(worker_alloc_h2, large_file_no_allocation) {
+  std::uint64_t n = 0;
+  ASSERT_NO_FATAL_FAILURE(measure_h2("/large.bin", large_size, n));
+  EXPECT_EQ(n, 0u) << "h2c GET /large.bin (100 KiB, pread into DATA frames), 16 streams in flight: "
+                   << describe(n);
+}
+#endif
 
 }  // namespace
 }  // namespace ferry

@@ -99,6 +99,27 @@ TEST(HpackEncoder, RepeatedFieldsBecomeOneByteIndexes) {
   EXPECT_EQ(peer.table_size(), encoder.table_size());
 }
 
+// A new Date every second must not fill the table: it goes out as a literal without indexing
+// (the static table's name), the same bytes while it lasts.
+TEST(HpackEncoder, DateStaysOutOfTheDynamicTable) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const std::string_view dates[] = {"Fri, 27 Nov 2026 09:00:00 GMT", "Fri, 27 Nov 2026 09:00:01 GMT"};
+  std::size_t entries = 0;
+  for (int round = 0; round < 6; ++round) {
+    const std::string_view date = dates[round / 3];
+    const std::string block = encode(encoder, 200, {{"server", "ferry"}, {"Date", date}});
+    const auto got = peer.decode(block);
+    ASSERT_EQ(got, (std::vector<decoded_field>{{":status", "200", false}, {"server", "ferry", false}, {"date", std::string(date), false}}));
+    if (round == 0) entries = encoder.table_entries();
+    EXPECT_EQ(encoder.table_entries(), entries) << "round " << round;
+    // :status, server (an index from the second round on), then 0x0f 0x12 (date, §6.2.2) and the literal.
+    EXPECT_NE(block.find(std::string("\x0f\x12\x1d") + std::string(date)), std::string::npos) << "round " << round;
+  }
+  EXPECT_EQ(entries, 1u);  // server only
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+}
+
 TEST(HpackEncoder, ChangedValuesAndNamesAtARememberedPositionAreEncodedAnew) {
   hpack_encoder encoder;
   peer_decoder peer;

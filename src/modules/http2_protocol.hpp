@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "http/request.hpp"
+#include "modules/output_buffer.hpp"
 
 namespace ferry {
 
@@ -89,7 +90,13 @@ class http2_session {
   virtual bool receive(std::span<const char> bytes) = 0;
   // Appends frames ready to send to `out`, about `max` bytes at most (a frame may overshoot
   // by one frame). Pulls response bodies from their sources as flow control allows.
-  virtual void produce(std::string& out, std::size_t max) = 0;
+  virtual void produce(output_buffer& out, std::size_t max) = 0;
+  // The same into a string (tests and tools).
+  void produce(std::string& out, std::size_t max) {
+    output_buffer produced;
+    produce(produced, max);
+    out.append(produced.view());
+  }
   // Frames are waiting to be produced (or a body could be pulled).
   virtual bool wants_write() const = 0;
   // The session is still open for reading (false after GOAWAY was both sent and settled, or a

@@ -96,11 +96,13 @@ inline void write_frame_header(char* p, std::uint32_t length, std::uint8_t type,
   write_u32(p + 5, static_cast<std::uint32_t>(stream_id));
 }
 
-inline void append_frame_header(std::string& out, std::uint32_t length, std::uint8_t type, std::uint8_t flags,
-                                std::int32_t stream_id) {
+// `Buffer`: a std::string or an output_buffer.
+template <typename Buffer>
+void append_frame_header(Buffer& out, std::uint32_t length, std::uint8_t type, std::uint8_t flags,
+                         std::int32_t stream_id) {
   char header[frame_header_size];
   write_frame_header(header, length, type, flags, stream_id);
-  out.append(header, frame_header_size);
+  out.append(std::string_view(header, frame_header_size));
 }
 
 }  // namespace ferry::h2

@@ -580,31 +580,31 @@ bool http2_server_session::can_send_data(const stream& s) const {
   return s.send_window > 0 && connection_send_window_ > 0;
 }
 
-http2_server_session::sent http2_server_session::send_data(stream& s, std::string& out) {
+http2_server_session::sent http2_server_session::send_data(stream& s, output_buffer& out) {
   if (!can_send_data(s)) return sent::nothing;
   std::int64_t room = std::min({s.send_window, connection_send_window_, std::int64_t{peer_max_frame_}});
   // The declared length bounds the read, so a small body does not make room for a full frame.
   if (s.body_left) room = std::min<std::int64_t>(room, static_cast<std::int64_t>(*s.body_left));
   room = std::max<std::int64_t>(room, 0);
   const std::size_t at = out.size();
-  out.resize(at + h2::frame_header_size + static_cast<std::size_t>(room));
+  char* frame = out.extend(h2::frame_header_size + static_cast<std::size_t>(room));
   bool eof = false;
-  const std::ptrdiff_t got = s.state.body->read(
-      std::span<char>(out.data() + at + h2::frame_header_size, static_cast<std::size_t>(room)), eof);
+  const std::ptrdiff_t got =
+      s.state.body->read(std::span<char>(frame + h2::frame_header_size, static_cast<std::size_t>(room)), eof);
   if (got == http2_body_source::deferred) {
-    out.resize(at);
+    out.truncate(at);
     s.deferred = true;
     return sent::nothing;
   }
   // A read error, a source that claims more than it was given, or one that has nothing left
   // before its end (a file truncated under us, or longer than it said) all reset the stream.
   if (got < 0 || got > room || (got == 0 && !eof)) {
-    out.resize(at);
+    out.truncate(at);
     reset_stream(s, h2::internal_error);
     return sent::closed;
   }
-  out.resize(at + h2::frame_header_size + static_cast<std::size_t>(got));
-  h2::write_frame_header(out.data() + at, static_cast<std::uint32_t>(got), h2::data, eof ? h2::flag::end_stream : 0,
+  out.truncate(at + h2::frame_header_size + static_cast<std::size_t>(got));
+  h2::write_frame_header(frame, static_cast<std::uint32_t>(got), h2::data, eof ? h2::flag::end_stream : 0,
                          s.state.id());
   s.send_window -= got;
   connection_send_window_ -= got;
@@ -616,7 +616,7 @@ http2_server_session::sent http2_server_session::send_data(stream& s, std::strin
   return sent::finished;
 }
 
-void http2_server_session::finish_response(stream& s, std::string& out) {
+void http2_server_session::finish_response(stream& s, output_buffer& out) {
   s.state.response_complete = true;
   // RFC 9113 §8.1: the response is complete before the request; ask the client to stop
   // sending it, without error.
@@ -624,12 +624,12 @@ void http2_server_session::finish_response(stream& s, std::string& out) {
     char payload[4];
     h2::write_u32(payload, h2::no_error);
     h2::append_frame_header(out, 4, h2::rst_stream, 0, s.state.id());
-    out.append(payload, 4);
+    out.append(std::string_view(payload, 4));
   }
   close_stream(s.state.id(), true);
 }
 
-void http2_server_session::flush_output(std::string& out) {
+void http2_server_session::flush_output(output_buffer& out) {
   if (output_.empty()) return;
   out.append(output_);
   output_.clear();
@@ -646,7 +646,7 @@ void http2_server_session::flush_output(std::string& out) {
   ended_scratch_.clear();
 }
 
-void http2_server_session::produce(std::string& out, std::size_t max) {
+void http2_server_session::produce(output_buffer& out, std::size_t max) {
   const std::size_t start = out.size();
   flush_output(out);
   if (terminated()) return;

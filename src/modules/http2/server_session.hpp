@@ -33,7 +33,8 @@ class http2_server_session final : public http2_session {
   http2_server_session& operator=(const http2_server_session&) = delete;
 
   bool receive(std::span<const char> bytes) override;
-  void produce(std::string& out, std::size_t max) override;
+  void produce(output_buffer& out, std::size_t max) override;
+  using http2_session::produce;
   bool wants_write() const override;
   bool wants_read() const override;
   void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) override;
@@ -122,13 +123,13 @@ class http2_server_session final : public http2_session {
   // One DATA frame of `s`'s body into `out`, as large as the windows and the client's frame
   // size allow.
   enum class sent { frame, nothing, finished, closed };
-  sent send_data(stream& s, std::string& out);
+  sent send_data(stream& s, output_buffer& out);
   bool can_send_data(const stream& s) const;
   // The response's last frame is in `out`: RST_STREAM NO_ERROR if the client is still
   // sending, and the stream closes.
-  void finish_response(stream& s, std::string& out);
+  void finish_response(stream& s, output_buffer& out);
   // Moves output_ to `out` and finishes the responses that ended in it.
-  void flush_output(std::string& out);
+  void flush_output(output_buffer& out);
 
   // Streams.
   stream* find(std::int32_t stream_id);

@@ -1,0 +1,52 @@
+// Bytes waiting to be sent, as a protocol session produces them. Like a std::string, but room
+// added at the end is left as it is: file bodies are read straight into the buffer, and
+// std::string::resize would first fill every byte of that room with zeros (for a 100 KiB
+// response over HTTP/2 that pass took about a third of the server's own CPU time).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+namespace ferry {
+
+class output_buffer {
+ public:
+  char* data() { return bytes_.get(); }
+  const char* data() const { return bytes_.get(); }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::string_view view() const { return {bytes_.get(), size_}; }
+  void clear() { size_ = 0; }
+
+  void append(std::string_view bytes) {
+    if (bytes.empty()) return;
+    std::memcpy(extend(bytes.size()), bytes.data(), bytes.size());
+  }
+  // `count` bytes more at the end, not initialised: where they start.
+  char* extend(std::size_t count) {
+    if (capacity_ - size_ < count) grow(size_ + count);
+    char* at = bytes_.get() + size_;
+    size_ += count;
+    return at;
+  }
+  // Drops the bytes past the first `size` (no larger than size()).
+  void truncate(std::size_t size) { size_ = std::min(size, size_); }
+
+ private:
+  void grow(std::size_t needed) {
+    const std::size_t capacity = std::max(needed, 2 * capacity_);
+    auto larger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(larger.get(), bytes_.get(), size_);
+    bytes_ = std::move(larger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> bytes_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace ferry

@@ -32,6 +32,7 @@ class hpack_decoder {
 
   // Bytes the dynamic table holds by RFC 7541's count.
   std::size_t table_size() const { return table_.size(); }
+  std::size_t table_memory() const { return table_.memory(); }
 
  private:
   bool read_integer(int prefix_bits, std::uint64_t& value);

@@ -17,6 +17,15 @@ void hpack_dynamic_table::evict_to(std::size_t limit) {
   }
 }
 
+std::size_t hpack_dynamic_table::memory() const {
+  std::size_t bytes = slots_.capacity() * sizeof(entry);
+  const std::size_t inline_capacity = std::string().capacity();
+  for (const entry& e : slots_) {
+    if (e.text.capacity() > inline_capacity) bytes += e.text.capacity() + 1;
+  }
+  return bytes;
+}
+
 void hpack_dynamic_table::set_capacity(std::size_t capacity) {
   capacity_ = capacity;
   evict_to(capacity_);

@@ -39,10 +39,13 @@ class hpack_dynamic_table {
   const entry& operator[](std::size_t i) const { return slots_[(newest_ + i) % slots_.size()]; }
 
   static std::size_t entry_size(std::string_view name, std::string_view value) { return name.size() + value.size() + 32; }
+  // Heap bytes the table holds: its slots and their strings' buffers (live or kept).
+  std::size_t memory() const;
 
  private:
-  // Buffers up to this size stay with their slot when the entry leaves.
-  static constexpr std::size_t kept_buffer = 128;
+  // Buffers up to this size stay with their slot when the entry leaves: response fields that
+  // come and go (dates, validators, types) fit; a client's long values are given back.
+  static constexpr std::size_t kept_buffer = 64;
 
   void evict_to(std::size_t limit);
   void grow();

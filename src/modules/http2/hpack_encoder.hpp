@@ -42,6 +42,7 @@ class hpack_encoder {
   // Bytes the dynamic table holds by RFC 7541's count (entries + 32 each).
   std::size_t table_size() const { return table_.size(); }
   std::size_t table_entries() const { return table_.count(); }
+  std::size_t table_memory() const { return table_.memory(); }
 
  private:
   // What is remembered of the field at one position of the previous heads.

@@ -831,8 +831,8 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
 }
 
 std::size_t http2_server_session::memory_in_use() const {
-  std::size_t bytes = input_.capacity() + output_.capacity() + block_buffer_.capacity() + encoder_.table_size() +
-                      decoder_.table_size();
+  std::size_t bytes = input_.capacity() + output_.capacity() + block_buffer_.capacity() + encoder_.table_memory() +
+                      decoder_.table_memory();
   bytes += streams_.size() * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
   return bytes;
 }

@@ -1,14 +1,33 @@
 #include "http/response.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "http/request.hpp"
 
 namespace ferry {
 
 void response::add(std::string_view name, std::string_view value) {
-  if (count_ == fields_.size()) fields_.emplace_back();
-  auto& f = fields_[count_++];
-  f.name.assign(name);
-  f.value.assign(value);
+  if (field_text_.capacity() - field_text_.size() < name.size() + value.size()) {
+    add_after_growing(std::string(name), std::string(value));
+    return;
+  }
+  char* at = field_text_.extend(name.size() + value.size());
+  if (!name.empty()) std::memcpy(at, name.data(), name.size());
+  if (!value.empty()) std::memcpy(at + name.size(), value.data(), value.size());
+  fields_.push_back({{at, name.size()}, {at + name.size(), value.size()}});
+}
+
+// Growing moves the text, and the fields with it. `name` and `value` are copies: they may have
+// been views of the text itself (set(a, get(b))).
+void response::add_after_growing(const std::string& name, const std::string& value) {
+  const char* old = field_text_.data();
+  field_text_.reserve(std::max<std::size_t>(256, 2 * (field_text_.size() + name.size() + value.size())));
+  const char* moved = field_text_.data();
+  for (auto& f : fields_) {
+    f = {{moved + (f.name.data() - old), f.name.size()}, {moved + (f.value.data() - old), f.value.size()}};
+  }
+  add(name, value);
 }
 
 void response::set(std::string_view name, std::string_view value) {
@@ -17,18 +36,12 @@ void response::set(std::string_view name, std::string_view value) {
 }
 
 void response::remove(std::string_view name) {
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < count_; ++i) {
-    if (iequals(fields_[i].name, name)) continue;
-    if (kept != i) std::swap(fields_[kept], fields_[i]);
-    ++kept;
-  }
-  count_ = kept;
+  std::erase_if(fields_, [&](const response_field& f) { return iequals(f.name, name); });
 }
 
 std::string_view response::get(std::string_view name) const {
-  for (std::size_t i = 0; i < count_; ++i) {
-    if (iequals(fields_[i].name, name)) return fields_[i].value;
+  for (const auto& f : fields_) {
+    if (iequals(f.name, name)) return f.value;
   }
   return {};
 }
@@ -57,7 +70,8 @@ std::uint64_t response::content_length() const {
 
 void response::clear() {
   status = 200;
-  count_ = 0;
+  fields_.clear();
+  field_text_.clear();
   text.clear();
   segments.clear();
   file.reset();

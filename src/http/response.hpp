@@ -12,12 +12,14 @@
 
 #include "files/open_file.hpp"
 #include "modules/content_encoder.hpp"
+#include "modules/output_buffer.hpp"
 
 namespace ferry {
 
+// Views into the response's own field text: valid until the response's fields change.
 struct response_field {
-  std::string name;
-  std::string value;
+  std::string_view name;
+  std::string_view value;
 };
 
 // One piece of the body: bytes of `text` or a range of the file.
@@ -36,7 +38,7 @@ class response {
   void set(std::string_view name, std::string_view value);
   void remove(std::string_view name);
   std::string_view get(std::string_view name) const;  // "" when absent
-  std::span<const response_field> fields() const { return {fields_.data(), count_}; }
+  std::span<const response_field> fields() const { return fields_; }
 
   // Body: nothing, generated text, a file (whole or ranges), or a file encoded on the fly.
   std::string text;                      // storage for text segments
@@ -59,8 +61,11 @@ class response {
   void clear();
 
  private:
+  // Names and values are copied back to back into one buffer that clear() keeps: a field costs
+  // two copies, not two strings. Removed fields leave their bytes there until clear().
+  void add_after_growing(const std::string& name, const std::string& value);
   std::vector<response_field> fields_;
-  std::size_t count_ = 0;
+  output_buffer field_text_;
 };
 
 }  // namespace ferry

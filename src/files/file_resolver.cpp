@@ -77,7 +77,7 @@ lookup_result file_resolver::open(std::string_view path) const {
   if (st.type != platform::file_type::regular) return result;  // devices, sockets, FIFOs: not found
   file.size = st.size;
   file.mtime = st.mtime;
-  format_http_date(file.mtime, file.last_modified.data());
+  file.describe_validators();
   file.mtime_ns = st.mtime_ns;
   file.inode = st.identity;
   result.file = std::move(file);

@@ -42,9 +42,7 @@ void append_decimal(std::string& out, std::uint64_t value) {
 // revalidate with If-None-Match (weak comparison), whatever level their copy came from.
 void make_etag(std::string& out, const open_file& f, std::string_view coding, bool on_the_fly) {
   out.assign(on_the_fly ? "W/\"" : "\"");
-  append_hex(out, static_cast<std::uint64_t>(f.mtime));
-  out.push_back('-');
-  append_hex(out, f.size);
+  out.append(f.etag_core_text());
   if (!coding.empty()) {
     out.push_back(on_the_fly ? '+' : '.');
     out.append(coding);

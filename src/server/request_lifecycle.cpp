@@ -77,7 +77,9 @@ void record_finished_request(worker& w, const finished_request& done) {
   log.append(record);
 }
 
-const site& route_request(const site& s, const request& req) { return s.route(authority_host(req.authority)); }
+const site& route_request(const site& s, const request& req) {
+  return s.has_vhosts() ? s.route(authority_host(req.authority)) : s;
+}
 
 bool misdirected(const site& s, const secure_session* session, const request& req) {
   if (session == nullptr) return false;

@@ -12,6 +12,7 @@
 
 #include "http/request.hpp"
 #include "modules/http2_protocol.hpp"
+#include "modules/output_buffer.hpp"
 
 namespace ferry {
 
@@ -88,7 +89,7 @@ class stream_state {
   bool saw_cookie_ = false;
   bool over_limit_ = false;
   bool uri_too_long_ = false;
-  std::string arena_;             // names and values, back to back
+  output_buffer arena_;           // names and values, back to back
   std::vector<field_entry> fields_;
   std::string cookie_;            // the crumbs joined with "; "
   std::uint64_t body_received_ = 0;

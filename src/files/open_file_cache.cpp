@@ -29,8 +29,7 @@ open_file_cache::open_file_cache(std::size_t max_entries, std::chrono::milliseco
   entries_.reserve(std::min<std::size_t>(max_entries_, 4096));
 }
 
-file_entry open_file_cache::open(const file_resolver& resolver, std::string_view path) {
-  const auto now = clock::now();
+file_entry open_file_cache::open(const file_resolver& resolver, std::string_view path, clock::time_point now) {
   const auto found = entries_.find(path);
   if (found != entries_.end() && now - found->second.checked < revalidate_after_) {
     ++stats_.hits;
@@ -68,8 +67,7 @@ file_entry open_file_cache::open(const file_resolver& resolver, std::string_view
 }
 
 std::uint32_t open_file_cache::variants(const file_resolver& resolver, std::string_view path,
-                                        std::span<const std::string_view> suffixes) {
-  const auto now = clock::now();
+                                        std::span<const std::string_view> suffixes, clock::time_point now) {
   if (const auto found = entries_.find(path);
       found != entries_.end() && found->second.variants_known && now - found->second.variants_checked < revalidate_after_) {
     ++stats_.hits;
@@ -79,7 +77,7 @@ std::uint32_t open_file_cache::variants(const file_resolver& resolver, std::stri
   for (std::size_t i = 0; i < suffixes.size() && i < 32; ++i) {
     variant_path_.assign(path);
     variant_path_.append(suffixes[i]);
-    if (is_file(resolver, variant_path_)) present |= std::uint32_t{1} << i;
+    if (open(resolver, variant_path_, now).kind == lookup_kind::file) present |= std::uint32_t{1} << i;
   }
   // Looked up again: the lookups above may have evicted it. Without an entry there is nothing
   // to keep the answer with (the cache is off, or `path` was never opened through it).

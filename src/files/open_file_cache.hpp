@@ -40,8 +40,11 @@ class open_file_cache {
                   std::size_t in_memory_limit = 0);
 
   // The lookup result for a normalised path, from the cache when fresh. Errors other than
-  // "not found"/"forbidden" are never cached.
-  file_entry open(const file_resolver& resolver, std::string_view path);
+  // "not found"/"forbidden" are never cached. `now` is what freshness is judged against: the
+  // request path passes the time its connection read this turn (a clock read per lookup was a
+  // visible share of a small response); the overloads without it read the clock.
+  file_entry open(const file_resolver& resolver, std::string_view path, clock::time_point now);
+  file_entry open(const file_resolver& resolver, std::string_view path) { return open(resolver, path, clock::now()); }
   // Whether `path` is a regular file (cached like open()).
   bool is_file(const file_resolver& resolver, std::string_view path) {
     return open(resolver, path).kind == lookup_kind::file;
@@ -52,7 +55,11 @@ class open_file_cache {
   // cost one lookup rather than one per suffix. A path is always asked with the same suffixes
   // (its host's sidecar codings).
   std::uint32_t variants(const file_resolver& resolver, std::string_view path,
-                         std::span<const std::string_view> suffixes);
+                         std::span<const std::string_view> suffixes, clock::time_point now);
+  std::uint32_t variants(const file_resolver& resolver, std::string_view path,
+                         std::span<const std::string_view> suffixes) {
+    return variants(resolver, path, suffixes, clock::now());
+  }
 
   // Drops every entry (after a reload: another root or other policies).
   void clear() { entries_.clear(); }

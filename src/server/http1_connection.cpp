@@ -646,6 +646,7 @@ request_context http1_connection::context_for(const request& req) {
   ctx.limits = worker_.limits();
   ctx.waiter = this;
   ctx.pressure = &worker_.pressure();
+  ctx.now = now_;
   return ctx;
 }
 

@@ -267,6 +267,7 @@ request_context http2_connection::context_for(const stream& s) {
   ctx.waiter = this;
   ctx.limit_tag = static_cast<std::uint32_t>(s.id);
   ctx.pressure = &worker_.pressure();
+  ctx.now = now_;
   return ctx;
 }
 

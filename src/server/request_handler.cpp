@@ -29,6 +29,10 @@ void append_hex(std::string& out, std::uint64_t value) {
   out.append(buf, r.ptr);
 }
 
+std::chrono::steady_clock::time_point lookup_time(const request_context& ctx) {
+  return ctx.now == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() : ctx.now;
+}
+
 void append_decimal(std::string& out, std::uint64_t value) {
   char buf[21];
   const auto r = std::to_chars(buf, buf + sizeof buf, value);
@@ -239,7 +243,7 @@ void request_handler::options(const request& req, const site& s, response& out) 
 }
 
 void request_handler::serve_path(const request& req, const request_context& ctx, const site& s, response& out) {
-  auto found = files_.for_site(s).open(s.resolver, path_);
+  auto found = files_.for_site(s).open(s.resolver, path_, lookup_time(ctx));
   switch (found.kind) {
     case lookup_kind::file:
       if (path_.size() > 1 && path_.back() == '/') break;  // "/file.txt/" is not the file
@@ -260,7 +264,7 @@ void request_handler::serve_path(const request& req, const request_context& ctx,
   }
   const auto& spa = s.cfg->spa_fallback;
   if (!spa.empty() && !file_resolver::has_dot_segment(path_)) {
-    auto fallback = files_.for_site(s).open(s.resolver, spa);
+    auto fallback = files_.for_site(s).open(s.resolver, spa, lookup_time(ctx));
     if (fallback.kind == lookup_kind::file) {
       serve_file(req, ctx, s, std::move(fallback.file), spa, out);
       return;
@@ -291,7 +295,7 @@ void request_handler::serve_directory(const request& req, const request_context&
   for (const auto& index : s.cfg->index_files) {
     scratch_.assign(path_);
     scratch_.append(index);
-    auto found = files_.for_site(s).open(s.resolver, scratch_);
+    auto found = files_.for_site(s).open(s.resolver, scratch_, lookup_time(ctx));
     if (found.kind == lookup_kind::file) {
       // The index file's name picks the type and the sidecars; scratch_ is reused below.
       index_path_.assign(scratch_);
@@ -327,11 +331,11 @@ void request_handler::serve_listing(const request& req, const site& s, response&
   apply_header_rules(req, s, out);
 }
 
-std::shared_ptr<const open_file> request_handler::open_sidecar(const site& s, std::string_view name,
-                                                               std::string_view coding) {
+std::shared_ptr<const open_file> request_handler::open_sidecar(const request_context& ctx, const site& s,
+                                                               std::string_view name, std::string_view coding) {
   scratch_.assign(name);
   scratch_.append(sidecar_suffix(coding));
-  auto found = files_.for_site(s).open(s.resolver, scratch_);
+  auto found = files_.for_site(s).open(s.resolver, scratch_, lookup_time(ctx));
   return found.kind == lookup_kind::file ? std::move(found.file) : nullptr;
 }
 
@@ -352,7 +356,7 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
   std::string_view coding;
   bool vary = compressible_on_the_fly;
   if (!s.sidecar_codings.empty() && (has_accept_encoding || !compressible_on_the_fly)) {
-    const std::uint32_t present_bits = files_.for_site(s).variants(s.resolver, name, s.sidecar_suffixes);
+    const std::uint32_t present_bits = files_.for_site(s).variants(s.resolver, name, s.sidecar_suffixes, lookup_time(ctx));
     std::array<std::string_view, 3> present_codings;
     std::size_t present = 0;
     for (std::size_t i = 0; i < s.sidecar_codings.size() && present < present_codings.size(); ++i) {
@@ -362,7 +366,7 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
     if (has_accept_encoding && present > 0) {
       coding = choose_encoding(accept_encoding, {present_codings.data(), present});
       if (!coding.empty()) {
-        auto sidecar = open_sidecar(s, name, coding);
+        auto sidecar = open_sidecar(ctx, s, name, coding);
         if (sidecar) {
           file = std::move(sidecar);
         } else {

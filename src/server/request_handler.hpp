@@ -3,6 +3,7 @@
 // it the same `request` and writes the `response` it fills. Never throws.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ struct request_context {
   // The worker's CPU pressure (null: none): on-the-fly compression runs at the cheapest level
   // or is skipped while it is high, and counts that into it.
   cpu_pressure* pressure = nullptr;
+  // When the connection last read the clock (this turn of its loop): what the open-file cache
+  // judges freshness against. Unset (the epoch): the handler reads the clock.
+  std::chrono::steady_clock::time_point now{};
 };
 
 class request_handler {
@@ -81,7 +85,8 @@ class request_handler {
   void serve_listing(const request& req, const site& s, response& out);
   void options(const request& req, const site& s, response& out);
   void apply_header_rules(const request& req, const site& s, response& out);
-  std::shared_ptr<const open_file> open_sidecar(const site& s, std::string_view name, std::string_view coding);
+  std::shared_ptr<const open_file> open_sidecar(const request_context& ctx, const site& s, std::string_view name,
+                                                std::string_view coding);
 
   file_caches& files_;
   std::string path_;     // normalised request path

@@ -60,6 +60,7 @@ http2_server_session::http2_server_session(const http2_config& config, http2_str
 
 bool http2_server_session::receive(std::span<const char> bytes) {
   if (terminated()) return false;
+  receive_time_.reset();
   if (input_.empty()) {
     const std::size_t used = consume(bytes);
     if (!terminated() && used < bytes.size()) input_.assign(bytes.data() + used, bytes.size() - used);
@@ -70,7 +71,13 @@ bool http2_server_session::receive(std::span<const char> bytes) {
   }
   if (terminated()) input_.clear();
   track_header_block();
+  receive_time_.reset();
   return wants_read();
+}
+
+std::chrono::steady_clock::time_point http2_server_session::receive_time() {
+  if (!receive_time_) receive_time_ = clock_();
+  return *receive_time_;
 }
 
 std::size_t http2_server_session::consume(std::span<const char> bytes) {
@@ -324,7 +331,7 @@ http2_server_session::outcome http2_server_session::finish_block() {
 }
 
 http2_server_session::outcome http2_server_session::finish_request_head(stream& s, bool end_stream) {
-  s.state.head_completed_at = clock_();
+  s.state.head_completed_at = receive_time();
   last_complete_head_ = std::max(last_complete_head_, s.state.id());
   if (end_stream) s.state.remote_closed = true;
   switch (s.state.finish_head()) {

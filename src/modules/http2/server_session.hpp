@@ -204,6 +204,10 @@ class http2_server_session final : public http2_session {
 
   // The header block clock: when the block in progress began, and which one it was.
   std::optional<std::chrono::steady_clock::time_point> block_started_;
+  // The clock read once per receive(): every head one read completes shares it (the body
+  // deadline needs no finer time, and a clock read per stream was a visible cost).
+  std::chrono::steady_clock::time_point receive_time();
+  std::optional<std::chrono::steady_clock::time_point> receive_time_;
   std::uint64_t blocks_begun_ = 0;
   std::uint64_t block_serial_ = 0;
   bool partial_headers_counted_ = false;  // the HEADERS frame in input_ was counted as begun

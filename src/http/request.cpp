@@ -6,9 +6,8 @@ namespace {
 constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
+bool iequals_same_size(const char* a, const char* b, std::size_t size) {
+  for (std::size_t i = 0; i < size; ++i) {
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;

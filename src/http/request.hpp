@@ -17,7 +17,11 @@ struct header_view {
 };
 
 // ASCII case-insensitive comparison for header names and tokens.
-bool iequals(std::string_view a, std::string_view b);
+bool iequals_same_size(const char* a, const char* b, std::size_t size);
+// The length check inline: most names a lookup meets differ in length, and then no call is made.
+inline bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && iequals_same_size(a.data(), b.data(), a.size());
+}
 
 struct request {
   http_method method = http_method::get;

@@ -7,6 +7,7 @@
 
 #include "modules/http2/field_rules.hpp"
 #include "modules/http2/hpack_tables.hpp"
+#include "modules/http2/short_bytes.hpp"
 
 namespace ferry {
 namespace {
@@ -78,10 +79,7 @@ struct hpack_encoder::writer {
     }
     *at++ = static_cast<char>(value);
   }
-  void bytes(std::string_view text) {
-    std::memcpy(at, text.data(), text.size());
-    at += text.size();
-  }
+  void bytes(std::string_view text) { at = short_bytes::copy(at, text); }
   // §5.2, without Huffman coding.
   void string(std::string_view text) {
     integer(text.size(), 7, 0);
@@ -177,7 +175,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
                                      const http2_response_head& head, writer& out) {
   if (slot >= memory_.size()) memory_.resize(slot + 1);
   remembered& m = memory_[slot];
-  if (m.name != name) {
+  if (!short_bytes::equal(m.name, name)) {
     m.name = name;
     m.lower.resize(name.size());
     // A pseudo-header's ':' is no token character: lower_field_name refuses it too.
@@ -206,7 +204,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     out.string(value);
     return;
   }
-  if (m.value_known && m.value == value) {
+  if (m.value_known && short_bytes::equal(m.value, value)) {
     if (!m.value_ok) return;
     // A literal that names no dynamic table entry stays right whatever the table did since.
     if (m.generation == generation_ || m.unindexed) {

@@ -1,0 +1,59 @@
+// Compare and copy for the short strings a response head is made of (names, ETags, "bytes",
+// one- or two-byte encodings). A call to memcmp/memcpy with a variable length costs more than
+// the work for these; up to 16 bytes, two overlapping loads or stores do it inline.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace ferry::short_bytes {
+
+template <typename Word>
+Word load(const char* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+template <typename Word>
+bool same_ends(const char* a, const char* b, std::size_t n) {
+  return load<Word>(a) == load<Word>(b) && load<Word>(a + n - sizeof(Word)) == load<Word>(b + n - sizeof(Word));
+}
+
+inline bool equal(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+  if (n >= 8) return same_ends<std::uint64_t>(a.data(), b.data(), n);
+  if (n >= 4) return same_ends<std::uint32_t>(a.data(), b.data(), n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// Copies `from` to `to` (which does not overlap it); returns the end of the copy.
+inline char* copy(char* to, std::string_view from) {
+  const std::size_t n = from.size();
+  const char* p = from.data();
+  if (n > 16) {
+    std::memcpy(to, p, n);
+  } else if (n >= 8) {
+    const auto head = load<std::uint64_t>(p);
+    const auto tail = load<std::uint64_t>(p + n - 8);
+    std::memcpy(to, &head, 8);
+    std::memcpy(to + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    const auto head = load<std::uint32_t>(p);
+    const auto tail = load<std::uint32_t>(p + n - 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + n - 4, &tail, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) to[i] = p[i];
+  }
+  return to + n;
+}
+
+}  // namespace ferry::short_bytes

@@ -47,23 +47,29 @@ bool valid_field_value(std::string_view value) {
   // Eight bytes at a time: a word passes when none of its bytes is below 0x20 or is 0x7f (the
   // usual "has a byte less than n" and "has a zero byte" tricks; bytes from 0x80 pass). A word
   // with one, which may only be a HTAB, is looked at byte by byte.
+  // The last, partial word is read overlapping the one before it.
   constexpr std::uint64_t ones = 0x0101010101010101u;
   constexpr std::uint64_t highs = 0x8080808080808080u;
-  std::size_t i = 0;
-  for (; i + 8 <= value.size(); i += 8) {
+  const auto word_passes = [&](std::size_t at) {
     std::uint64_t word;
-    std::memcpy(&word, value.data() + i, sizeof word);
+    std::memcpy(&word, value.data() + at, sizeof word);
     const std::uint64_t del = word ^ (0x7f * ones);
-    if ((((word - 0x20 * ones) & ~word) | ((del - ones) & ~del)) & highs) {
-      for (std::size_t j = i; j < i + 8; ++j) {
-        if (bad_value_byte[static_cast<unsigned char>(value[j])]) return false;
-      }
+    if (((((word - 0x20 * ones) & ~word) | ((del - ones) & ~del)) & highs) == 0) return true;
+    for (std::size_t j = at; j < at + 8; ++j) {
+      if (bad_value_byte[static_cast<unsigned char>(value[j])]) return false;
     }
+    return true;
+  };
+  if (value.size() < 8) {
+    for (const char c : value) {
+      if (bad_value_byte[static_cast<unsigned char>(c)]) return false;
+    }
+    return true;
   }
-  for (; i < value.size(); ++i) {
-    if (bad_value_byte[static_cast<unsigned char>(value[i])]) return false;
+  for (std::size_t i = 0; i + 8 <= value.size(); i += 8) {
+    if (!word_passes(i)) return false;
   }
-  return true;
+  return value.size() % 8 == 0 || word_passes(value.size() - 8);
 }
 
 bool same_field_name(std::string_view any_case, std::string_view lower) {

@@ -41,7 +41,7 @@ TEST(FieldRules, ValuesHttp2MayCarry) {
 // The check reads eight bytes at a time: every byte position of a long value, in a word and
 // in the tail, with every byte value.
 TEST(FieldRules, EveryBytePositionOfALongValueIsChecked) {
-  for (std::size_t length : {9u, 16u, 23u, 40u}) {
+  for (std::size_t length : {3u, 7u, 8u, 9u, 16u, 23u, 40u}) {
     for (std::size_t at = 1; at + 1 < length; ++at) {
       for (int byte = 0; byte < 256; ++byte) {
         std::string value(length, 'v');

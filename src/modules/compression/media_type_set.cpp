@@ -43,6 +43,8 @@ void media_type_set::add(std::string_view pattern) {
   if (!valid_pattern(pattern)) return;
   std::string entry(pattern);
   std::ranges::transform(entry, entry.begin(), lower);
+  const bool prefix = entry.ends_with("/*");
+  matchers_.push_back({prefix ? entry.substr(0, entry.size() - 1) : entry, prefix});
   patterns_.push_back(std::move(entry));
 }
 
@@ -50,12 +52,10 @@ bool media_type_set::contains(std::string_view media_type) const {
   media_type = trim(media_type.substr(0, media_type.find(';')));
   const std::size_t slash = media_type.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == media_type.size()) return false;
-  const std::string_view type = media_type.substr(0, slash);
-  for (const std::string& pattern : patterns_) {
-    const std::string_view p = pattern;
-    if (p.ends_with("/*")) {
-      if (equal_ignoring_case(type, p.substr(0, p.size() - 2))) return true;
-    } else if (equal_ignoring_case(media_type, p)) {
+  for (const matcher& m : matchers_) {
+    // Lengths first: most entries differ in length from the type asked about.
+    if (m.prefix ? media_type.size() > m.text.size() && equal_ignoring_case(media_type.substr(0, m.text.size()), m.text)
+                 : equal_ignoring_case(media_type, m.text)) {
       return true;
     }
   }

@@ -25,6 +25,12 @@ class media_type_set {
 
  private:
   std::vector<std::string> patterns_;  // lower case, in configuration order
+  // The same, ready to match: a "type/*" entry as its "type/" prefix.
+  struct matcher {
+    std::string text;
+    bool prefix = false;
+  };
+  std::vector<matcher> matchers_;
 };
 
 }  // namespace ferry

@@ -5,6 +5,10 @@
 #include <cstring>
 #include <random>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "http/request.hpp"
 #include "http/response.hpp"
 
@@ -80,6 +84,19 @@ std::uint64_t id_generator::next() {
 
 namespace {
 
+#if defined(__SSE2__)
+// Sixteen hex digits of `bits` in one 16-byte register: the bytes' high and low nibbles
+// interleaved, then made digits ('0' + n, or 39 more from 10 on, giving 'a'..'f') all at once.
+void put_sixteen_hex(char* out, std::uint64_t bits) {
+  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(bits));
+  const __m128i low_nibble = _mm_set1_epi8(0x0f);
+  const __m128i nibbles = _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), low_nibble),
+                                            _mm_and_si128(bytes, low_nibble));
+  const __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9)), _mm_set1_epi8(39));
+  const __m128i digits = _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')), letters);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), digits);
+}
+#else
 // Sixteen hex digits of `bits`, eight at a time: each nibble is spread into a byte of its own,
 // then made a digit ('0' + n, or 39 more from 10 on, giving 'a'..'f') in all eight bytes at
 // once. The digits come out lowest nibble first, which for random bits is as good as any order.
@@ -94,6 +111,7 @@ void put_sixteen_hex(char* out, std::uint64_t bits) {
     std::memcpy(out + 8 * half, &x, sizeof x);
   }
 }
+#endif
 
 }  // namespace
 
@@ -108,12 +126,12 @@ void id_generator::fill_hex(char* out, std::size_t length) {
     put_sixteen_hex(out + i, bits);
   }
   if (i < length) {
-    const std::size_t rest = length - i;
-    const std::uint64_t bits = next() & ((std::uint64_t{1} << (4 * rest)) - 1);
-    seen |= bits;
     char digits[16];
-    put_sixteen_hex(digits, bits);
-    std::memcpy(out + i, digits, rest);
+    put_sixteen_hex(digits, next());
+    for (std::size_t j = 0; i + j < length; ++j) {
+      out[i + j] = digits[j];
+      seen |= static_cast<std::uint64_t>(digits[j] != '0');
+    }
   }
   if (seen == 0 && length > 0) out[length - 1] = '1';  // all zeros is "no id" in Trace Context
 }

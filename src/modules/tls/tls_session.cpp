@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "modules/tls/certificate_names.hpp"
+#include "modules/tls/ktls_probe.hpp"
 #include "modules/tls/peer_certificate.hpp"
 
 namespace ferry {
@@ -46,11 +47,26 @@ std::unique_ptr<tls_session> tls_session::open(std::shared_ptr<const certificate
   return session;
 }
 
-tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, int fd) : fd_(fd) {
+tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, int fd) : gatherer_(fd), fd_(fd) {
   binding_.certificates = std::move(certificates);
   ERR_clear_error();
   SSL* ssl = SSL_new(binding_.certificates->certificates.front()->ctx.get());
-  if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1 || SSL_set_ex_data(ssl, tls_binding_index(), &binding_) != 1) {
+  gather_ = !kernel_offers_ktls();
+  bool ready = ssl != nullptr && SSL_set_ex_data(ssl, tls_binding_index(), &binding_) == 1;
+  if (ready && gather_) {
+    BIO* socket_bio = BIO_new_socket(fd, BIO_NOCLOSE);
+    BIO* gathering_bio = gatherer_.make_bio();
+    ready = socket_bio != nullptr && gathering_bio != nullptr;
+    if (ready) {
+      SSL_set_bio(ssl, socket_bio, gathering_bio);
+    } else {
+      BIO_free(socket_bio);
+      BIO_free(gathering_bio);
+    }
+  } else if (ready) {
+    ready = SSL_set_fd(ssl, fd) == 1;
+  }
+  if (!ready) {
     SSL_free(ssl);
     ERR_clear_error();
     return;
@@ -88,8 +104,9 @@ transport_status tls_session::failure(int result, bool eof_is_close) {
 }
 
 transport_result tls_session::handshake() {
-  if (established_) return {transport_status::done, 0};
   if (broken_) return {transport_status::failed, 0};
+  if (transport_status status; !send_gathered(status)) return {status, 0};  // a flight the socket had no room for
+  if (established_) return {transport_status::done, 0};
   if (!saw_first_byte_) {
     // Peek before OpenSSL consumes anything: a plain HTTP request stays in the socket for
     // the core to answer. Costs one recv until the client's first byte has arrived.
@@ -114,6 +131,7 @@ transport_result tls_session::handshake() {
   if (result == 1) {
     established_ = true;
     record_peer();
+    if (transport_status status; !send_gathered(status)) return {status, 0};
     return {transport_status::done, 0};
   }
   transport_status status = failure(result, false);
@@ -144,6 +162,9 @@ transport_result tls_session::read(std::span<char> into) {
   errno = 0;
   std::size_t got = 0;
   const int result = SSL_read_ex(ssl_, into.data(), into.size(), &got);
+  // Reading may have made records to send (a KeyUpdate answer): they leave now if they can,
+  // else with the next write.
+  if (gather_ && !gatherer_.empty()) gatherer_.send();
   if (result == 1) return {transport_status::done, got};
   return {failure(result, true), 0};
 }
@@ -151,6 +172,33 @@ transport_result tls_session::read(std::span<char> into) {
 transport_result tls_session::write(std::span<const char> bytes, bool more) {
   // A file record waiting for its retry must go first (OpenSSL retries the same bytes).
   if (!established_ || broken_ || file_write_pending()) return {transport_status::failed, 0};
+  if (gather_) {
+    if (transport_status status; !send_gathered(status)) return {status, 0};
+    std::size_t taken = 0;
+    if (held_back_ && !bytes.empty()) {  // the byte held back is in the records just sent
+      held_back_ = false;
+      taken = 1;
+    }
+    if (more) cork(true);
+    while (taken < bytes.size()) {
+      ERR_clear_error();
+      errno = 0;
+      std::size_t written = 0;
+      if (SSL_write_ex(ssl_, bytes.data() + taken, bytes.size() - taken, &written) != 1) {
+        cork(false);
+        broken_ = true;  // the gatherer takes every record: nothing is left to retry
+        ERR_clear_error();
+        return {transport_status::failed, taken};
+      }
+      taken += written;
+    }
+    if (!more) cork(false);
+    if (transport_status status; !send_gathered(status)) {
+      return status == transport_status::failed ? transport_result{status, taken}
+                                                : hold_back_last_byte(taken, false, -1, 0);
+    }
+    return {transport_status::done, taken};
+  }
   if (more || bytes.size() > SSL3_RT_MAX_PLAIN_LENGTH) cork(true);
   std::size_t sent = 0;
   while (sent < bytes.size()) {
@@ -181,7 +229,27 @@ transport_result tls_session::send_file_ktls(int fd, std::uint64_t offset, std::
   return {transport_status::done, sent};
 }
 
+bool tls_session::send_gathered(transport_status& status) {
+  if (!gather_ || gatherer_.send()) return true;
+  if (gatherer_.failed()) broken_ = true;
+  status = gatherer_.failed() ? transport_status::failed : transport_status::want_write;
+  return false;
+}
+
+transport_result tls_session::hold_back_last_byte(std::size_t taken, bool for_file, int fd, std::uint64_t offset) {
+  held_back_ = true;
+  held_for_file_ = for_file;
+  held_fd_ = fd;
+  held_offset_ = offset;
+  return {transport_status::want_write, taken - 1};
+}
+
 transport_result tls_session::write_file(int fd, std::uint64_t offset, std::size_t length) {
+  if (gather_) {
+    const auto result = write_file_gathered(fd, offset, length);
+    cork(false);  // a head written just before with `more` leaves with the body
+    return result;
+  }
   // Several records leave together (see cork()); a head written just before with `more` is
   // corked already. Whichever way this returns, the socket is uncorked after it.
   if (length > SSL3_RT_MAX_PLAIN_LENGTH) cork(true);
@@ -236,6 +304,58 @@ transport_result tls_session::write_file_pieces(int fd, std::uint64_t offset, st
   return {transport_status::done, sent};
 }
 
+// pread a piece at a time into the file buffer, SSL_write it into the gatherer, send: one send
+// per piece of up to file_chunk bytes instead of one per record.
+transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, std::size_t length) {
+  if (!established_ || broken_) return {transport_status::failed, 0};
+  std::size_t sent = 0;
+  if (held_back_) {
+    if (!held_for_file_ || fd != held_fd_ || offset != held_offset_ || length == 0) {
+      return {transport_status::failed, 0};  // the caller did not resume where it left off
+    }
+    if (transport_status status; !send_gathered(status)) return {status, 0};
+    held_back_ = false;
+    sent = 1;
+  } else if (transport_status status; !send_gathered(status)) {
+    return {status, 0};
+  }
+  if (sent < length && !file_buffer_) {
+    file_buffer_.reset(new (std::nothrow) char[file_chunk]);
+    if (!file_buffer_) return {transport_status::failed, sent};
+  }
+  while (sent < length) {
+    const std::size_t want = std::min(file_chunk, length - sent);
+    ssize_t got = 0;
+    do {
+      got = ::pread(fd, file_buffer_.get(), want, static_cast<off_t>(offset + sent));
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) {  // an error, or the file is shorter than the response promised
+      release_file_buffer();
+      return {transport_status::failed, sent};
+    }
+    for (std::size_t taken = 0; taken < static_cast<std::size_t>(got);) {
+      ERR_clear_error();
+      errno = 0;
+      std::size_t written = 0;
+      if (SSL_write_ex(ssl_, file_buffer_.get() + taken, static_cast<std::size_t>(got) - taken, &written) != 1) {
+        broken_ = true;  // the gatherer takes every record: nothing is left to retry
+        ERR_clear_error();
+        release_file_buffer();
+        return {transport_status::failed, sent};
+      }
+      taken += written;
+    }
+    sent += static_cast<std::size_t>(got);
+    if (transport_status status; !send_gathered(status)) {
+      release_file_buffer();
+      if (status == transport_status::failed) return {status, sent};
+      return hold_back_last_byte(sent, true, fd, offset + sent - 1);
+    }
+  }
+  release_file_buffer();  // idle connections keep no file buffer
+  return {transport_status::done, sent};
+}
+
 void tls_session::release_file_buffer() {
   file_buffer_.reset();
   pending_begin_ = pending_end_ = 0;
@@ -252,7 +372,9 @@ bool tls_session::has_buffered_input() const {
 void tls_session::shutdown() {
   if (!established_ || broken_) return;
   ERR_clear_error();
-  SSL_shutdown(ssl_);  // sends close_notify; never waits for the peer's
+  // Sends close_notify (after any records still gathered: OpenSSL flushes); never waits for the
+  // peer's.
+  SSL_shutdown(ssl_);
   ERR_clear_error();
 }
 

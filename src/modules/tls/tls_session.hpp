@@ -1,6 +1,7 @@
-// One server-side TLS connection over the core's non-blocking socket (SSL_set_fd): the
-// handshake, record I/O, file bodies (SSL_sendfile under kTLS, else pread into a lazily
-// allocated one-record buffer + SSL_write), and what the handshake established.
+// One server-side TLS connection over the core's non-blocking socket: the handshake, record
+// I/O, file bodies (SSL_sendfile under kTLS, else pread into a lazily allocated buffer +
+// SSL_write), and what the handshake established. Without kTLS the records one call makes are
+// gathered and leave in one send() (record_gatherer.hpp).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -11,6 +12,7 @@
 
 #include "modules/secure_transport.hpp"
 #include "modules/tls/certificate_set.hpp"
+#include "modules/tls/record_gatherer.hpp"
 
 namespace ferry {
 
@@ -28,7 +30,7 @@ class tls_session final : public secure_session {
   // After a want_write, the next call must name the same fd and the offset just past the bytes
   // reported so far: the record that could not be sent is retried from the session's buffer.
   transport_result write_file(int fd, std::uint64_t offset, std::size_t length) override;
-  bool file_write_pending() const override { return pending_begin_ != pending_end_; }
+  bool file_write_pending() const override { return pending_begin_ != pending_end_ || (held_back_ && held_for_file_); }
   bool has_buffered_input() const override;
   void shutdown() override;
 
@@ -45,6 +47,13 @@ class tls_session final : public secure_session {
   tls_session(std::shared_ptr<const certificate_set> certificates, int fd);
   void cork(bool on);
   transport_result write_file_pieces(int fd, std::uint64_t offset, std::size_t length);
+  transport_result write_file_gathered(int fd, std::uint64_t offset, std::size_t length);
+  // Sends what the gatherer holds; false with the status to return when it could not.
+  bool send_gathered(transport_status& status);
+  // After gathered records were sent only in part: one byte of what the caller gave is
+  // reported unsent, so that it calls again (with the same bytes, as after any want_write) and
+  // the rest of the records leave before anything new. That byte is in those records already.
+  transport_result hold_back_last_byte(std::size_t taken, bool for_file, int fd, std::uint64_t offset);
 
   // Maps a failed SSL_* call (its return value) to a status, then empties the error queue.
   transport_status failure(int result, bool eof_is_close);
@@ -53,6 +62,7 @@ class tls_session final : public secure_session {
   void release_file_buffer();
 
   tls_binding binding_;  // ex_data of ssl_: must outlive it (declared first, destroyed last)
+  record_gatherer gatherer_;  // ssl_'s write BIO writes here (when gather_)
   SSL* ssl_ = nullptr;
   int fd_;
   tls_peer_info peer_;
@@ -62,6 +72,11 @@ class tls_session final : public secure_session {
   bool corked_ = false;  // TCP_CORK is on (see cork())
   bool plaintext_http_ = false;
   bool ktls_send_ = false;
+  bool gather_ = false;       // records leave through gatherer_, not OpenSSL's socket BIO
+  bool held_back_ = false;    // one byte reported unsent (see hold_back_last_byte)
+  bool held_for_file_ = false;
+  int held_fd_ = -1;
+  std::uint64_t held_offset_ = 0;  // the file offset of that byte
 
   // File bytes read but not yet accepted by SSL_write: [pending_begin_, pending_end_) of
   // file_buffer_, starting at file offset pending_offset_ of pending_fd_.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <string>
@@ -51,6 +52,35 @@ TEST_F(tls_io, RoundTrip) {
   ASSERT_EQ(got.status, transport_status::done);
   EXPECT_EQ(std::string(buffer, got.bytes), "GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(server_.read(buffer).status, transport_status::want_read);
+}
+
+// Many records from one write to a reader that takes a little at a time: the writer is told
+// to wait and retries with what it was told is unsent, as after any want_write, and the reader
+// gets every byte once, in order.
+TEST_F(tls_io, LargeWritesToASlowReaderArriveWhole) {
+  const int small = 8192;
+  ::setsockopt(connection_.sockets.server, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  ::setsockopt(connection_.sockets.client, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::string message(300 * 1024, '\0');
+  for (std::size_t i = 0; i < message.size(); ++i) message[i] = static_cast<char>('a' + (i * 7 + i / 1000) % 26);
+  std::size_t offset = 0;
+  std::string received;
+  int want_writes = 0;
+  char buffer[3000];
+  for (int rounds = 0; rounds < 100000 && received.size() < message.size(); ++rounds) {
+    if (offset < message.size()) {
+      const auto result = server_.write(std::string_view(message).substr(offset), false);
+      ASSERT_NE(result.status, transport_status::failed);
+      offset += result.bytes;
+      if (result.status == transport_status::want_write) ++want_writes;
+    }
+    const int got = connection_.client->read(buffer, sizeof buffer);
+    if (got > 0) received.append(buffer, static_cast<std::size_t>(got));
+  }
+  EXPECT_EQ(offset, message.size());
+  EXPECT_GT(want_writes, 10);
+  ASSERT_EQ(received.size(), message.size());
+  EXPECT_TRUE(received == message) << "bytes differ";
 }
 
 TEST_F(tls_io, BufferedInputIsReported) {

@@ -1,0 +1,92 @@
+#include "modules/tls/record_gatherer.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace ferry {
+namespace {
+
+// One buffer per thread, lent to whichever connection is writing: a connection keeps one only
+// while the socket has not taken all of its records, so idle connections hold none and a busy
+// worker does not allocate per write.
+thread_local output_buffer spare;
+
+BIO_METHOD* gatherer_method(int (*write)(BIO*, const char*, int), long (*control)(BIO*, int, long, void*)) {
+  static BIO_METHOD* const method = [&] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ferry record gatherer");
+    if (m == nullptr) return m;
+    BIO_meth_set_write(m, write);
+    BIO_meth_set_ctrl(m, control);
+    BIO_meth_set_create(m, [](BIO* bio) {
+      BIO_set_init(bio, 1);
+      return 1;
+    });
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+record_gatherer::~record_gatherer() {
+  bytes_.clear();
+  if (spare.capacity() == 0) std::swap(spare, bytes_);
+}
+
+BIO* record_gatherer::make_bio() {
+  BIO_METHOD* method = gatherer_method(&record_gatherer::bio_write, &record_gatherer::bio_control);
+  BIO* bio = method == nullptr ? nullptr : BIO_new(method);
+  if (bio != nullptr) BIO_set_data(bio, this);
+  return bio;
+}
+
+void record_gatherer::append(const char* data, std::size_t length) {
+  if (bytes_.capacity() == 0) std::swap(bytes_, spare);
+  bytes_.append({data, length});
+}
+
+bool record_gatherer::send() {
+  while (unsent_ < bytes_.size()) {
+    const ssize_t n = ::send(fd_, bytes_.data() + unsent_, bytes_.size() - unsent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      unsent_ += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) failed_ = true;
+      return false;
+    }
+  }
+  bytes_.clear();
+  unsent_ = 0;
+  if (spare.capacity() == 0) std::swap(spare, bytes_);
+  return true;
+}
+
+int record_gatherer::bio_write(BIO* bio, const char* data, int length) {
+  BIO_clear_retry_flags(bio);
+  if (length <= 0) return 0;
+  static_cast<record_gatherer*>(BIO_get_data(bio))->append(data, static_cast<std::size_t>(length));
+  return length;
+}
+
+// OpenSSL flushes after each handshake flight and alert: those leave at once (or the handshake
+// waits for the socket, as with a socket BIO).
+long record_gatherer::bio_control(BIO* bio, int command, long /*number*/, void* /*pointer*/) {
+  auto* self = static_cast<record_gatherer*>(BIO_get_data(bio));
+  switch (command) {
+    case BIO_CTRL_FLUSH:
+      BIO_clear_retry_flags(bio);
+      if (self->send()) return 1;
+      if (!self->failed_) BIO_set_retry_write(bio);
+      return -1;
+    case BIO_CTRL_WPENDING:
+      return static_cast<long>(self->bytes_.size() - self->unsent_);
+    default:
+      return 0;  // no kTLS, no datagrams, nothing to read
+  }
+}
+
+}  // namespace ferry

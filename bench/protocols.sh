@@ -171,12 +171,12 @@ start ferry 0 "http://127.0.0.1:${H[ferry]}/index.html" "$ferry_bin" "${ferry_ar
 echo 'wrk.headers["Connection"] = "close"' >"$tmp/close.lua"
 wl_names=(h1 h1big h2 h2big h2c handshake)
 declare -A WL_LABEL WL_PATH WL_TOOL WL_ARGS WL_PROTO WL_BYTES
-WL_LABEL=([h1]="https/1.1 1KiB c64" [h1big]="https/1.1 100KiB c64" [h2]="h2 1KiB c16 m16"
-  [h2big]="h2 100KiB c16 m4" [h2c]="h2c 1KiB c16 m16" [handshake]="TLS handshake+1KiB c64")
+WL_LABEL=([h1]="https/1.1 1KiB c64" [h1big]="https/1.1 100KiB c64" [h2]="h2 1KiB c16 m32"
+  [h2big]="h2 100KiB c16 m4" [h2c]="h2c 1KiB c16 m32" [handshake]="TLS handshake+1KiB c64")
 WL_PATH=([h1]=/index.html [h1big]=/assets/app.js [h2]=/index.html [h2big]=/assets/app.js [h2c]=/index.html
   [handshake]=/index.html)
 WL_TOOL=([h1]=wrk [h1big]=wrk [h2]=h2load [h2big]=h2load [h2c]=h2load [handshake]=wrk)
-WL_ARGS=([h1]="-c64" [h1big]="-c64" [h2]="-c16 -m16" [h2big]="-c16 -m4" [h2c]="-c16 -m16"
+WL_ARGS=([h1]="-c64" [h1big]="-c64" [h2]="-c16 -m32" [h2big]="-c16 -m4" [h2c]="-c16 -m32"
   [handshake]="-c64 -s $tmp/close.lua")
 WL_PROTO=([h1]=1.1 [h1big]=1.1 [h2]=2 [h2big]=2 [h2c]=2 [handshake]=1.1)
 for w in "${wl_names[@]}"; do WL_BYTES[$w]=$(stat -c %s "$root${WL_PATH[$w]}"); done

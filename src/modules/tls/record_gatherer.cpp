@@ -83,7 +83,7 @@ long record_gatherer::bio_control(BIO* bio, int command, long /*number*/, void* 
       if (!self->failed_) BIO_set_retry_write(bio);
       return -1;
     case BIO_CTRL_WPENDING:
-      return static_cast<long>(self->bytes_.size() - self->unsent_);
+      return static_cast<long>(self->pending());
     default:
       return 0;  // no kTLS, no datagrams, nothing to read
   }

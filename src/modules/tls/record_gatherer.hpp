@@ -25,7 +25,8 @@ class record_gatherer {
   // when OpenSSL cannot allocate.
   BIO* make_bio();
 
-  bool empty() const { return unsent_ == bytes_.size(); }
+  std::size_t pending() const { return bytes_.size() - unsent_; }
+  bool empty() const { return pending() == 0; }
   // Sends what is gathered. True when nothing is left; false when the socket would block or
   // failed (failed() tells which).
   bool send();

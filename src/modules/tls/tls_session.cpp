@@ -172,33 +172,7 @@ transport_result tls_session::read(std::span<char> into) {
 transport_result tls_session::write(std::span<const char> bytes, bool more) {
   // A file record waiting for its retry must go first (OpenSSL retries the same bytes).
   if (!established_ || broken_ || file_write_pending()) return {transport_status::failed, 0};
-  if (gather_) {
-    if (transport_status status; !send_gathered(status)) return {status, 0};
-    std::size_t taken = 0;
-    if (held_back_ && !bytes.empty()) {  // the byte held back is in the records just sent
-      held_back_ = false;
-      taken = 1;
-    }
-    if (more) cork(true);
-    while (taken < bytes.size()) {
-      ERR_clear_error();
-      errno = 0;
-      std::size_t written = 0;
-      if (SSL_write_ex(ssl_, bytes.data() + taken, bytes.size() - taken, &written) != 1) {
-        cork(false);
-        broken_ = true;  // the gatherer takes every record: nothing is left to retry
-        ERR_clear_error();
-        return {transport_status::failed, taken};
-      }
-      taken += written;
-    }
-    if (!more) cork(false);
-    if (transport_status status; !send_gathered(status)) {
-      return status == transport_status::failed ? transport_result{status, taken}
-                                                : hold_back_last_byte(taken, false, -1, 0);
-    }
-    return {transport_status::done, taken};
-  }
+  if (gather_) return write_gathered(bytes, more);
   if (more || bytes.size() > SSL3_RT_MAX_PLAIN_LENGTH) cork(true);
   std::size_t sent = 0;
   while (sent < bytes.size()) {
@@ -229,6 +203,35 @@ transport_result tls_session::send_file_ktls(int fd, std::uint64_t offset, std::
   return {transport_status::done, sent};
 }
 
+// Records go to the gatherer; with `more` they wait there for the bytes that follow at once
+// (a head and its body leave in one send, with no TCP_CORK) up to file_chunk bytes (a streamed
+// compressed body is sent as it goes, not gathered whole), else they are sent now.
+transport_result tls_session::write_gathered(std::span<const char> bytes, bool more) {
+  std::size_t taken = 0;
+  if (held_back_) {
+    if (transport_status status; !send_gathered(status)) return {status, 0};
+    held_back_ = false;
+    taken = bytes.empty() ? 0 : 1;  // that byte is in the records just sent
+  }
+  while (taken < bytes.size()) {
+    ERR_clear_error();
+    errno = 0;
+    std::size_t written = 0;
+    if (SSL_write_ex(ssl_, bytes.data() + taken, bytes.size() - taken, &written) != 1) {
+      broken_ = true;  // the gatherer takes every record: nothing is left to retry
+      ERR_clear_error();
+      return {transport_status::failed, taken};
+    }
+    taken += written;
+  }
+  if (more && gatherer_.pending() < file_chunk) return {transport_status::done, taken};
+  if (transport_status status; !send_gathered(status)) {
+    return status == transport_status::failed ? transport_result{status, taken}
+                                              : hold_back_last_byte(taken, false, -1, 0);
+  }
+  return {transport_status::done, taken};
+}
+
 bool tls_session::send_gathered(transport_status& status) {
   if (!gather_ || gatherer_.send()) return true;
   if (gatherer_.failed()) broken_ = true;
@@ -245,11 +248,7 @@ transport_result tls_session::hold_back_last_byte(std::size_t taken, bool for_fi
 }
 
 transport_result tls_session::write_file(int fd, std::uint64_t offset, std::size_t length) {
-  if (gather_) {
-    const auto result = write_file_gathered(fd, offset, length);
-    cork(false);  // a head written just before with `more` leaves with the body
-    return result;
-  }
+  if (gather_) return write_file_gathered(fd, offset, length);
   // Several records leave together (see cork()); a head written just before with `more` is
   // corked already. Whichever way this returns, the socket is uncorked after it.
   if (length > SSL3_RT_MAX_PLAIN_LENGTH) cork(true);
@@ -304,8 +303,8 @@ transport_result tls_session::write_file_pieces(int fd, std::uint64_t offset, st
   return {transport_status::done, sent};
 }
 
-// pread a piece at a time into the file buffer, SSL_write it into the gatherer, send: one send
-// per piece of up to file_chunk bytes instead of one per record.
+// pread a piece at a time into the file buffer, SSL_write it into the gatherer (behind a head
+// written with `more`), send: one send per piece of up to file_chunk bytes, not one per record.
 transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, std::size_t length) {
   if (!established_ || broken_) return {transport_status::failed, 0};
   std::size_t sent = 0;
@@ -316,8 +315,6 @@ transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, 
     if (transport_status status; !send_gathered(status)) return {status, 0};
     held_back_ = false;
     sent = 1;
-  } else if (transport_status status; !send_gathered(status)) {
-    return {status, 0};
   }
   if (sent < length && !file_buffer_) {
     file_buffer_.reset(new (std::nothrow) char[file_chunk]);

@@ -47,6 +47,7 @@ class tls_session final : public secure_session {
   tls_session(std::shared_ptr<const certificate_set> certificates, int fd);
   void cork(bool on);
   transport_result write_file_pieces(int fd, std::uint64_t offset, std::size_t length);
+  transport_result write_gathered(std::span<const char> bytes, bool more);
   transport_result write_file_gathered(int fd, std::uint64_t offset, std::size_t length);
   // Sends what the gatherer holds; false with the status to return when it could not.
   bool send_gathered(transport_status& status);

@@ -54,6 +54,17 @@ TEST_F(tls_io, RoundTrip) {
   EXPECT_EQ(server_.read(buffer).status, transport_status::want_read);
 }
 
+// A head written with `more` waits for its body: both leave together with the next write (where
+// the kernel has no kTLS and the session gathers its records).
+TEST_F(tls_io, MoreHoldsAHeadBackUntilItsBody) {
+  if (server_.send_path() == "kTLS") GTEST_SKIP() << "kTLS sends each record itself";
+  EXPECT_EQ(server_.write(std::string_view("head,"), true).status, transport_status::done);
+  char buffer[64];
+  EXPECT_EQ(connection_.client->read(buffer, sizeof buffer), -1);  // nothing has arrived
+  EXPECT_EQ(server_.write(std::string_view("body"), false).status, transport_status::done);
+  EXPECT_EQ(client_read(9), "head,body");
+}
+
 // Many records from one write to a reader that takes a little at a time: the writer is told
 // to wait and retries with what it was told is unsent, as after any want_write, and the reader
 // gets every byte once, in order.

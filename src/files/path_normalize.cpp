@@ -1,4 +1,5 @@
-// Path normalisation in three linear passes over one buffer (`out`):
+// Path normalisation in three linear passes over one buffer (`out`), skipped for a path that is
+// already in normal form (the usual case, checked in one scan):
 //   1. percent-decode once, rejecting bad escapes and bytes that are never served;
 //   2. validate the decoded bytes as strict UTF-8;
 //   3. resolve segments in place (the output never outruns the input it came from).
@@ -129,11 +130,28 @@ path_status resolve_segments(std::string& out) {
   return path_status::ok;
 }
 
+// Most paths need none of the passes: printable ASCII without '%' or '\\', and no empty, "."
+// or ".." segment (no "//" and no "/."). Such a path is its own normal form.
+bool already_normal(std::string_view raw) {
+  char previous = 0;
+  for (const char c : raw) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b >= 0x7f || c == '%' || c == '\\') return false;
+    if (previous == '/' && (c == '/' || c == '.')) return false;
+    previous = c;
+  }
+  return true;
+}
+
 }  // namespace
 
 path_status normalize_path(std::string_view raw, std::string& out) {
   out.clear();
   if (raw.empty() || raw.front() != '/') return path_status::not_absolute;
+  if (already_normal(raw)) {
+    out.assign(raw);
+    return path_status::ok;
+  }
   // Reserve once: decoding only shrinks and resolving never outgrows the decoded path, so
   // `out` holds at most raw.size() bytes (+1 for the terminator) and a warm buffer is reused.
   if (out.capacity() < raw.size()) out.reserve(raw.size());

@@ -35,6 +35,23 @@ void expect_status(std::string_view raw, path_status expected) {
   EXPECT_TRUE(n.path.empty()) << "raw: " << raw << " left: " << n.path;
 }
 
+// Paths a single scan finds already normal skip the passes; those it does not (a dot or a
+// slash after a slash, an escape, a byte outside printable ASCII) take them and come out the same.
+TEST(PathNormalize, TheScanForNormalPathsSendsEveryDoubtfulOneThroughThePasses) {
+  expect_ok("/assets/app.js", "/assets/app.js");
+  expect_ok("/a.b/c.d/", "/a.b/c.d/");
+  expect_ok("/a/./b", "/a/b");
+  expect_ok("/a/b/..", "/a/");
+  expect_ok("/.well-known/x", "/.well-known/x");
+  expect_ok("/a//b", "/a/b");
+  expect_ok("/a%2Fb", "/a/b");
+  expect_ok("/caf\xc3\xa9", "/caf\xc3\xa9");
+  expect_status("/a\\b", path_status::backslash);
+  expect_status("/a\x7f", path_status::control_char);
+  expect_status("/..", path_status::escapes_root);
+  expect_status("/\xff", path_status::invalid_utf8);
+}
+
 TEST(PathNormalize, PlainPathsAreUnchanged) {
   expect_ok("/", "/");
   expect_ok("/index.html", "/index.html");

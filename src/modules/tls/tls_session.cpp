@@ -267,21 +267,10 @@ transport_result tls_session::write_file_pieces(int fd, std::uint64_t offset, st
   std::size_t sent = 0;
   while (sent < length) {
     if (pending_begin_ == pending_end_) {
-      if (!file_buffer_) {
-        file_buffer_.reset(new (std::nothrow) char[file_chunk]);
-        if (!file_buffer_) return {transport_status::failed, sent};
-      }
-      const std::size_t want = std::min(file_chunk, length - sent);
-      ssize_t got = 0;
-      do {
-        got = ::pread(fd, file_buffer_.get(), want, static_cast<off_t>(offset + sent));
-      } while (got < 0 && errno == EINTR);
-      if (got <= 0) {  // an error, or the file is shorter than the response promised
-        release_file_buffer();
-        return {transport_status::failed, sent};
-      }
+      const std::size_t got = read_file_piece(fd, offset + sent, length - sent);
+      if (got == 0) return {transport_status::failed, sent};
       pending_begin_ = 0;
-      pending_end_ = static_cast<std::size_t>(got);
+      pending_end_ = got;
       pending_fd_ = fd;
       pending_offset_ = offset + sent;
     }
@@ -316,25 +305,14 @@ transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, 
     held_back_ = false;
     sent = 1;
   }
-  if (sent < length && !file_buffer_) {
-    file_buffer_.reset(new (std::nothrow) char[file_chunk]);
-    if (!file_buffer_) return {transport_status::failed, sent};
-  }
   while (sent < length) {
-    const std::size_t want = std::min(file_chunk, length - sent);
-    ssize_t got = 0;
-    do {
-      got = ::pread(fd, file_buffer_.get(), want, static_cast<off_t>(offset + sent));
-    } while (got < 0 && errno == EINTR);
-    if (got <= 0) {  // an error, or the file is shorter than the response promised
-      release_file_buffer();
-      return {transport_status::failed, sent};
-    }
-    for (std::size_t taken = 0; taken < static_cast<std::size_t>(got);) {
+    const std::size_t got = read_file_piece(fd, offset + sent, length - sent);
+    if (got == 0) return {transport_status::failed, sent};
+    for (std::size_t taken = 0; taken < got;) {
       ERR_clear_error();
       errno = 0;
       std::size_t written = 0;
-      if (SSL_write_ex(ssl_, file_buffer_.get() + taken, static_cast<std::size_t>(got) - taken, &written) != 1) {
+      if (SSL_write_ex(ssl_, file_buffer_.get() + taken, got - taken, &written) != 1) {
         broken_ = true;  // the gatherer takes every record: nothing is left to retry
         ERR_clear_error();
         release_file_buffer();
@@ -342,7 +320,7 @@ transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, 
       }
       taken += written;
     }
-    sent += static_cast<std::size_t>(got);
+    sent += got;
     if (transport_status status; !send_gathered(status)) {
       release_file_buffer();
       if (status == transport_status::failed) return {status, sent};
@@ -351,6 +329,22 @@ transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, 
   }
   release_file_buffer();  // idle connections keep no file buffer
   return {transport_status::done, sent};
+}
+
+std::size_t tls_session::read_file_piece(int fd, std::uint64_t at, std::size_t want) {
+  if (!file_buffer_) {
+    file_buffer_.reset(new (std::nothrow) char[file_chunk]);
+    if (!file_buffer_) return 0;
+  }
+  ssize_t got = 0;
+  do {
+    got = ::pread(fd, file_buffer_.get(), std::min(file_chunk, want), static_cast<off_t>(at));
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {  // an error, or the file is shorter than the response promised
+    release_file_buffer();
+    return 0;
+  }
+  return static_cast<std::size_t>(got);
 }
 
 void tls_session::release_file_buffer() {

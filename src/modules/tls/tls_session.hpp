@@ -60,6 +60,9 @@ class tls_session final : public secure_session {
   transport_status failure(int result, bool eof_is_close);
   void record_peer();
   transport_result send_file_ktls(int fd, std::uint64_t offset, std::size_t length);
+  // Up to file_chunk bytes of `fd` at `at` (no more than `want`) into file_buffer_, made on
+  // first use: how many, or 0 after an error or the file's end (the buffer released then).
+  std::size_t read_file_piece(int fd, std::uint64_t at, std::size_t want);
   void release_file_buffer();
 
   tls_binding binding_;  // ex_data of ssl_: must outlive it (declared first, destroyed last)

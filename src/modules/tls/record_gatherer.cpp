@@ -30,9 +30,18 @@ BIO_METHOD* gatherer_method(int (*write)(BIO*, const char*, int), long (*control
 
 }  // namespace
 
-record_gatherer::~record_gatherer() {
+record_gatherer::~record_gatherer() { give_back(); }
+
+// The thread's spare back, or this buffer freed when the spare is there already (another
+// connection had records waiting meanwhile): a connection keeps no buffer once it is drained.
+void record_gatherer::give_back() {
   bytes_.clear();
-  if (spare.capacity() == 0) std::swap(spare, bytes_);
+  unsent_ = 0;
+  if (spare.capacity() == 0) {
+    std::swap(spare, bytes_);
+  } else {
+    bytes_ = output_buffer();
+  }
 }
 
 BIO* record_gatherer::make_bio() {
@@ -59,9 +68,7 @@ bool record_gatherer::send() {
       return false;
     }
   }
-  bytes_.clear();
-  unsent_ = 0;
-  if (spare.capacity() == 0) std::swap(spare, bytes_);
+  give_back();
   return true;
 }
 

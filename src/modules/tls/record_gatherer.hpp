@@ -36,6 +36,7 @@ class record_gatherer {
   static int bio_write(BIO* bio, const char* data, int length);
   static long bio_control(BIO* bio, int command, long number, void* pointer);
   void append(const char* data, std::size_t length);
+  void give_back();
 
   int fd_;
   output_buffer bytes_;     // borrowed from the thread's spare while there is something to send

@@ -208,10 +208,10 @@ transport_result tls_session::send_file_ktls(int fd, std::uint64_t offset, std::
 // compressed body is sent as it goes, not gathered whole), else they are sent now.
 transport_result tls_session::write_gathered(std::span<const char> bytes, bool more) {
   std::size_t taken = 0;
-  if (held_back_) {
+  if (held_back_ && !bytes.empty()) {
     if (transport_status status; !send_gathered(status)) return {status, 0};
     held_back_ = false;
-    taken = bytes.empty() ? 0 : 1;  // that byte is in the records just sent
+    taken = 1;  // that byte is in the records just sent
   }
   while (taken < bytes.size()) {
     ERR_clear_error();

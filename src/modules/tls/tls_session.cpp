@@ -72,6 +72,9 @@ tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, in
     return;
   }
   SSL_set_accept_state(ssl);
+  // Read-ahead: OpenSSL reads what the socket has, not a record's 5-byte header and then its
+  // body (two reads per request over HTTPS/1.1 became one). See has_buffered_input().
+  SSL_set_read_ahead(ssl, 1);
   ssl_ = ssl;
 }
 
@@ -165,8 +168,11 @@ transport_result tls_session::read(std::span<char> into) {
   // Reading may have made records to send (a KeyUpdate answer): they leave now if they can,
   // else with the next write.
   if (gather_ && !gatherer_.empty()) gatherer_.send();
+  read_wanted_more_ = false;
   if (result == 1) return {transport_status::done, got};
-  return {failure(result, true), 0};
+  const transport_status status = failure(result, true);
+  read_wanted_more_ = status == transport_status::want_read;
+  return {status, 0};
 }
 
 transport_result tls_session::write(std::span<const char> bytes, bool more) {
@@ -353,11 +359,13 @@ void tls_session::release_file_buffer() {
   pending_fd_ = -1;
 }
 
-// Only decrypted bytes count. SSL_has_pending() is also true for part of a record, which a read
-// cannot return yet: waiting on the socket is then right, and treating it as readable would spin.
-// (Without read-ahead OpenSSL never holds a whole undecrypted record the socket did not signal.)
+// Decrypted bytes, or bytes read ahead (whole records the socket will not signal again, such as
+// a request that arrived with the handshake's last flight). Read-ahead bytes that the last read
+// found to be only part of a record do not count: waiting on the socket is then right, and
+// treating them as readable would spin.
 bool tls_session::has_buffered_input() const {
-  return established_ && !broken_ && SSL_pending(ssl_) > 0;
+  if (!established_ || broken_) return false;
+  return SSL_pending(ssl_) > 0 || (!read_wanted_more_ && SSL_has_pending(ssl_) == 1);
 }
 
 void tls_session::shutdown() {

@@ -77,6 +77,7 @@ class tls_session final : public secure_session {
   bool plaintext_http_ = false;
   bool ktls_send_ = false;
   bool gather_ = false;       // records leave through gatherer_, not OpenSSL's socket BIO
+  bool read_wanted_more_ = false;  // the last read stopped inside a record (want_read)
   bool held_back_ = false;    // one byte reported unsent (see hold_back_last_byte)
   bool held_for_file_ = false;
   int held_fd_ = -1;

@@ -22,6 +22,16 @@ bool same_ends(const char* a, const char* b, std::size_t n) {
   return load<Word>(a) == load<Word>(b) && load<Word>(a + n - sizeof(Word)) == load<Word>(b + n - sizeof(Word));
 }
 
+// The first and last Word of `n` bytes (overlapping when n < 2 words): all of them, in two
+// loads and two stores.
+template <typename Word>
+void copy_ends(char* to, const char* from, std::size_t n) {
+  const Word head = load<Word>(from);
+  const Word tail = load<Word>(from + n - sizeof(Word));
+  std::memcpy(to, &head, sizeof head);
+  std::memcpy(to + n - sizeof(Word), &tail, sizeof tail);
+}
+
 inline bool equal(std::string_view a, std::string_view b) {
   const std::size_t n = a.size();
   if (n != b.size()) return false;
@@ -41,15 +51,9 @@ inline char* copy(char* to, std::string_view from) {
   if (n > 16) {
     std::memcpy(to, p, n);
   } else if (n >= 8) {
-    const auto head = load<std::uint64_t>(p);
-    const auto tail = load<std::uint64_t>(p + n - 8);
-    std::memcpy(to, &head, 8);
-    std::memcpy(to + n - 8, &tail, 8);
+    copy_ends<std::uint64_t>(to, p, n);
   } else if (n >= 4) {
-    const auto head = load<std::uint32_t>(p);
-    const auto tail = load<std::uint32_t>(p + n - 4);
-    std::memcpy(to, &head, 4);
-    std::memcpy(to + n - 4, &tail, 4);
+    copy_ends<std::uint32_t>(to, p, n);
   } else {
     for (std::size_t i = 0; i < n; ++i) to[i] = p[i];
   }

@@ -44,8 +44,8 @@ void media_type_set::add(std::string_view pattern) {
   std::string entry(pattern);
   std::ranges::transform(entry, entry.begin(), lower);
   const bool prefix = entry.ends_with("/*");
-  matchers_.push_back({prefix ? entry.substr(0, entry.size() - 1) : entry, prefix});
-  patterns_.push_back(std::move(entry));
+  if (prefix) entry.pop_back();
+  matchers_.push_back({std::move(entry), prefix});
 }
 
 bool media_type_set::contains(std::string_view media_type) const {

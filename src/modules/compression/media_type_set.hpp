@@ -21,11 +21,8 @@ class media_type_set {
   // whitespace are ignored, so a raw Content-Type value is safe to pass.
   bool contains(std::string_view media_type) const;
 
-  const std::vector<std::string>& patterns() const { return patterns_; }
-
  private:
-  std::vector<std::string> patterns_;  // lower case, in configuration order
-  // The same, ready to match: a "type/*" entry as its "type/" prefix.
+  // The patterns, lower case, in configuration order: a "type/*" entry as its "type/" prefix.
   struct matcher {
     std::string text;
     bool prefix = false;

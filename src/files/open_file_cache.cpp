@@ -1,6 +1,7 @@
 #include "files/open_file_cache.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace ferry {
 
@@ -24,8 +25,11 @@ void load_content(open_file& file) {
 }  // namespace
 
 open_file_cache::open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after,
-                                 std::size_t in_memory_limit)
-    : max_entries_(max_entries), revalidate_after_(revalidate_after), in_memory_limit_(in_memory_limit) {
+                                 std::size_t in_memory_limit, describer describe)
+    : max_entries_(max_entries),
+      revalidate_after_(revalidate_after),
+      in_memory_limit_(in_memory_limit),
+      describe_(std::move(describe)) {
   entries_.reserve(std::min<std::size_t>(max_entries_, 4096));
 }
 
@@ -51,6 +55,7 @@ file_entry open_file_cache::open(const file_resolver& resolver, std::string_view
       if (result.file.size > 0 && result.file.size <= in_memory_limit_) load_content(result.file);
       entry.file = std::make_shared<const open_file>(std::move(result.file));
     }
+    if (describe_) entry.facts = describe_(path, *entry.file);
   }
   if (entry.kind == lookup_kind::error || max_entries_ == 0) return entry;  // transient, or no cache
   if (found != entries_.end()) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,10 +20,18 @@
 
 namespace ferry {
 
+// What serving a file under its path takes that follows from the path and the file alone:
+// worked out when the file is opened, not per response.
+struct file_facts {
+  std::string_view content_type;  // stays valid as long as whatever described the file
+  bool compressible = false;      // worth compressing on the fly
+};
+
 struct file_entry {
   lookup_kind kind = lookup_kind::not_found;
   std::shared_ptr<const open_file> file;  // when kind == file
   int error = 0;                          // when kind == error
+  file_facts facts;                       // when kind == file, from the cache's describer
 };
 
 struct open_file_cache_stats {
@@ -35,9 +44,14 @@ class open_file_cache {
  public:
   using clock = std::chrono::steady_clock;
 
-  // Files up to `in_memory_limit` bytes are also read into memory once (0: never).
+  // Called for each file opened (a miss, not a hit) with its path; what it answers comes back
+  // with the file until the entry is looked up afresh.
+  using describer = std::function<file_facts(std::string_view path, const open_file& file)>;
+
+  // Files up to `in_memory_limit` bytes are also read into memory once (0: never). Without a
+  // describer, entries carry empty facts.
   open_file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after,
-                  std::size_t in_memory_limit = 0);
+                  std::size_t in_memory_limit = 0, describer describe = {});
 
   // The lookup result for a normalised path, from the cache when fresh. Errors other than
   // "not found"/"forbidden" are never cached. `now` is what freshness is judged against: the
@@ -89,6 +103,7 @@ class open_file_cache {
   std::size_t max_entries_;
   std::chrono::milliseconds revalidate_after_;
   std::size_t in_memory_limit_;
+  describer describe_;
   std::unordered_map<std::string, cached, string_hash, std::equal_to<>> entries_;
   open_file_cache_stats stats_;
   std::string variant_path_;  // variants()'s scratch

@@ -247,7 +247,7 @@ void request_handler::serve_path(const request& req, const request_context& ctx,
   switch (found.kind) {
     case lookup_kind::file:
       if (path_.size() > 1 && path_.back() == '/') break;  // "/file.txt/" is not the file
-      serve_file(req, ctx, s, std::move(found.file), path_, out);
+      serve_file(req, ctx, s, std::move(found), path_, out);
       return;
     case lookup_kind::directory:
       serve_directory(req, ctx, s, out);
@@ -266,7 +266,7 @@ void request_handler::serve_path(const request& req, const request_context& ctx,
   if (!spa.empty() && !file_resolver::has_dot_segment(path_)) {
     auto fallback = files_.for_site(s).open(s.resolver, spa, lookup_time(ctx));
     if (fallback.kind == lookup_kind::file) {
-      serve_file(req, ctx, s, std::move(fallback.file), spa, out);
+      serve_file(req, ctx, s, std::move(fallback), spa, out);
       return;
     }
   }
@@ -299,7 +299,7 @@ void request_handler::serve_directory(const request& req, const request_context&
     if (found.kind == lookup_kind::file) {
       // The index file's name picks the type and the sidecars; scratch_ is reused below.
       index_path_.assign(scratch_);
-      serve_file(req, ctx, s, std::move(found.file), index_path_, out);
+      serve_file(req, ctx, s, std::move(found), index_path_, out);
       return;
     }
   }
@@ -339,12 +339,12 @@ std::shared_ptr<const open_file> request_handler::open_sidecar(const request_con
   return found.kind == lookup_kind::file ? std::move(found.file) : nullptr;
 }
 
-void request_handler::serve_file(const request& req, const request_context& ctx, const site& s,
-                                 std::shared_ptr<const open_file> file, std::string_view name, response& out) {
-  const std::string_view content_type = s.mime.content_type(name);
-  const std::string_view media = media_type_of(content_type);
+void request_handler::serve_file(const request& req, const request_context& ctx, const site& s, file_entry found,
+                                 std::string_view name, response& out) {
+  std::shared_ptr<const open_file> file = std::move(found.file);
+  const std::string_view content_type = found.facts.content_type;
   const auto& encoders = s.cfg->extensions.encoders;
-  const bool compressible_on_the_fly = encoders && encoders->should_compress(media, file->size);
+  const bool compressible_on_the_fly = found.facts.compressible;
   bool has_accept_encoding = false;
   const auto accept_encoding = req.header("accept-encoding", &has_accept_encoding);
   bool has_range = false;
@@ -514,7 +514,7 @@ void request_handler::error(int status, const request* req, const site& s, respo
   if (page != s.cfg->error_pages.end()) {
     auto found = files_.for_site(s).open(s.resolver, page->second);
     if (found.kind == lookup_kind::file) {
-      out.add("Content-Type", s.mime.content_type(page->second));
+      out.add("Content-Type", found.facts.content_type);
       const auto size = found.file->size;
       out.file = std::move(found.file);
       if (size > 0) out.add_file_segment(0, size);

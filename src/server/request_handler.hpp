@@ -80,8 +80,9 @@ class request_handler {
   void add_limit_headers(response& out) const;
   void serve_path(const request& req, const request_context& ctx, const site& s, response& out);
   void serve_directory(const request& req, const request_context& ctx, const site& s, response& out);
-  void serve_file(const request& req, const request_context& ctx, const site& s,
-                  std::shared_ptr<const open_file> file, std::string_view name, response& out);
+  // `found` is `name`'s lookup, a file.
+  void serve_file(const request& req, const request_context& ctx, const site& s, file_entry found,
+                  std::string_view name, response& out);
   void serve_listing(const request& req, const site& s, response& out);
   void options(const request& req, const site& s, response& out);
   void apply_header_rules(const request& req, const site& s, response& out);

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "temp_dir.hpp"
 
@@ -37,6 +39,36 @@ TEST_F(OpenFileCacheTest, HitSharesTheDescriptor) {
   EXPECT_EQ(first.file.get(), second.file.get());
   EXPECT_EQ(cache.stats().hits, 1u);
   EXPECT_EQ(cache.stats().misses, 1u);
+}
+
+TEST_F(OpenFileCacheTest, DescribesEachFileOnceAndAnswersHitsWithTheDescription) {
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  std::vector<std::string> described;
+  const auto describe = [&](std::string_view path, const open_file& file) {
+    described.emplace_back(path);
+    return file_facts{file.size > 3 ? "text/big" : "text/small", file.size > 3};
+  };
+  open_file_cache trusting(16, std::chrono::hours(1), 0, describe);
+  for (int i = 0; i < 3; ++i) {
+    const auto entry = trusting.open(resolver, "/a.txt");
+    ASSERT_EQ(entry.kind, lookup_kind::file);
+    EXPECT_EQ(entry.facts.content_type, "text/big");
+    EXPECT_TRUE(entry.facts.compressible);
+  }
+  EXPECT_EQ(trusting.open(resolver, "/missing.txt").kind, lookup_kind::not_found);
+  EXPECT_EQ(described, std::vector<std::string>{"/a.txt"});  // misses of absent files describe nothing
+
+  // Looked up afresh, the file is described afresh: a file that shrank is another case.
+  open_file_cache checking(16, std::chrono::milliseconds(0), 0, describe);
+  EXPECT_TRUE(checking.open(resolver, "/a.txt").facts.compressible);
+  write("a.txt", "a");
+  const auto again = checking.open(resolver, "/a.txt");
+  EXPECT_EQ(again.facts.content_type, "text/small");
+  EXPECT_FALSE(again.facts.compressible);
+  EXPECT_EQ(described.size(), 3u);
+
+  open_file_cache plain(16, std::chrono::hours(1));
+  EXPECT_TRUE(plain.open(resolver, "/a.txt").facts.content_type.empty());
 }
 
 TEST_F(OpenFileCacheTest, MissesAreCachedUntilRevalidation) {

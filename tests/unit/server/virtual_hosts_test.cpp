@@ -73,6 +73,32 @@ TEST_F(VirtualHosts, EachHostHasItsOwnFileCache) {
   EXPECT_EQ(&shop, &caches.for_site(top_->route("www.shop.example")));
 }
 
+TEST_F(VirtualHosts, EachHostDescribesItsFilesAndAnOlderConfigurationsCacheIsMadeAgain) {
+  root_.write("a.txt", "alpha");
+  auto cfg = std::make_shared<config>();
+  cfg->root = root_.path().string();
+  cfg->vhosts.push_back({"shop", {"shop.example"}, host_settings(*cfg)});
+  cfg->vhosts.back().settings->mime_types["txt"] = "text/x-shop";
+  const site old_top(cfg);
+  const site& old_shop = old_top.route("shop.example");
+
+  file_caches caches(0);
+  EXPECT_EQ(caches.for_site(old_shop).open(old_shop.resolver, "/a.txt").facts.content_type, "text/x-shop");
+  EXPECT_EQ(caches.for_site(old_top).open(old_top.resolver, "/a.txt").facts.content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(caches.stats().misses, 2u);
+
+  // The same host index in another configuration: its own cache, its own descriptions; the
+  // counts of the cache it replaced are kept.
+  cfg = std::make_shared<config>(*cfg);
+  cfg->vhosts.back().settings = host_settings(*cfg);
+  cfg->vhosts.back().settings->mime_types["txt"] = "text/x-new";
+  const site new_top(cfg);
+  const site& new_shop = new_top.route("shop.example");
+  ASSERT_EQ(new_shop.index, old_shop.index);
+  EXPECT_EQ(caches.for_site(new_shop).open(new_shop.resolver, "/a.txt").facts.content_type, "text/x-new");
+  EXPECT_EQ(caches.stats().misses, 3u);
+}
+
 TEST_F(VirtualHosts, TenantIdsFollowTheNameAcrossConfigurations) {
   auto cfg = std::make_shared<config>();
   cfg->root = root_.path().string();

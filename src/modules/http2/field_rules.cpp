@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace ferry {
 
 namespace {
@@ -41,9 +45,33 @@ bool lower_field_name(std::string_view name, char* out) {
   return missing == 0;
 }
 
+#if defined(__SSE2__)
+namespace {
+
+// Whether none of the 16 bytes at `p` is a control but HTAB, or DEL (bytes from 0x80 pass).
+bool sixteen_pass(const char* p) {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i below_space = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1f)), bytes);
+  const __m128i tab = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\t'));
+  const __m128i del = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7f));
+  return _mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab, below_space), del)) == 0;
+}
+
+}  // namespace
+#endif
+
 bool valid_field_value(std::string_view value) {
   if (value.empty()) return true;
   if (is_space_or_tab(value.front()) || is_space_or_tab(value.back())) return false;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time, the last sixteen read overlapping the ones before.
+  if (value.size() >= 16) {
+    for (std::size_t i = 0; i + 16 <= value.size(); i += 16) {
+      if (!sixteen_pass(value.data() + i)) return false;
+    }
+    return value.size() % 16 == 0 || sixteen_pass(value.data() + value.size() - 16);
+  }
+#endif
   // Eight bytes at a time: a word passes when none of its bytes is below 0x20 or is 0x7f (the
   // usual "has a byte less than n" and "has a zero byte" tricks; bytes from 0x80 pass). A word
   // with one, which may only be a HTAB, is looked at byte by byte.

@@ -38,10 +38,10 @@ TEST(FieldRules, ValuesHttp2MayCarry) {
   }
 }
 
-// The check reads eight bytes at a time: every byte position of a long value, in a word and
-// in the tail, with every byte value.
+// The check reads sixteen or eight bytes at a time: every byte position of a long value, in a
+// block and in the tail, with every byte value.
 TEST(FieldRules, EveryBytePositionOfALongValueIsChecked) {
-  for (std::size_t length : {3u, 7u, 8u, 9u, 16u, 23u, 40u}) {
+  for (std::size_t length : {3u, 7u, 8u, 9u, 15u, 16u, 17u, 23u, 32u, 40u, 55u}) {
     for (std::size_t at = 1; at + 1 < length; ++at) {
       for (int byte = 0; byte < 256; ++byte) {
         std::string value(length, 'v');

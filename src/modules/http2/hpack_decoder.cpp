@@ -162,21 +162,24 @@ bool hpack_decoder::read_string(std::string& buffer, std::string_view& text) {
   return true;
 }
 
-bool hpack_decoder::lookup(std::uint64_t index, std::string_view& name, std::string_view& value) const {
+bool hpack_decoder::lookup(std::uint64_t index, std::string_view& name, std::string_view& value) {
   if (index == 0) return false;
   if (index <= hpack::static_table.size()) {
     std::tie(name, value) = hpack::static_table[index - 1];
+    last_mark_ = &static_marks_[index - 1];
     return true;
   }
   const std::uint64_t dynamic = index - hpack::static_table.size() - 1;
   if (dynamic >= table_.count()) return false;
-  const hpack_dynamic_table::entry& e = table_[dynamic];
+  hpack_dynamic_table::entry& e = table_[dynamic];
   name = e.name();
   value = e.value();
+  last_mark_ = &e.checked;
   return true;
 }
 
 hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view& value) {
+  last_mark_ = nullptr;  // an insertion below may move the entries
   if (failed_) return step::error;
   while (at_ != end_) {
     const auto first = static_cast<unsigned char>(*at_);
@@ -200,6 +203,7 @@ hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view
     } else {
       std::string_view ignored;
       if (!lookup(index, name, ignored)) return fail();
+      last_mark_ = nullptr;  // the name's entry: its mark is not this field's
       // A dynamic entry may be evicted by the insertion below: its name is copied first.
       if (indexing && index > hpack::static_table.size()) {
         name_buffer_.assign(name);

@@ -3,8 +3,14 @@
 // error the RFC names is reported (the session ends the connection with COMPRESSION_ERROR).
 // A block is decoded whole; fields come out one at a time as views that stay valid until the
 // next call.
+//
+// A field sent as an index into the tables comes back on every request of a connection. The
+// caller may mark such a field once it has judged it (mark_checked) and then skip judging it
+// again when it recurs (last_checked): the mark stays with the table entry, whose name and value
+// never change, and a literal is never marked.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -12,6 +18,7 @@
 #include <string_view>
 
 #include "modules/http2/hpack_dynamic_table.hpp"
+#include "modules/http2/hpack_tables.hpp"
 
 namespace ferry {
 
@@ -29,6 +36,12 @@ class hpack_decoder {
   // The next field, the end of the block, or an error (after which the decoder is of no use:
   // its table may no longer match the peer's).
   step next(std::string_view& name, std::string_view& value);
+  // Whether the field next() gave last was marked before.
+  bool last_checked() const { return last_mark_ != nullptr && *last_mark_; }
+  // Marks the field next() gave last, when it was an index (static or dynamic table).
+  void mark_checked() {
+    if (last_mark_ != nullptr) *last_mark_ = true;
+  }
 
   // Bytes the dynamic table holds by RFC 7541's count.
   std::size_t table_size() const { return table_.size(); }
@@ -39,7 +52,7 @@ class hpack_decoder {
   // A string literal (§5.2): a view into the block, or decoded into `buffer`.
   bool read_string(std::string& buffer, std::string_view& text);
   // The field at `index` of the static and dynamic tables; false when there is none.
-  bool lookup(std::uint64_t index, std::string_view& name, std::string_view& value) const;
+  bool lookup(std::uint64_t index, std::string_view& name, std::string_view& value);
   step fail();
 
   hpack_dynamic_table table_;  // its capacity as the last size update set it
@@ -49,6 +62,8 @@ class hpack_decoder {
   const char* at_ = nullptr;
   const char* end_ = nullptr;
   bool field_seen_ = false;  // in this block: size updates must come first
+  bool* last_mark_ = nullptr;  // the mark of the field next() gave last, if it can have one
+  std::array<bool, hpack::static_table.size()> static_marks_{};
   std::string name_buffer_;
   std::string value_buffer_;
 };

@@ -53,6 +53,7 @@ void hpack_dynamic_table::insert(std::string_view name, std::string_view value) 
   e.text.assign(name);
   e.text.append(value);
   e.name_size = static_cast<std::uint32_t>(name.size());
+  e.checked = false;
   size_ += size;
 }
 

@@ -20,6 +20,9 @@ class hpack_dynamic_table {
   struct entry {
     std::string text;  // name then value
     std::uint32_t name_size = 0;
+    // The decoder's caller found the field acceptable once (hpack_decoder::mark_checked); a new
+    // entry starts unchecked.
+    bool checked = false;
     std::string_view name() const { return {text.data(), name_size}; }
     std::string_view value() const { return std::string_view(text).substr(name_size); }
   };
@@ -37,6 +40,7 @@ class hpack_dynamic_table {
   std::size_t count() const { return count_; }
   // Entry `i`, 0 the newest (HPACK index 62 + i).
   const entry& operator[](std::size_t i) const { return slots_[(newest_ + i) % slots_.size()]; }
+  entry& operator[](std::size_t i) { return slots_[(newest_ + i) % slots_.size()]; }
 
   static std::size_t entry_size(std::string_view name, std::string_view value) { return name.size() + value.size() + 32; }
   // Heap bytes the table holds: its slots and their strings' buffers (live or kept).

@@ -69,45 +69,55 @@ std::optional<std::uint64_t> parse_digits(std::string_view text) {
   return value;
 }
 
-}  // namespace
-
-bool request_head_check::field(std::string_view name, std::string_view value) {
-  // A pseudo-header's value is held to a character class that admits no whitespace or control
-  // byte at all: valid_field_value() would find nothing more there.
-  if (!name.empty() && name.front() == ':') {
-    if (regular_seen_) return false;
-    std::uint8_t bit = 0;
-    if (name == ":method") {
-      bit = method;
-      if (value.empty() || !all_of(value, token_class)) return false;
-      connect_ = value == "CONNECT";
-      options_ = value == "OPTIONS";
-    } else if (name == ":scheme") {
-      bit = scheme;
-      if (value.empty() || !alpha(static_cast<unsigned char>(value.front())) || !all_of(value, scheme_class)) return false;
-    } else if (name == ":path") {
-      bit = path;
-      if (value.empty() || !all_of(value, path_class)) return false;
-      path_is_asterisk_ = value == "*";
-      if (value.front() != '/' && !path_is_asterisk_) return false;
-    } else if (name == ":authority") {
-      bit = authority;
-      if (!all_of(value, authority_class)) return false;
-    } else {
-      return false;  // :status, :protocol (extended CONNECT is not offered) or unknown
-    }
-    if ((seen_ & bit) != 0) return false;
-    seen_ |= bit;
-    return true;
-  }
-  regular_seen_ = true;
+// What a regular field must be wherever it comes in the head.
+bool regular_field_ok(std::string_view name, std::string_view value) {
   if (!valid_field_value(value) || !regular_name_ok(name) || connection_specific_field(name)) return false;
   if (name == "te") return iequals_ascii(value, "trailers");
+  return name != "content-length" || parse_digits(value).has_value();
+}
+
+}  // namespace
+
+bool request_head_check::field(std::string_view name, std::string_view value, bool checked_before) {
+  if (!name.empty() && name.front() == ':') return pseudo_field(name, value, checked_before);
+  regular_seen_ = true;
+  if (!checked_before && !regular_field_ok(name, value)) return false;
   if (name == "content-length") {
-    const auto length = parse_digits(value);
-    if (!length || content_length_) return false;
-    content_length_ = length;
+    if (content_length_) return false;
+    content_length_ = parse_digits(value);
   }
+  return true;
+}
+
+// A pseudo-header's value is held to a character class that admits no whitespace or control
+// byte at all: valid_field_value() would find nothing more there.
+bool request_head_check::pseudo_field(std::string_view name, std::string_view value, bool checked_before) {
+  if (regular_seen_) return false;
+  std::uint8_t bit = 0;
+  const bool check = !checked_before;
+  if (name == ":method") {
+    bit = method;
+    if (check && (value.empty() || !all_of(value, token_class))) return false;
+    connect_ = value == "CONNECT";
+    options_ = value == "OPTIONS";
+  } else if (name == ":scheme") {
+    bit = scheme;
+    if (check && (value.empty() || !alpha(static_cast<unsigned char>(value.front())) || !all_of(value, scheme_class))) {
+      return false;
+    }
+  } else if (name == ":path") {
+    bit = path;
+    if (check && (value.empty() || !all_of(value, path_class))) return false;
+    path_is_asterisk_ = value == "*";
+    if (value.front() != '/' && !path_is_asterisk_) return false;
+  } else if (name == ":authority") {
+    bit = authority;
+    if (check && !all_of(value, authority_class)) return false;
+  } else {
+    return false;  // :status, :protocol (extended CONNECT is not offered) or unknown
+  }
+  if ((seen_ & bit) != 0) return false;
+  seen_ |= bit;
   return true;
 }
 

@@ -13,8 +13,10 @@ namespace ferry {
 
 class request_head_check {
  public:
-  // A field of the request head, in the order it came; false: malformed.
-  bool field(std::string_view name, std::string_view value);
+  // A field of the request head, in the order it came; false: malformed. `checked_before`: the
+  // same name and value passed here before (an HPACK index the decoder marked), so only what
+  // depends on this head's other fields is looked at: order, repetition, the length's value.
+  bool field(std::string_view name, std::string_view value, bool checked_before = false);
   // The head is complete: the required pseudo-headers were there (§8.3.1) and :path has a
   // form the method allows.
   bool complete() const;
@@ -25,6 +27,8 @@ class request_head_check {
   static bool trailer_field(std::string_view name, std::string_view value);
 
  private:
+  bool pseudo_field(std::string_view name, std::string_view value, bool checked_before);
+
   enum pseudo : std::uint8_t { method = 1, scheme = 2, path = 4, authority = 8 };
   std::uint8_t seen_ = 0;
   bool regular_seen_ = false;

@@ -294,11 +294,14 @@ http2_server_session::outcome http2_server_session::decode_fragment(std::span<co
     header_block& b = *block_;
     if (s == nullptr || b.malformed || b.too_large) continue;
     if (b.use == header_block::purpose::request) {
-      if (!s->check.field(name, value)) {
+      // A field the client sends by index on every request is judged once per connection.
+      const bool checked_before = decoder_.last_checked();
+      if (!s->check.field(name, value, checked_before)) {
         b.malformed = true;
-      } else if (!s->state.add_field(name, value)) {
-        b.too_large = true;
+        continue;
       }
+      if (!checked_before) decoder_.mark_checked();
+      if (!s->state.add_field(name, value)) b.too_large = true;
     } else if (!request_head_check::trailer_field(name, value)) {
       b.malformed = true;
     } else if (!s->state.add_trailer_field(name, value)) {

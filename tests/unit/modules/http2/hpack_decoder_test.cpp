@@ -91,6 +91,52 @@ TEST(HpackDecoder, DecodesWhatAnotherEncoderMade) {
   }
 }
 
+// Marks per table entry: an index the caller marked comes back marked, a literal never is, and
+// an entry that takes an evicted one's slot starts unmarked.
+TEST(HpackDecoder, MarksStayWithTheirTableEntries) {
+  using field_view = std::pair<std::string_view, std::string_view>;
+  hpack_decoder decoder;
+  decoder.set_table_limit(64);
+  std::string_view name, value;
+  const auto next_field = [&] {
+    EXPECT_EQ(decoder.next(name, value), hpack_decoder::step::field);
+    return field_view(name, value);
+  };
+  // A size update to 64, then :method GET (static 2), a literal x-a: 1 with indexing (size 36).
+  std::string block = from_hex("3f21") + "\x82" + "\x40\x03x-a\x01" "1";
+  decoder.begin(block);
+  EXPECT_EQ(next_field().first, ":method");
+  EXPECT_FALSE(decoder.last_checked());
+  decoder.mark_checked();
+  EXPECT_EQ(next_field().first, "x-a");
+  EXPECT_FALSE(decoder.last_checked());
+  decoder.mark_checked();  // a literal: nothing to keep the mark
+  EXPECT_EQ(decoder.next(name, value), hpack_decoder::step::block_end);
+
+  // :method GET again, then x-a by its index (62).
+  block = "\x82\xbe";
+  decoder.begin(block);
+  next_field();
+  EXPECT_TRUE(decoder.last_checked());
+  EXPECT_EQ(next_field(), field_view("x-a", "1"));
+  EXPECT_FALSE(decoder.last_checked());
+  decoder.mark_checked();
+  EXPECT_EQ(decoder.next(name, value), hpack_decoder::step::block_end);
+  decoder.begin(block);
+  next_field();
+  next_field();
+  EXPECT_TRUE(decoder.last_checked());
+  EXPECT_EQ(decoder.next(name, value), hpack_decoder::step::block_end);
+
+  // x-b: 2 evicts x-a (64 bytes hold one entry) and takes its place at index 62: unmarked.
+  block = std::string("\x40\x03x-b\x01" "2") + "\xbe";
+  decoder.begin(block);
+  next_field();
+  EXPECT_EQ(next_field(), field_view("x-b", "2"));
+  EXPECT_FALSE(decoder.last_checked());
+  EXPECT_EQ(decoder.next(name, value), hpack_decoder::step::block_end);
+}
+
 TEST(HpackDecoder, FollowsTableSizeUpdates) {
   peer_encoder peer(4096);
   hpack_decoder decoder;

@@ -95,6 +95,28 @@ TEST(RequestHeadCheck, ContentLength) {
   EXPECT_FALSE(request_head_check().content_length().has_value());
 }
 
+// A field judged before (an HPACK index the session marked) skips its own checks, not those that
+// depend on the rest of the head.
+TEST(RequestHeadCheck, FieldsCheckedBeforeStillObeyTheHeadsRules) {
+  const auto all_checked_before = [](const field_list& fields) {
+    request_head_check check;
+    for (const auto& [name, value] : fields) {
+      if (!check.field(name, value, true)) return false;
+    }
+    return check.complete();
+  };
+  EXPECT_TRUE(all_checked_before(get));
+  EXPECT_FALSE(all_checked_before(with(get, {":path", "/again"})));
+  EXPECT_FALSE(all_checked_before({{":method", "GET"}, {"accept", "*/*"}, {":scheme", "https"}, {":path", "/"}}));
+  EXPECT_FALSE(all_checked_before({{":method", "GET"}, {":scheme", "https"}, {":path", "*"}}));
+  EXPECT_FALSE(all_checked_before({{":method", "GET"}, {":scheme", "https"}, {":path", "x"}}));
+  EXPECT_FALSE(all_checked_before(with(get, {":status", "200"})));
+  EXPECT_FALSE(all_checked_before(with(with(get, {"content-length", "1"}), {"content-length", "1"})));
+  request_head_check length;
+  EXPECT_TRUE(length.field("content-length", "7", true));
+  EXPECT_EQ(length.content_length(), 7u);
+}
+
 TEST(RequestHeadCheck, Trailers) {
   EXPECT_TRUE(request_head_check::trailer_field("x-checksum", "abc"));
   EXPECT_FALSE(request_head_check::trailer_field(":method", "GET"));

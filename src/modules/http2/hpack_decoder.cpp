@@ -100,19 +100,32 @@ constexpr std::uint64_t largest_integer = std::uint64_t{1} << 32;
 
 }  // namespace
 
-bool huffman_decode(std::string_view in, std::string& out) {
+std::size_t huffman_decode(std::string_view in, char* out) {
   const huffman_machine& machine = huffman();
+  char* at = out;
   std::uint8_t state = 0;
+  // A nibble emits at most one symbol (no code is under 5 bits): the symbol is stored always and
+  // kept by moving on when it was emitted.
+  const auto step = [&](std::uint32_t nibble) {
+    const huffman_machine::transition& t = machine.step(state, nibble);
+    *at = static_cast<char>(t.symbol);
+    at += (t.flags & huffman_machine::emits) != 0 ? 1 : 0;
+    state = t.state;
+    return (t.flags & huffman_machine::fails) == 0;
+  };
   for (const char c : in) {
     const auto byte = static_cast<unsigned char>(c);
-    for (const std::uint32_t nibble : {std::uint32_t{byte} >> 4, std::uint32_t{byte} & 15u}) {
-      const huffman_machine::transition& t = machine.step(state, nibble);
-      if ((t.flags & huffman_machine::fails) != 0) return false;
-      if ((t.flags & huffman_machine::emits) != 0) out.push_back(static_cast<char>(t.symbol));
-      state = t.state;
-    }
+    if (!step(std::uint32_t{byte} >> 4) || !step(std::uint32_t{byte} & 15u)) return huffman_failed;
   }
-  return machine.accepting(state);
+  return machine.accepting(state) ? static_cast<std::size_t>(at - out) : huffman_failed;
+}
+
+bool huffman_decode(std::string_view in, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + huffman_decoded_bound(in.size()));
+  const std::size_t n = huffman_decode(in, out.data() + start);
+  out.resize(n == huffman_failed ? start : start + n);
+  return n != huffman_failed;
 }
 
 void hpack_decoder::set_table_limit(std::size_t size) {
@@ -156,9 +169,12 @@ bool hpack_decoder::read_string(std::string& buffer, std::string_view& text) {
     text = raw;
     return true;
   }
-  buffer.clear();
-  if (!huffman_decode(raw, buffer)) return false;
-  text = buffer;
+  // The buffer only grows: its bytes past the text are never read, and are not zeroed again.
+  const std::size_t bound = huffman_decoded_bound(raw.size());
+  if (buffer.size() < bound) buffer.resize(bound);
+  const std::size_t n = huffman_decode(raw, buffer.data());
+  if (n == huffman_failed) return false;
+  text = std::string_view(buffer.data(), n);
   return true;
 }
 

@@ -71,5 +71,11 @@ class hpack_decoder {
 // Decodes Huffman-coded `in` (RFC 7541 §5.2, Appendix B) to the end of `out`; false when it
 // holds EOS, or ends with more than 7 bits of padding or padding that is not EOS's prefix.
 bool huffman_decode(std::string_view in, std::string& out);
+// The same into `out`, which has room for huffman_decoded_bound(in.size()) bytes: how many it
+// wrote, or huffman_failed.
+inline constexpr std::size_t huffman_failed = static_cast<std::size_t>(-1);
+std::size_t huffman_decode(std::string_view in, char* out);
+// The shortest code has 5 bits: at most 8 symbols per 5 bytes (and room for one stored, not kept).
+constexpr std::size_t huffman_decoded_bound(std::size_t coded) { return coded * 8 / 5 + 1; }
 
 }  // namespace ferry

@@ -163,7 +163,29 @@ void hpack_encoder::encode(const http2_response_head& head, std::string& out) {
     field(":status", std::string_view(digits, static_cast<std::size_t>(end - digits)), false, w);
   }
   std::size_t slot = 0;
-  for (const auto& [name, value] : head.fields) remembered_field(slot++, name, value, head, w);
+  for (const auto& [name, value] : head.fields) {
+    // The common case inline: the same name at this position as before, and for a field that
+    // is not never-indexed the same value, with the bytes it went out as still right.
+    if (slot < memory_.size()) {
+      const remembered& m = memory_[slot];
+      if (m.ready == never_list_generation_ && short_bytes::equal(m.name, name)) {
+        if (m.never_indexed) {
+          if (valid_field_value(value)) {
+            w.bytes(m.encoded);
+            w.string(value);
+          }
+          ++slot;
+          continue;
+        }
+        if (short_bytes::equal(m.value, value) && (m.unindexed || m.generation == generation_)) {
+          w.bytes(m.encoded);
+          ++slot;
+          continue;
+        }
+      }
+    }
+    remembered_field(slot++, name, value, head, w);
+  }
   if (head.content_length) {
     const char* end = std::to_chars(digits, digits + sizeof digits, *head.content_length).ptr;
     remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, w);
@@ -185,6 +207,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     m.generation = 0;
     m.never_list = 0;
     m.value_known = false;
+    m.ready = 0;
   }
   if (m.lower.empty()) return;
   // The length the head gives goes out once, last: a content-length field of its own is dropped.
@@ -199,16 +222,23 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
   if (m.never_indexed) {
     // New in every response: nothing to remember of the value, and no table to look in.
     if (!valid_field_value(value)) return;
+    const char* start = out.at;
     out.integer(m.static_index, 4, 0x10);  // §6.2.3 never indexed
     if (m.static_index == 0) out.string(m.lower);
+    if (!m.is_content_length) {
+      m.encoded.assign(start, static_cast<std::size_t>(out.at - start));
+      m.ready = never_list_generation_;
+    }
     out.string(value);
     return;
   }
+  m.ready = 0;
   if (m.value_known && short_bytes::equal(m.value, value)) {
     if (!m.value_ok) return;
     // A literal that names no dynamic table entry stays right whatever the table did since.
     if (m.generation == generation_ || m.unindexed) {
       out.bytes(m.encoded);
+      if (!m.is_content_length) m.ready = never_list_generation_;
       return;
     }
   } else {
@@ -229,6 +259,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     m.generation = generation_ == before ? generation_ : 0;
   }
   m.encoded.assign(start, static_cast<std::size_t>(out.at - start));
+  if (!m.is_content_length) m.ready = never_list_generation_;
 }
 
 }  // namespace ferry

@@ -57,8 +57,12 @@ class hpack_encoder {
     std::string value;
     bool value_known = false;  // `value` is the last value seen here
     bool value_ok = false;
-    std::string encoded;              // the bytes `value` went out as
+    std::string encoded;              // the bytes `value` went out as; never indexed: all but the value
     std::uint64_t generation = 0;     // of the table they are valid for; 0: none
+    // The never-indexed list's generation for which encode() may go by what is remembered here
+    // without calling remembered_field(): the name is sent, it is no content-length, and
+    // `encoded` holds the never-indexed field's start or a good value's bytes. 0: it may not.
+    std::uint64_t ready = 0;
   };
 
   struct writer;

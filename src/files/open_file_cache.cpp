@@ -33,10 +33,17 @@ open_file_cache::open_file_cache(std::size_t max_entries, std::chrono::milliseco
   entries_.reserve(std::min<std::size_t>(max_entries_, 4096));
 }
 
+open_file_cache::cached* open_file_cache::find(std::string_view path) {
+  if (last_ != nullptr && last_->first == path) return &last_->second;
+  const auto found = entries_.find(path);
+  return found == entries_.end() ? nullptr : &found->second;
+}
+
 file_entry open_file_cache::open(const file_resolver& resolver, std::string_view path, clock::time_point now) {
   const auto found = entries_.find(path);
   if (found != entries_.end() && now - found->second.checked < revalidate_after_) {
     ++stats_.hits;
+    last_ = &*found;
     return found->second.entry;
   }
   ++stats_.misses;
@@ -60,23 +67,25 @@ file_entry open_file_cache::open(const file_resolver& resolver, std::string_view
   if (entry.kind == lookup_kind::error || max_entries_ == 0) return entry;  // transient, or no cache
   if (found != entries_.end()) {
     found->second = cached(entry, now);
+    last_ = &*found;
     return entry;
   }
   if (entries_.size() >= max_entries_) {
     // Bounded: drop an arbitrary entry. Hot paths come back on their next request.
+    if (last_ == &*entries_.begin()) last_ = nullptr;
     entries_.erase(entries_.begin());
     ++stats_.evictions;
   }
-  entries_.emplace(std::string(path), cached(entry, now));
+  last_ = &*entries_.emplace(std::string(path), cached(entry, now)).first;
   return entry;
 }
 
 std::uint32_t open_file_cache::variants(const file_resolver& resolver, std::string_view path,
                                         std::span<const std::string_view> suffixes, clock::time_point now) {
-  if (const auto found = entries_.find(path);
-      found != entries_.end() && found->second.variants_known && now - found->second.variants_checked < revalidate_after_) {
+  if (const cached* known = find(path);
+      known != nullptr && known->variants_known && now - known->variants_checked < revalidate_after_) {
     ++stats_.hits;
-    return found->second.variants;
+    return known->variants;
   }
   std::uint32_t present = 0;
   for (std::size_t i = 0; i < suffixes.size() && i < 32; ++i) {
@@ -86,10 +95,10 @@ std::uint32_t open_file_cache::variants(const file_resolver& resolver, std::stri
   }
   // Looked up again: the lookups above may have evicted it. Without an entry there is nothing
   // to keep the answer with (the cache is off, or `path` was never opened through it).
-  if (const auto found = entries_.find(path); found != entries_.end()) {
-    found->second.variants_known = true;
-    found->second.variants = present;
-    found->second.variants_checked = now;
+  if (cached* entry = find(path); entry != nullptr) {
+    entry->variants_known = true;
+    entry->variants = present;
+    entry->variants_checked = now;
   }
   return present;
 }

@@ -76,9 +76,13 @@ class open_file_cache {
   }
 
   // Drops every entry (after a reload: another root or other policies).
-  void clear() { entries_.clear(); }
+  void clear() {
+    last_ = nullptr;
+    entries_.clear();
+  }
   // New bounds (after a reload); drops every entry.
   void reconfigure(std::size_t max_entries, std::chrono::milliseconds revalidate_after) {
+    last_ = nullptr;
     entries_.clear();
     max_entries_ = max_entries;
     revalidate_after_ = revalidate_after;
@@ -104,7 +108,13 @@ class open_file_cache {
   std::chrono::milliseconds revalidate_after_;
   std::size_t in_memory_limit_;
   describer describe_;
-  std::unordered_map<std::string, cached, string_hash, std::equal_to<>> entries_;
+  using map = std::unordered_map<std::string, cached, string_hash, std::equal_to<>>;
+  // The entry for `path`, or null: the one open() answered last when it is that path's (a
+  // request asks variants() right after open() for the same path: one hash instead of two).
+  cached* find(std::string_view path);
+
+  map entries_;
+  map::value_type* last_ = nullptr;  // the entry open() answered last (nodes stay put until erased)
   open_file_cache_stats stats_;
   std::string variant_path_;  // variants()'s scratch
 };

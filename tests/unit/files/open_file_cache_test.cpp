@@ -132,6 +132,24 @@ TEST_F(OpenFileCacheTest, VariantsAreKeptWithTheFilesEntry) {
   EXPECT_EQ(cache.variants(resolver, "/b.txt", suffixes), 0u) << "a path without an entry of its own";
 }
 
+// variants() takes the entry open() answered last without hashing again: never one that an
+// eviction has since dropped (run under ASan in the sanitizer build).
+TEST_F(OpenFileCacheTest, VariantsAfterTheLastAnsweredEntryWasEvicted) {
+  write("b.txt", "bravo");
+  write("a.txt.gz", "g");
+  file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
+  open_file_cache cache(1, std::chrono::hours(1));
+  const std::array<std::string_view, 1> suffixes{".gz"};
+  ASSERT_EQ(cache.open(resolver, "/a.txt").kind, lookup_kind::file);
+  ASSERT_EQ(cache.open(resolver, "/b.txt").kind, lookup_kind::file);  // evicts /a.txt
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0b1u);
+  EXPECT_EQ(cache.variants(resolver, "/b.txt", suffixes), 0u);
+  ASSERT_EQ(cache.open(resolver, "/a.txt").kind, lookup_kind::file);
+  cache.clear();
+  EXPECT_EQ(cache.variants(resolver, "/a.txt", suffixes), 0b1u);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
 TEST_F(OpenFileCacheTest, VariantsAreRevalidated) {
   file_resolver resolver(root_, symlink_policy::within_root, dotfile_policy::deny);
   open_file_cache cache(16, std::chrono::milliseconds(0));

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "config/cidr_list.hpp"
+#include "http/char_classes.hpp"
 #include "http/request.hpp"  // iequals
 
 namespace ferry {
@@ -22,10 +23,6 @@ bool has_control(std::string_view text) {
   return std::any_of(text.begin(), text.end(), is_control);
 }
 
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
 
 // Headers whose values decide message framing or the connection; a rule setting them would
 // corrupt responses.
@@ -49,9 +46,7 @@ bool has_dot_segment(std::string_view path) {
 
 }  // namespace
 
-bool is_http_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
-}
+bool is_http_token(std::string_view text) { return char_class::is_token(text); }
 
 std::string check_header_name(std::string_view name) {
   if (!is_http_token(name)) return "a header name must be a token (letters, digits and !#$%&'*+-.^_`|~)";

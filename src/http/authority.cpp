@@ -1,6 +1,7 @@
 #include "http/authority.hpp"
 
-#include <cstring>
+
+#include "http/char_classes.hpp"
 
 namespace ferry {
 
@@ -10,10 +11,7 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-bool is_reg_name_char(char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return c != 0 && std::strchr("-._~!$&'()*+,;=", c) != nullptr;
-}
+using char_class::is_reg_name_char;
 
 bool valid_port(std::string_view port) {
   if (port.empty()) return true;  // "host:" is allowed by the grammar

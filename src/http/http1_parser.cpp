@@ -5,19 +5,16 @@
 
 #include <llhttp.h>
 
-#include <cstring>
 
 #include "http/authority.hpp"
+#include "http/char_classes.hpp"
 
 namespace ferry {
 
 namespace {
 
-constexpr bool is_tchar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
-}
+using char_class::is_tchar;
+using char_class::is_token;
 
 std::string_view trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
@@ -35,14 +32,6 @@ bool append_span(std::string_view& view, const char* at, std::size_t length) {
   }
   if (view.data() + view.size() != at) return false;
   view = std::string_view(view.data(), view.size() + length);
-  return true;
-}
-
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!is_tchar(static_cast<unsigned char>(c))) return false;
-  }
   return true;
 }
 
@@ -357,7 +346,7 @@ int status_for_invalid_method(const char* start, const char* end) {
   const char* p = start;
   while (p < end && (*p == '\r' || *p == '\n')) ++p;
   const char* token = p;
-  while (p < end && is_tchar(static_cast<unsigned char>(*p))) ++p;
+  while (p < end && is_tchar(*p)) ++p;
   if (p == end) return 0;
   return (p > token && *p == ' ') ? 501 : 400;
 }

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "http/char_classes.hpp"
 #include "http/request.hpp"
 #include "platform/inet.hpp"
 
@@ -30,19 +31,7 @@ std::string_view trim_ows(std::string_view text) {
   return text;
 }
 
-// RFC 9110 tchar.
-bool is_tchar(char c) {
-  if (is_digit(c) || is_alpha(c)) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (const char c : text) {
-    if (!is_tchar(c)) return false;
-  }
-  return true;
-}
+using char_class::is_token;
 
 // RFC 9110 qdtext (no quoted-pair: the caller has refused backslashes already).
 bool is_qdtext(char c) {

@@ -1,5 +1,6 @@
 #include "modules/auth/api_key_extract.hpp"
 
+#include "http/char_classes.hpp"
 #include "modules/auth/credential_token.hpp"
 
 namespace ferry {
@@ -13,10 +14,7 @@ presented_api_key verdict(credential_verdict v, std::string_view reason) {
 }
 
 // tchar of RFC 9110 §5.6.2: what may continue an auth-scheme name.
-bool token_char(char c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+using char_class::is_tchar;
 
 presented_api_key shaped(std::string_view key) {
   if (key.empty()) return verdict(credential_verdict::malformed, "empty API key");
@@ -55,7 +53,7 @@ presented_api_key parse_bearer(std::string_view authorization) {
   if (rest.empty()) return verdict(credential_verdict::malformed, "Bearer without a key");
   if (rest.front() != ' ') {
     // "Bearerx ..." is another scheme's name; "Bearer\t..." is a broken Bearer.
-    if (token_char(rest.front())) return verdict(credential_verdict::missing, "Authorization is not Bearer");
+    if (is_tchar(rest.front())) return verdict(credential_verdict::missing, "Authorization is not Bearer");
     return verdict(credential_verdict::malformed, "Bearer not followed by a space");
   }
   // RFC 9110 §11.4: 1*SP between the scheme and the credentials; the parser already removed

@@ -3,18 +3,14 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "http/char_classes.hpp"
+
 namespace ferry {
 namespace {
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
-  return extra.find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view s) { return !s.empty() && std::ranges::all_of(s, is_tchar); }
+using char_class::is_token;
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),

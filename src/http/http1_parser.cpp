@@ -8,6 +8,7 @@
 
 #include "http/authority.hpp"
 #include "http/char_classes.hpp"
+#include "http/field_bytes.hpp"
 
 namespace ferry {
 
@@ -177,11 +178,8 @@ struct http1_parser::state {
     auto& s = of(p);
     s.mark(at, length);
     if (s.head_done) return 0;
-    for (std::size_t i = 0; i < length; ++i) {
-      const auto c = static_cast<unsigned char>(at[i]);
-      // CR/LF here means obs-fold; other controls and NUL are never valid in a field value.
-      if ((c < 0x20 && c != '\t') || c == 0x7f) return s.fail(400, "control byte in field value");
-    }
+    // CR/LF here means obs-fold; other controls and NUL are never valid in a field value.
+    if (!free_of_controls(std::string_view(at, length))) return s.fail(400, "control byte in field value");
     if (s.field.value.data() == nullptr && length > 0) {
       // Only whitespace may stand between the colon and the value; a line break there is an
       // obs-fold that llhttp would join (e.g. "Transfer-Encoding:\r\n chunked").

@@ -380,7 +380,7 @@ void http2_connection::on_stream_closed(std::int32_t stream_id, bool /*response_
   stream& s = *found;
   release_slot(s);
   admit_waiting_streams();
-  const auto ended = clock::now();
+  const auto ended = producing_since_ ? *producing_since_ : clock::now();
   s.pacer.settle(s.body_sent, ended);
   worker_.stats().copy_bytes.add(s.body.file_bytes());
   if (!closed_) {
@@ -508,7 +508,9 @@ void http2_connection::flush() {
         }
         return;
       }
+      producing_since_ = clock::now();
       session_->produce(out_, produce_slice);
+      producing_since_.reset();
       produced += out_.size();
       if (out_.empty()) break;
     }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -130,6 +131,9 @@ class http2_connection : public connection,
   bool lingering_ = false;
   std::size_t lingered_ = 0;  // bytes discarded while lingering
   clock::time_point now_;
+  // While the session produces frames: when that began, the end time of the streams whose last
+  // frame it produces (one clock read per batch of frames rather than one per stream).
+  std::optional<clock::time_point> producing_since_;
   clock::time_point deadline_;
 };
 

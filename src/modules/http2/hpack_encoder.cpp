@@ -7,7 +7,7 @@
 
 #include "modules/http2/field_rules.hpp"
 #include "modules/http2/hpack_tables.hpp"
-#include "modules/http2/short_bytes.hpp"
+#include "http/short_bytes.hpp"
 
 namespace ferry {
 namespace {

@@ -1,4 +1,4 @@
-#include "modules/http2/short_bytes.hpp"
+#include "http/short_bytes.hpp"
 
 #include <gtest/gtest.h>
 

@@ -35,6 +35,9 @@ class header_rules {
   bool preflight(std::string_view path, std::string_view origin, std::string_view request_method,
                  std::vector<response_header>& out) const;
 
+  // No rules at all: apply() and preflight() add nothing, whatever the request.
+  bool empty() const { return rules_.empty(); }
+
  private:
   struct compiled_rule {
     path_glob glob;

@@ -488,6 +488,7 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
 }
 
 void request_handler::apply_header_rules(const request& req, const site& s, response& out) {
+  if (s.rules.empty()) return;  // most hosts have none: no Origin lookup, no path matching
   rule_headers_.clear();
   const std::string_view path = path_.empty() ? req.path : std::string_view(path_);
   s.rules.apply(path, req.header("origin"), rule_headers_);

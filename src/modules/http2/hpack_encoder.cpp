@@ -133,15 +133,14 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
   }
 }
 
-void hpack_encoder::encode(const http2_response_head& head, std::string& out) {
+void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) {
   // Room for the worst case: two size updates, the status as a literal, then every field as a
   // literal with its name, and the content length.
   std::size_t room = 2 * max_integer_bytes + 3 * max_integer_bytes + 3;
   for (const auto& [name, value] : head.fields) room += 3 * max_integer_bytes + name.size() + value.size();
   room += 3 * max_integer_bytes + std::string_view("content-length").size() + 20;
-  const std::size_t start = out.size();
-  out.resize(start + room);
-  writer w{out.data() + start};
+  // The room is not zero-filled (output_buffer): only what the writer wrote is kept.
+  writer w{out.extend(room)};
 
   if (announce_size_) {
     if (smallest_since_block_ < table_.capacity()) w.integer(smallest_since_block_, 5, 0x20);
@@ -190,7 +189,7 @@ void hpack_encoder::encode(const http2_response_head& head, std::string& out) {
     const char* end = std::to_chars(digits, digits + sizeof digits, *head.content_length).ptr;
     remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, w);
   }
-  out.resize(static_cast<std::size_t>(w.at - out.data()));
+  out.truncate(static_cast<std::size_t>(w.at - out.data()));
 }
 
 void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, std::string_view value,

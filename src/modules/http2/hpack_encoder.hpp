@@ -20,6 +20,7 @@
 
 #include "modules/http2/hpack_dynamic_table.hpp"
 #include "modules/http2_protocol.hpp"
+#include "modules/output_buffer.hpp"
 
 namespace ferry {
 
@@ -37,7 +38,7 @@ class hpack_encoder {
   // fields HTTP/2 may carry (connection-specific ones, te, pseudo-headers, names that are not
   // tokens and bad values are dropped; content-length too when the head gives the length),
   // then content-length.
-  void encode(const http2_response_head& head, std::string& out);
+  void encode(const http2_response_head& head, output_buffer& out);
 
   // Bytes the dynamic table holds by RFC 7541's count (entries + 32 each).
   std::size_t table_size() const { return table_.size(); }

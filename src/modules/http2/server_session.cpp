@@ -525,7 +525,7 @@ void http2_server_session::queue_reset(std::int32_t stream_id, std::uint32_t err
 
 void http2_server_session::queue_headers(std::int32_t stream_id, const http2_response_head& head, bool end_stream) {
   const std::size_t at = output_.size();
-  output_.resize(at + h2::frame_header_size);
+  output_.extend(h2::frame_header_size);  // written below, once the block's size is known
   encoder_.encode(head, output_);
   const std::size_t size = output_.size() - at - h2::frame_header_size;
   const std::uint8_t end = end_stream ? h2::flag::end_stream : 0;
@@ -535,15 +535,15 @@ void http2_server_session::queue_headers(std::int32_t stream_id, const http2_res
     return;
   }
   // Larger than the client's frames: HEADERS and CONTINUATION frames, back to back (§4.3).
-  const std::string block = output_.substr(at + h2::frame_header_size);
-  output_.resize(at);
+  const std::string block(output_.view().substr(at + h2::frame_header_size));
+  output_.truncate(at);
   for (std::size_t offset = 0; offset < block.size(); offset += peer_max_frame_) {
     const std::size_t n = std::min<std::size_t>(peer_max_frame_, block.size() - offset);
     const bool last = offset + n == block.size();
     h2::append_frame_header(output_, static_cast<std::uint32_t>(n), offset == 0 ? h2::headers : h2::continuation,
                             static_cast<std::uint8_t>((offset == 0 ? end : 0) | (last ? h2::flag::end_headers : 0)),
                             stream_id);
-    output_.append(block, offset, n);
+    output_.append(std::string_view(block).substr(offset, n));
   }
 }
 
@@ -641,7 +641,7 @@ void http2_server_session::finish_response(stream& s, output_buffer& out) {
 
 void http2_server_session::flush_output(output_buffer& out) {
   if (output_.empty()) return;
-  out.append(output_);
+  out.append(output_.view());
   output_.clear();
   acks_in_output_ = 0;
   if (goaway_in_output_) {

@@ -165,7 +165,7 @@ class http2_server_session final : public http2_session {
   hpack_encoder encoder_;
 
   std::string input_;   // a frame (or the preface) not yet complete
-  std::string output_;  // frames queued, not yet produced (DATA is made in produce())
+  output_buffer output_;  // frames queued, not yet produced (DATA is made in produce())
   std::vector<std::int32_t> ended_in_output_;  // streams whose END_STREAM is in output_
   std::vector<std::int32_t> ended_scratch_;
   std::size_t acks_in_output_ = 0;

@@ -63,9 +63,9 @@ using field_list = std::vector<std::pair<std::string_view, std::string_view>>;
 
 std::string encode(hpack_encoder& encoder, int status, const field_list& fields,
                    std::optional<std::uint64_t> length = std::nullopt, std::vector<std::string_view> never = {}) {
-  std::string out;
+  output_buffer out;
   encoder.encode({status, fields, length, never}, out);
-  return out;
+  return std::string(out.view());
 }
 
 TEST(HpackEncoder, StatusFieldsAndContentLengthDecodeAsGiven) {

@@ -120,14 +120,6 @@ std::size_t huffman_decode(std::string_view in, char* out) {
   return machine.accepting(state) ? static_cast<std::size_t>(at - out) : huffman_failed;
 }
 
-bool huffman_decode(std::string_view in, std::string& out) {
-  const std::size_t start = out.size();
-  out.resize(start + huffman_decoded_bound(in.size()));
-  const std::size_t n = huffman_decode(in, out.data() + start);
-  out.resize(n == huffman_failed ? start : start + n);
-  return n != huffman_failed;
-}
-
 void hpack_decoder::set_table_limit(std::size_t size) {
   limit_ = size;
   if (limit_ < table_.capacity()) update_due_ = true;

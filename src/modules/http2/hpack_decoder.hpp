@@ -68,11 +68,9 @@ class hpack_decoder {
   std::string value_buffer_;
 };
 
-// Decodes Huffman-coded `in` (RFC 7541 §5.2, Appendix B) to the end of `out`; false when it
+// Decodes Huffman-coded `in` (RFC 7541 §5.2, Appendix B) into `out`, which has room for
+// huffman_decoded_bound(in.size()) bytes: how many bytes it wrote, or huffman_failed when `in`
 // holds EOS, or ends with more than 7 bits of padding or padding that is not EOS's prefix.
-bool huffman_decode(std::string_view in, std::string& out);
-// The same into `out`, which has room for huffman_decoded_bound(in.size()) bytes: how many it
-// wrote, or huffman_failed.
 inline constexpr std::size_t huffman_failed = static_cast<std::size_t>(-1);
 std::size_t huffman_decode(std::string_view in, char* out);
 // The shortest code has 5 bits: at most 8 symbols per 5 bytes (and room for one stored, not kept).

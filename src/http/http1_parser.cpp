@@ -5,7 +5,6 @@
 
 #include <llhttp.h>
 
-
 #include "http/authority.hpp"
 #include "http/char_classes.hpp"
 #include "http/field_bytes.hpp"

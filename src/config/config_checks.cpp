@@ -23,7 +23,6 @@ bool has_control(std::string_view text) {
   return std::any_of(text.begin(), text.end(), is_control);
 }
 
-
 // Headers whose values decide message framing or the connection; a rule setting them would
 // corrupt responses.
 constexpr std::array<std::string_view, 10> server_owned_headers{

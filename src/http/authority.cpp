@@ -1,6 +1,5 @@
 #include "http/authority.hpp"
 
-
 #include "http/char_classes.hpp"
 
 namespace ferry {

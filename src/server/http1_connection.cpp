@@ -9,6 +9,7 @@
 #include "http/status.hpp"
 #include "log/logging.hpp"
 #include "server/http2_connection.hpp"
+#include "server/read_edges.hpp"
 #include "server/request_lifecycle.hpp"
 #include "server/worker.hpp"
 
@@ -240,10 +241,12 @@ void http1_connection::wait_readable() {
     });
     return;
   }
-  if (after_response) {
+  if (after_response && !awaits_read_edge(socket_)) {
     // Asio tries a receive at once, which right after a response finds nothing (EAGAIN, a
     // wasted system call per request), and async_wait costs an epoll_ctl. Tried after the other
     // ready connections had their turn, a read usually finds the client's next request there.
+    // (When the request's receive found the socket drained, the next one just waits for the
+    // client's next bytes, at no cost: read_edges.hpp.)
     worker_.next_turn().add(shared_from_this(), socket_.get_executor());
     return;
   }
@@ -255,6 +258,7 @@ void http1_connection::wait_readable() {
                           in_place([self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                             self->on_received(ec, n);
                           }));
+    receive_queued_ = receive_was_queued(socket_);
     return;
   }
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
@@ -282,6 +286,8 @@ void http1_connection::next_turn() {
 }
 
 void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {
+  // Performed on an edge and short of the room it had: the socket is drained until the next one.
+  if (std::exchange(receive_queued_, false) && !ec && n > 0 && n < buffer_size_ - length_) expect_read_edge(socket_);
   now_ = clock::now();
   if (resume_after_demotion(ec) || phase_ == phase::closed) return;
   if (ec || n == 0) {

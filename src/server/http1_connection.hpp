@@ -145,6 +145,7 @@ class http1_connection : public connection,
   bool in_process_input_ = false;
   bool defer_receive_ = false;  // the next wait_readable follows a response (keep-alive)
   bool demoting_ = false;  // the hot receive was cancelled to give the buffer back
+  bool receive_queued_ = false;  // the hot receive waits for epoll's edge (read_edges.hpp)
   clock::time_point idle_since_;
   unsigned requests_served_ = 0;
   bool holds_slot_ = false;  // counted in flight by the worker's admission control

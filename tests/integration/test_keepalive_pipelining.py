@@ -1,6 +1,7 @@
 """Persistent connections, HTTP/1.0 vs 1.1 connection handling, pipelining, requests split
 into 1-byte TCP segments, max_keepalive_requests."""
 
+import random
 import socket
 import time
 import unittest
@@ -186,6 +187,33 @@ class KeepAliveTest(FerryTestCase):
         resps = read_all_responses(Reader(s))
         s.close()
         self.assertEqual([r.body for r in resps], [b"file number 6\n", b"file number 7\n", b"file number 8\n"])
+
+    def test_requests_in_pieces_between_pauses(self):
+        # The worker waits for a socket's next bytes without trying it first once a receive
+        # found it drained (server/read_edges.hpp): bytes that arrive at any moment, alone or
+        # with the next request, must still be seen at once. A missed arrival would leave a
+        # request unanswered until its 10 s head timeout, past this client's 3 s.
+        rng = random.Random(7)
+        s = self.server.connect(timeout=3.0)
+        r = Reader(s)
+        try:
+            sent = 0
+            for i in range(150):
+                raw = build_request("GET", "/f%d.txt" % (i % 10))
+                if rng.random() < 0.2:  # two requests in one go
+                    raw += build_request("GET", "/f%d.txt" % ((i + 1) % 10))
+                cuts = sorted(rng.sample(range(1, len(raw)), rng.randint(0, 3)))
+                for start, end in zip([0] + cuts, cuts + [len(raw)]):
+                    s.sendall(raw[start:end])
+                    time.sleep(rng.choice((0, 0, 0.0002, 0.001, 0.003)))
+                expected = raw.count(b"GET ")
+                for k in range(expected):
+                    self.assertEqual(r.read_response().body, FILES["f%d.txt" % ((i + k) % 10)].encode(),
+                                     "round %d" % i)
+                sent += expected
+            self.assertGreater(sent, 150)
+        finally:
+            s.close()
 
     def test_requests_sent_while_reading(self):
         # The next request goes out before the previous response is read: order is kept.

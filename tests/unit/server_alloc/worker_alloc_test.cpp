@@ -8,6 +8,9 @@
 //
 // When a case fails, run it again with FERRY_ALLOC_TRACE=1 in the environment: every counted
 // allocation's call stack is recorded and printed, most frequent first, with file:line.
+//
+// The worker's receives are counted the same way (receive_counter.cpp replaces recv): a warm
+// keep-alive connection receives each request once, without first trying an empty socket.
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -43,6 +46,7 @@
 #include "server/site.hpp"
 #include "server/worker.hpp"
 #include "server_alloc/alloc_counter.hpp"
+#include "server_alloc/receive_counter.hpp"
 
 namespace ferry {
 namespace {
@@ -422,6 +426,18 @@ class worker_alloc : public ::testing::Test {
     return future.get();
   }
 
+  // The worker's receives so far, read on its thread like worker_allocations; counting goes on
+  // or off there with `keep_counting`.
+  receive_count::counts worker_receives(bool keep_counting) {
+    std::promise<receive_count::counts> result;
+    auto future = result.get_future();
+    asio::post(worker_->io(), [&result, keep_counting] {
+      receive_count::set_counting(keep_counting);
+      result.set_value(receive_count::total());
+    });
+    return future.get();
+  }
+
   // Warms up, then counts the allocations of `measured_requests` identical requests; every
   // response must have `status` and, unless any_length, a body of `length` bytes.
   void measure(const std::string& request, int status, std::size_t length, std::uint64_t& allocations) {
@@ -487,6 +503,31 @@ TEST_F(worker_alloc, counter_sees_worker_thread) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body_length, small_size);
   EXPECT_GT(worker_allocations(false, false), 0u);
+}
+
+// After a response the worker waits for the client's next bytes to arrive rather than trying a
+// receive at once (server/read_edges.hpp): each request costs one recv, none finds the socket
+// empty. The client writes each request a millisecond after its response has arrived, when a
+// receive tried at once would always come too early.
+TEST_F(worker_alloc, keep_alive_request_received_once) {
+  client c(port_);
+  ASSERT_TRUE(c.connected());
+  reply r;
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(c.exchange(get("/index.html"), r));
+  constexpr int requests = 200;
+  const auto before = worker_receives(true);
+  for (int i = 0; i < requests; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(c.exchange(get("/index.html"), r)) << "request " << i;
+    ASSERT_EQ(r.status, 200);
+  }
+  const auto after = worker_receives(false);
+  const auto calls = after.calls - before.calls;
+  const auto empty = after.would_block - before.would_block;
+  std::printf("[ receive  ] %ju recv calls for %d requests, %ju found nothing\n", static_cast<std::uintmax_t>(calls),
+              requests, static_cast<std::uintmax_t>(empty));
+  EXPECT_GE(calls, static_cast<std::uint64_t>(requests)) << "the counter misses the worker's receives";
+  EXPECT_LE(empty, static_cast<std::uint64_t>(requests / 20)) << "receives tried before the request arrived";
 }
 
 TEST_F(worker_alloc, small_file_no_allocation) {

@@ -50,7 +50,9 @@ descriptor_state* state_of(asio::ip::tcp::socket& socket) {
 
 bool receive_was_queued(asio::ip::tcp::socket& socket) {
   descriptor_state* state = state_of(socket);
-  return state != nullptr && !(state->*member(op_queues{}))[reactor::read_op].empty();
+  if (state == nullptr) return false;
+  const auto& queues = state->*member(op_queues{});
+  return !queues[reactor::read_op].empty() && queues[reactor::write_op].empty() && queues[reactor::except_op].empty();
 }
 
 void expect_read_edge(asio::ip::tcp::socket& socket) {

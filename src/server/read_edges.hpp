@@ -12,7 +12,11 @@
 // while every byte in the socket has arrived after its last drain (epoll reports such bytes
 // with an edge of their own), so a connection calls it only in the completion of a receive that
 // the reactor performed on an edge and that found fewer bytes than it asked for, with nothing
-// between that receive and the call (see receive_was_queued()).
+// between that receive and the call: Asio runs the completion of the first operation an edge
+// performs right after performing it, and receive_was_queued() tells that the receive will be
+// that one. (A short TCP read means the receive queue was empty, but for urgent data, which
+// stops a read early: a client that sends TCP urgent data may wait for its own request's answer
+// until the request-head timeout. HTTP clients never do; nginx relies on the same.)
 //
 // Reaching the reactor's per-socket state takes Asio's private members (through the explicit
 // instantiation rule, which waives access checks); it is compiled for Asio 1.22's epoll reactor
@@ -24,8 +28,9 @@
 namespace ferry {
 
 // True when a receive just started on `socket` waits in the reactor's queue (it was not tried
-// at once, or was tried and found nothing): its completion then runs right after epoll's edge
-// performed it.
+// at once, or was tried and found nothing) as the socket's only operation: its completion then
+// runs right after epoll's edge performed it. (The caller starts no other operation on the
+// socket until it completes.)
 bool receive_was_queued(asio::ip::tcp::socket& socket);
 
 // The socket was found drained by a receive that completed just now (see above): the next

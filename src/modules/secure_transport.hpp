@@ -65,6 +65,13 @@ class secure_session {
   virtual bool file_write_pending() const = 0;
   // Decrypted bytes are waiting inside the session: read() before waiting for the socket.
   virtual bool has_buffered_input() const = 0;
+  // The core may receive the socket's next bytes itself and hand them over with received()
+  // (to wait for them with no system call, server/read_edges.hpp): read() takes them before
+  // reading the socket. `bytes` must stay valid until has_buffered_input() is false.
+  virtual bool takes_received_bytes() const = 0;
+  virtual void received(std::span<const char> bytes) = 0;
+  // The session's last read from the socket found it drained (fewer bytes than asked, or none).
+  virtual bool socket_drained() const = 0;
   // Sends close_notify (best effort, never waits for the peer's).
   virtual void shutdown() = 0;
 

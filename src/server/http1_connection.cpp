@@ -261,6 +261,10 @@ void http1_connection::wait_readable() {
     receive_queued_ = receive_was_queued(socket_);
     return;
   }
+  if (secure_hot_ && phase_ != phase::lingering && io_.session()->takes_received_bytes()) {
+    receive_secure();
+    return;
+  }
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      in_place([self = shared_from_this()](const asio::error_code& ec) {
                        if (self->resume_after_demotion(ec)) return;
@@ -283,6 +287,32 @@ void http1_connection::next_turn() {
   } else {
     on_readable();  // through TLS, or into a pool buffer that goes back if nothing came
   }
+}
+
+// The hot wait over TLS: the socket's next bytes (a request's records) are received here and
+// handed to the session, which reads them before the socket (secure_session::received).
+void http1_connection::receive_secure() {
+  if (!received_) {
+    received_size_ = site_->limits.max_head + 1;  // the pool's size
+    received_ = worker_.buffers().acquire(received_size_);
+  }
+  socket_.async_receive(asio::buffer(received_.get(), received_size_),
+                        in_place([self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                          self->on_secure_received(ec, n);
+                        }));
+  receive_queued_ = receive_was_queued(socket_);
+}
+
+void http1_connection::on_secure_received(const asio::error_code& ec, std::size_t n) {
+  if (std::exchange(receive_queued_, false) && !ec && n > 0 && n < received_size_) expect_read_edge(socket_);
+  now_ = clock::now();
+  if (resume_after_demotion(ec) || phase_ == phase::closed) return;
+  if (ec || n == 0) {
+    close();  // EOF or a socket error
+    return;
+  }
+  io_.session()->received({received_.get(), n});
+  on_readable();
 }
 
 void http1_connection::on_received(const asio::error_code& ec, std::size_t n) {
@@ -308,7 +338,8 @@ void http1_connection::note_bytes_arrived() {
 }
 
 void http1_connection::demote_idle_buffer(clock::time_point now) {
-  if (phase_ == phase::idle && buffer_ && length_ == 0 && !demoting_ && now - idle_since_ >= hot_idle) {
+  const bool hot = (buffer_ && length_ == 0) || secure_hot_;
+  if (phase_ == phase::idle && hot && !demoting_ && now - idle_since_ >= hot_idle) {
     demoting_ = true;
     asio::error_code ignored;
     socket_.cancel(ignored);
@@ -351,6 +382,8 @@ bool http1_connection::resume_after_demotion(const asio::error_code& ec) {
     return false;
   }
   if (length_ == 0) release_buffer();
+  secure_hot_ = false;
+  worker_.buffers().release(std::move(received_), received_size_);
   wait_readable();
   return true;
 }
@@ -380,6 +413,8 @@ void http1_connection::on_readable() {
     return;
   }
   if (result.status == transport_status::want_read) {
+    // The session's read found the socket drained just now: the next wait needs no first try.
+    if (io_.secure() && io_.session()->socket_drained()) expect_read_edge(socket_);
     if (length_ == 0) release_buffer();
     wait_readable();
     return;
@@ -1036,6 +1071,7 @@ void http1_connection::finish_response() {
     // and an idle one without a buffer can be parked at the next tick.
     if (requests_served_ < 2) release_buffer();
     defer_receive_ = true;
+    secure_hot_ = io_.secure() && requests_served_ >= 2;
   }
   if (tenant_refusals_ > 0) {
     rest_before_next_request();

@@ -68,6 +68,8 @@ class http1_connection : public connection,
   void wait_readable();
   void on_readable();
   void on_received(const asio::error_code& ec, std::size_t n);
+  void receive_secure();
+  void on_secure_received(const asio::error_code& ec, std::size_t n);
   void note_bytes_arrived();
   void demote_idle_buffer(clock::time_point now);
   bool resume_after_demotion(const asio::error_code& ec);
@@ -146,6 +148,9 @@ class http1_connection : public connection,
   bool defer_receive_ = false;  // the next wait_readable follows a response (keep-alive)
   bool demoting_ = false;  // the hot receive was cancelled to give the buffer back
   bool receive_queued_ = false;  // the hot receive waits for epoll's edge (read_edges.hpp)
+  // Over TLS: reused, so it waits for the next request by receiving into received_ (until the
+  // tick demotes it, as the buffer of a plaintext one).
+  bool secure_hot_ = false;
   clock::time_point idle_since_;
   unsigned requests_served_ = 0;
   bool holds_slot_ = false;  // counted in flight by the worker's admission control
@@ -164,6 +169,8 @@ class http1_connection : public connection,
   buffer_pool::buffer buffer_;
   std::size_t buffer_size_ = 0;
   std::size_t length_ = 0;        // bytes in buffer_
+  buffer_pool::buffer received_;  // TLS records received for the session (receive_secure)
+  std::size_t received_size_ = 0;
   std::size_t parsed_ = 0;        // bytes handed to the parser
   std::size_t body_anchor_ = 0;   // start of discardable body bytes, 0 = none yet
   std::shared_ptr<const site> site_;

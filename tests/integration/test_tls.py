@@ -3,6 +3,7 @@ handshake deadline, certificate reload (file change and SIGHUP), client certific
 command-line flags. Real OpenSSL on both ends (Python's ssl module and curl)."""
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -155,6 +156,59 @@ class HttpsServingTest(TlsTestCase):
             reader = Reader(s)
             bodies = [reader.read_response().body for _ in range(4)]
         self.assertEqual(bodies, [b"alpha\n"] * 3 + [FILES["index.html"].encode()])
+
+    def test_requests_in_pieces_between_pauses_over_tls(self):
+        # A reused TLS connection receives its next request's records itself and hands them to
+        # the session (server/read_edges.hpp): records split anywhere across TCP segments, several
+        # in one segment, with pauses, must all be read at once. The client frames its records
+        # in memory (SSLObject) and writes the bytes in arbitrary pieces; a missed arrival would
+        # leave a request waiting for its 10 s head timeout, past the 3 s socket timeout.
+        rng = random.Random(11)
+        raw = socket.create_connection((self.server.host, self.server.tls_port), timeout=3)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = client_context(self.ca).wrap_bio(incoming, outgoing, server_hostname="localhost")
+
+        def flush(pieces=1):
+            data = outgoing.read()
+            cuts = sorted(rng.sample(range(1, len(data)), min(pieces - 1, len(data) - 1))) if len(data) > 1 else []
+            for start, end in zip([0] + cuts, cuts + [len(data)]):
+                raw.sendall(data[start:end])
+                time.sleep(rng.choice((0, 0, 0.0003, 0.002)))
+
+        def pump(call):
+            while True:
+                try:
+                    return call()
+                except ssl.SSLWantReadError:
+                    flush()
+                    chunk = raw.recv(65536)
+                    if not chunk:
+                        raise ConnectionError("closed by the server")
+                    incoming.write(chunk)
+
+        try:
+            pump(tls.do_handshake)
+            flush()
+            pending = b""
+            for i in range(120):
+                names = ["/a.txt", "/index.html"][: rng.randint(1, 2)]
+                for name in names:  # one record per request, or two in the same pieces
+                    tls.write(build_request("GET", name))
+                flush(pieces=rng.randint(1, 4))
+                for name in names:
+                    while b"\r\n\r\n" not in pending:
+                        pending += pump(lambda: tls.read(65536))
+                    head, _, pending = pending.partition(b"\r\n\r\n")
+                    length = int([line.split(b":")[1] for line in head.split(b"\r\n")
+                                  if line.lower().startswith(b"content-length:")][0])
+                    while len(pending) < length:
+                        pending += pump(lambda: tls.read(65536))
+                    body, pending = pending[:length], pending[length:]
+                    self.assertTrue(head.startswith(b"HTTP/1.1 200"), "round %d" % i)
+                    self.assertEqual(body, FILES[name[1:]].encode(), "round %d" % i)
+        finally:
+            raw.close()
 
     def test_pipelined_answers_leave_before_a_partial_request_over_tls(self):
         with tls_connect(self.server, self.ca) as s:

@@ -54,20 +54,21 @@ std::unique_ptr<tls_session> tls_session::open(std::shared_ptr<const certificate
   return session;
 }
 
-tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, int fd) : gatherer_(fd), fd_(fd) {
+tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, int fd)
+    : gatherer_(fd), reader_(fd), fd_(fd) {
   binding_.certificates = std::move(certificates);
   clear_error_queue();
   SSL* ssl = SSL_new(binding_.certificates->certificates.front()->ctx.get());
   gather_ = !kernel_offers_ktls();
   bool ready = ssl != nullptr && SSL_set_ex_data(ssl, tls_binding_index(), &binding_) == 1;
   if (ready && gather_) {
-    BIO* socket_bio = BIO_new_socket(fd, BIO_NOCLOSE);
+    BIO* reading_bio = reader_.make_bio();
     BIO* gathering_bio = gatherer_.make_bio();
-    ready = socket_bio != nullptr && gathering_bio != nullptr;
+    ready = reading_bio != nullptr && gathering_bio != nullptr;
     if (ready) {
-      SSL_set_bio(ssl, socket_bio, gathering_bio);
+      SSL_set_bio(ssl, reading_bio, gathering_bio);
     } else {
-      BIO_free(socket_bio);
+      BIO_free(reading_bio);
       BIO_free(gathering_bio);
     }
   } else if (ready) {
@@ -372,8 +373,14 @@ void tls_session::release_file_buffer() {
 // treating them as readable would spin.
 bool tls_session::has_buffered_input() const {
   if (!established_ || broken_) return false;
-  return SSL_pending(ssl_) > 0 || (!read_wanted_more_ && SSL_has_pending(ssl_) == 1);
+  return reader_.staged() > 0 || SSL_pending(ssl_) > 0 || (!read_wanted_more_ && SSL_has_pending(ssl_) == 1);
 }
+
+bool tls_session::takes_received_bytes() const { return gather_ && established_ && !broken_ && reader_.staged() == 0; }
+
+void tls_session::received(std::span<const char> bytes) { reader_.stage(bytes); }
+
+bool tls_session::socket_drained() const { return gather_ && reader_.drained(); }
 
 void tls_session::shutdown() {
   if (!established_ || broken_) return;

@@ -1,7 +1,8 @@
 // One server-side TLS connection over the core's non-blocking socket: the handshake, record
 // I/O, file bodies (SSL_sendfile under kTLS, else pread into a lazily allocated buffer +
 // SSL_write), and what the handshake established. Without kTLS the records one call makes are
-// gathered and leave in one send() (record_gatherer.hpp).
+// gathered and leave in one send() (record_gatherer.hpp), and records the core received itself
+// are read before the socket (staged_reader.hpp).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -13,6 +14,7 @@
 #include "modules/secure_transport.hpp"
 #include "modules/tls/certificate_set.hpp"
 #include "modules/tls/record_gatherer.hpp"
+#include "modules/tls/staged_reader.hpp"
 
 namespace ferry {
 
@@ -32,6 +34,9 @@ class tls_session final : public secure_session {
   transport_result write_file(int fd, std::uint64_t offset, std::size_t length) override;
   bool file_write_pending() const override { return pending_begin_ != pending_end_ || (held_back_ && held_for_file_); }
   bool has_buffered_input() const override;
+  bool takes_received_bytes() const override;
+  void received(std::span<const char> bytes) override;
+  bool socket_drained() const override;
   void shutdown() override;
 
   const tls_peer_info& peer() const override { return peer_; }
@@ -67,6 +72,7 @@ class tls_session final : public secure_session {
 
   tls_binding binding_;  // ex_data of ssl_: must outlive it (declared first, destroyed last)
   record_gatherer gatherer_;  // ssl_'s write BIO writes here (when gather_)
+  staged_reader reader_;      // ssl_'s read BIO (when gather_)
   SSL* ssl_ = nullptr;
   int fd_;
   tls_peer_info peer_;
@@ -76,7 +82,7 @@ class tls_session final : public secure_session {
   bool corked_ = false;  // TCP_CORK is on (see cork())
   bool plaintext_http_ = false;
   bool ktls_send_ = false;
-  bool gather_ = false;       // records leave through gatherer_, not OpenSSL's socket BIO
+  bool gather_ = false;       // records leave through gatherer_ and come through reader_, not OpenSSL's socket BIO
   bool read_wanted_more_ = false;  // the last read stopped inside a record (want_read)
   bool held_back_ = false;    // one byte reported unsent (see hold_back_last_byte)
   bool held_for_file_ = false;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -105,6 +106,50 @@ TEST_F(tls_io, BufferedInputIsReported) {
   got = server_.read(rest);
   EXPECT_EQ(std::string(rest, got.bytes), "123456789");
   EXPECT_FALSE(server_.has_buffered_input());
+}
+
+// Records the core received from the socket itself (its hot wait) are read before the socket,
+// wherever the split fell: inside a record header, inside a record, between records. The rest
+// of the bytes is still in the socket and is read from there.
+TEST_F(tls_io, ReceivedBytesAreReadBeforeTheSocket) {
+  if (!server_.takes_received_bytes()) GTEST_SKIP() << "kTLS reads through OpenSSL's socket BIO";
+  for (const std::size_t split : {1u, 4u, 5u, 17u, 40u, 100u, 4000u}) {
+    connection c(*transport_, client_options());
+    ASSERT_TRUE(c.established());
+    ASSERT_TRUE(c.client->write_all("GET /first HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(c.client->write_all("GET /second HTTP/1.1\r\n\r\n"));
+    char received[4096];
+    const auto n = ::recv(c.sockets.server, received, std::min(split, sizeof received), 0);
+    ASSERT_GT(n, 0);
+    ASSERT_TRUE(c.server->takes_received_bytes());
+    c.server->received({received, static_cast<std::size_t>(n)});
+    EXPECT_TRUE(c.server->has_buffered_input());
+    EXPECT_FALSE(c.server->takes_received_bytes()) << "while bytes are staged";
+    std::string plain;
+    char buffer[256];
+    for (int i = 0; i < 10 && plain.size() < 48; ++i) {
+      const auto got = c.server->read(buffer);
+      ASSERT_NE(got.status, transport_status::failed) << "split " << split;
+      plain.append(buffer, got.bytes);
+    }
+    EXPECT_EQ(plain, "GET /first HTTP/1.1\r\n\r\nGET /second HTTP/1.1\r\n\r\n") << "split " << split;
+    EXPECT_FALSE(c.server->has_buffered_input());
+    EXPECT_TRUE(c.server->takes_received_bytes());
+  }
+}
+
+// The session tells when its last read found the socket drained: after a read that wanted more
+// (EAGAIN), and after one that took fewer bytes than it had room for.
+TEST_F(tls_io, TellsWhenTheSocketWasDrained) {
+  if (!server_.takes_received_bytes()) GTEST_SKIP() << "kTLS reads through OpenSSL's socket BIO";
+  char buffer[256];
+  EXPECT_EQ(server_.read(buffer).status, transport_status::want_read);
+  EXPECT_TRUE(server_.socket_drained());
+  ASSERT_TRUE(connection_.client->write_all("ping"));
+  const auto got = server_.read(buffer);
+  ASSERT_EQ(got.status, transport_status::done);
+  EXPECT_EQ(std::string(buffer, got.bytes), "ping");
+  EXPECT_TRUE(server_.socket_drained()) << "a record far smaller than the read-ahead room";
 }
 
 TEST_F(tls_io, CloseNotifyAndEofAreClosed) {

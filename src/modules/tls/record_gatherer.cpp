@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "modules/tls/object_bio.hpp"
+
 namespace ferry {
 namespace {
 
@@ -12,21 +14,6 @@ namespace {
 // while the socket has not taken all of its records, so idle connections hold none and a busy
 // worker does not allocate per write.
 thread_local output_buffer spare;
-
-BIO_METHOD* gatherer_method(int (*write)(BIO*, const char*, int), long (*control)(BIO*, int, long, void*)) {
-  static BIO_METHOD* const method = [&] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ferry record gatherer");
-    if (m == nullptr) return m;
-    BIO_meth_set_write(m, write);
-    BIO_meth_set_ctrl(m, control);
-    BIO_meth_set_create(m, [](BIO* bio) {
-      BIO_set_init(bio, 1);
-      return 1;
-    });
-    return m;
-  }();
-  return method;
-}
 
 }  // namespace
 
@@ -45,10 +32,9 @@ void record_gatherer::give_back() {
 }
 
 BIO* record_gatherer::make_bio() {
-  BIO_METHOD* method = gatherer_method(&record_gatherer::bio_write, &record_gatherer::bio_control);
-  BIO* bio = method == nullptr ? nullptr : BIO_new(method);
-  if (bio != nullptr) BIO_set_data(bio, this);
-  return bio;
+  static BIO_METHOD* const method =
+      make_object_bio_method("ferry record gatherer", {.write = &bio_write, .control = &bio_control});
+  return new_object_bio(method, this);
 }
 
 void record_gatherer::append(const char* data, std::size_t length) {

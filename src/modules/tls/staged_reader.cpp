@@ -6,31 +6,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "modules/tls/object_bio.hpp"
+
 namespace ferry {
-namespace {
-
-BIO_METHOD* reader_method(int (*read)(BIO*, char*, int), long (*control)(BIO*, int, long, void*)) {
-  static BIO_METHOD* const method = [&] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ferry staged reader");
-    if (m == nullptr) return m;
-    BIO_meth_set_read(m, read);
-    BIO_meth_set_ctrl(m, control);
-    BIO_meth_set_create(m, [](BIO* bio) {
-      BIO_set_init(bio, 1);
-      return 1;
-    });
-    return m;
-  }();
-  return method;
-}
-
-}  // namespace
 
 BIO* staged_reader::make_bio() {
-  BIO_METHOD* method = reader_method(&staged_reader::bio_read, &staged_reader::bio_control);
-  BIO* bio = method == nullptr ? nullptr : BIO_new(method);
-  if (bio != nullptr) BIO_set_data(bio, this);
-  return bio;
+  static BIO_METHOD* const method =
+      make_object_bio_method("ferry staged reader", {.read = &bio_read, .control = &bio_control});
+  return new_object_bio(method, this);
 }
 
 // As OpenSSL's socket BIO reads, staged bytes first: EAGAIN asks for a retry, and the end of

@@ -70,7 +70,7 @@ class secure_session {
   // reading the socket. `bytes` must stay valid until has_buffered_input() is false.
   virtual bool takes_received_bytes() const = 0;
   virtual void received(std::span<const char> bytes) = 0;
-  // The session's last read from the socket found it drained (fewer bytes than asked, or none).
+  // The last read() found the socket drained (took fewer bytes from it than asked, or none).
   virtual bool socket_drained() const = 0;
   // Sends close_notify (best effort, never waits for the peer's).
   virtual void shutdown() = 0;

@@ -29,7 +29,9 @@ class staged_reader {
   // until staged() is 0. Only while staged() is 0.
   void stage(std::span<const char> bytes) { staged_ = bytes; }
   std::size_t staged() const { return staged_.size(); }
+  // Whether a read from the socket since forget_drained() found it drained.
   bool drained() const { return drained_; }
+  void forget_drained() { drained_ = false; }
 
  private:
   static int bio_read(BIO* bio, char* into, int length);

@@ -171,6 +171,7 @@ transport_result tls_session::read(std::span<char> into) {
   if (into.empty()) return {transport_status::done, 0};
   clear_error_queue();
   errno = 0;
+  reader_.forget_drained();  // socket_drained() speaks of this read only
   std::size_t got = 0;
   const int result = SSL_read_ex(ssl_, into.data(), into.size(), &got);
   // Reading may have made records to send (a KeyUpdate answer): they leave now if they can,

@@ -5,8 +5,8 @@
 // bytes, where otherwise a read that finds nothing (EAGAIN) and an epoll_ctl would precede the
 // read that finds them.
 //
-// It also tells whether the last read from the socket found it drained (fewer bytes than asked,
-// or none), which is what lets the connection wait for the next edge.
+// It also tells whether a read from the socket found it drained (fewer bytes than asked, or
+// none), which is what lets the connection wait for the next edge.
 #pragma once
 
 #include <openssl/bio.h>

@@ -82,7 +82,8 @@ class tls_session final : public secure_session {
   bool corked_ = false;  // TCP_CORK is on (see cork())
   bool plaintext_http_ = false;
   bool ktls_send_ = false;
-  bool gather_ = false;       // records leave through gatherer_ and come through reader_, not OpenSSL's socket BIO
+  // Records leave through gatherer_ and come through reader_, not OpenSSL's socket BIO.
+  bool gather_ = false;
   bool read_wanted_more_ = false;  // the last read stopped inside a record (want_read)
   bool held_back_ = false;    // one byte reported unsent (see hold_back_last_byte)
   bool held_for_file_ = false;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 namespace ferry {
 
@@ -52,6 +53,31 @@ class output_buffer {
   std::unique_ptr<char[]> bytes_;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
+};
+
+// A thread's one spare output_buffer for one purpose (each purpose a thread_local of its own),
+// lent to whichever connection is writing: a connection holds it only while it has bytes not yet
+// sent, so idle connections hold none, a busy worker does not allocate per write, and the bytes
+// of every connection go through the same, cache-warm memory.
+class spare_output_buffer {
+ public:
+  // `out` gets the spare's room when it has none of its own.
+  void lend(output_buffer& out) {
+    if (out.capacity() == 0) std::swap(out, spare_);
+  }
+  // `out`, all sent, gives its room back: it becomes the spare, or is freed when the spare is
+  // there already (another connection had bytes waiting meanwhile).
+  void take_back(output_buffer& out) {
+    out.clear();
+    if (spare_.capacity() == 0) {
+      std::swap(spare_, out);
+    } else {
+      out = output_buffer();
+    }
+  }
+
+ private:
+  output_buffer spare_;
 };
 
 }  // namespace ferry

@@ -27,6 +27,10 @@ constexpr std::size_t max_shares_per_connection = 8;
 constexpr std::size_t linger_limit = 1 << 20;
 constexpr std::chrono::milliseconds linger_time{2000};
 
+// Lent to a connection from producing frames until the transport has taken them all (over TLS
+// at once: the records go to the gatherer).
+thread_local spare_output_buffer frames_spare;
+
 }  // namespace
 
 // One request stream: its response and body reader, and its place in admission.
@@ -493,7 +497,7 @@ void http2_connection::flush() {
   std::size_t produced = 0;
   while (true) {
     if (out_sent_ == out_.size()) {
-      out_.clear();
+      frames_spare.take_back(out_);
       out_sent_ = 0;
       if (!session_->wants_write()) break;
       if (produced >= produce_slice) {
@@ -509,6 +513,7 @@ void http2_connection::flush() {
         return;
       }
       producing_since_ = clock::now();
+      frames_spare.lend(out_);
       session_->produce(out_, produce_slice);
       producing_since_.reset();
       produced += out_.size();

@@ -121,7 +121,7 @@ class http2_connection : public connection,
   std::unique_ptr<asio::steady_timer> rest_timer_;
   buffer_pool::buffer buffer_;
   std::size_t buffer_size_ = 0;
-  output_buffer out_;  // frames produced and not yet written
+  output_buffer out_;  // frames produced and not yet written (the thread's spare, lent)
   std::size_t out_sent_ = 0;
   bool read_waiting_ = false;
   bool write_waiting_ = false;

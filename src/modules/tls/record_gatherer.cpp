@@ -3,32 +3,23 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <utility>
 
 #include "modules/tls/object_bio.hpp"
 
 namespace ferry {
 namespace {
 
-// One buffer per thread, lent to whichever connection is writing: a connection keeps one only
-// while the socket has not taken all of its records, so idle connections hold none and a busy
-// worker does not allocate per write.
-thread_local output_buffer spare;
+// Lent to a connection while the socket has not taken all of its records.
+thread_local spare_output_buffer spare_records;
 
 }  // namespace
 
 record_gatherer::~record_gatherer() { give_back(); }
 
-// The thread's spare back, or this buffer freed when the spare is there already (another
-// connection had records waiting meanwhile): a connection keeps no buffer once it is drained.
+// A connection keeps no buffer once it is drained.
 void record_gatherer::give_back() {
-  bytes_.clear();
+  spare_records.take_back(bytes_);
   unsent_ = 0;
-  if (spare.capacity() == 0) {
-    std::swap(spare, bytes_);
-  } else {
-    bytes_ = output_buffer();
-  }
 }
 
 BIO* record_gatherer::make_bio() {
@@ -38,7 +29,7 @@ BIO* record_gatherer::make_bio() {
 }
 
 void record_gatherer::append(const char* data, std::size_t length) {
-  if (bytes_.capacity() == 0) std::swap(bytes_, spare);
+  spare_records.lend(bytes_);
   bytes_.append({data, length});
 }
 

@@ -165,6 +165,7 @@ struct config {
   precompressed_config precompressed;
   std::size_t open_file_cache = 1024;             // lookups cached per worker, 0 = off
   milliseconds open_file_cache_valid{1000};       // how long a cached lookup is trusted
+  sendfile_mode sendfile = sendfile_mode::automatic;
   std::vector<header_rule> headers;
   limits_config limits;
   admission_config admission;

@@ -144,6 +144,9 @@ void read_files(toml_table_reader& root, config& cfg) {
   }
   files.read_integer("open_file_cache", 0, 1'000'000, cfg.open_file_cache);
   files.read_duration("open_file_cache_valid", milliseconds(0), hours(1), cfg.open_file_cache_valid);
+  files.read_choice("sendfile",
+                    {{"auto", sendfile_mode::automatic}, {"on", sendfile_mode::on}, {"off", sendfile_mode::off}},
+                    cfg.sendfile);
   if (const toml::table* mime_types = take_table(files, "mime_types")) {
     read_mime_types(*mime_types, cfg, root.errors());
   }

@@ -46,6 +46,8 @@ std::int64_t send_bytes(native_socket s, const void* bytes, std::size_t length, 
 // Up to `length` bytes of the file from `offset` to the socket: the count sent, 0 when the
 // file ended early, -1 on failure (last_socket_error(); a failed read is `other`).
 std::int64_t send_file(native_socket s, int file_fd, std::uint64_t offset, std::size_t length);
+// The same with read_at + send through a buffer of the thread's, where sendfile exists too.
+std::int64_t send_file_copied(native_socket s, int file_fd, std::uint64_t offset, std::size_t length);
 // Makes send_file copy (read_at + send) even where sendfile exists (tests only: the copy is
 // what other systems run, and it must send the same bytes).
 void use_copying_send_file_for_testing(bool on);

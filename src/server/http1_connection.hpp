@@ -102,6 +102,7 @@ class http1_connection : public connection,
   void wait_writable(transport_status status);  // continue write_more after other ready connections had their turn
   bool fill_output();  // moves the next body piece on; false when write_more must stop
   std::uint64_t piece_limit() const;  // the most file bytes fill_output moves at once
+  bool copies_file_range(std::uint64_t length) const;  // read + send rather than sendfile
   // True (with write_more to resume later) when the host's max_bandwidth is spent for now.
   bool wait_for_bandwidth();
   void resume_after(clock::duration wait);
@@ -131,6 +132,7 @@ class http1_connection : public connection,
   bool admin_;
   bool proxy_protocol_;
   bool socket_v6_ = false;  // the socket's family, for rebuilding it after parking
+  bool peer_loopback_ = false;  // the TCP peer (not a PROXY header's client) is this host
   std::string redirect_location_;
   // The connection's address: the peer's, or the source a PROXY header gave.
   std::string remote_;

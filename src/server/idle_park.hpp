@@ -33,6 +33,7 @@ struct parked_connection {
   bool first_request = false;           // nothing asked on it yet
   bool socket_v6 = false;               // the socket's own family (IPv4 clients may come over IPv6)
   bool remote_v6 = false;
+  bool peer_loopback = false;           // the TCP peer is on this host (files.sendfile)
   std::array<unsigned char, 16> remote{};  // the client: the peer, or the PROXY header's source
   clock::time_point deadline;              // the idle (or first request head) timeout
 

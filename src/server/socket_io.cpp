@@ -32,10 +32,11 @@ transport_result socket_io::write(std::span<const char> bytes, bool more) {
   }
 }
 
-transport_result socket_io::write_file(int file_fd, std::uint64_t offset, std::size_t length) {
+transport_result socket_io::write_file(int file_fd, std::uint64_t offset, std::size_t length, bool copy) {
   if (session_) return session_->write_file(file_fd, offset, length);
   while (true) {
-    const auto n = platform::send_file(fd_, file_fd, offset, length);
+    const auto n = copy ? platform::send_file_copied(fd_, file_fd, offset, length)
+                        : platform::send_file(fd_, file_fd, offset, length);
     if (n > 0) return {transport_status::done, static_cast<std::size_t>(n)};
     if (n == 0) return {transport_status::closed, 0};  // the file ended early
     if (!interrupted()) return failure(transport_status::want_write);

@@ -25,10 +25,11 @@ class socket_io {
   transport_result read(std::span<char> into);
   // `more`: more bytes follow at once (MSG_MORE in the clear; TLS records carry no such hint).
   transport_result write(std::span<const char> bytes, bool more);
-  transport_result write_file(int file_fd, std::uint64_t offset, std::size_t length);
+  // `copy`: read + send even where sendfile exists (no effect on TLS, which copies unless kTLS).
+  transport_result write_file(int file_fd, std::uint64_t offset, std::size_t length, bool copy = false);
   // write_file moves file bytes without copying them through user space (sendfile, kTLS).
-  bool zero_copy_files() const {
-    return session_ == nullptr ? platform::zero_copy_send_file() : session_->send_path() == "kTLS";
+  bool zero_copy_files(bool copy = false) const {
+    return session_ == nullptr ? !copy && platform::zero_copy_send_file() : session_->send_path() == "kTLS";
   }
   // TLS stopped inside a file record: only write_file from where it stopped may follow.
   bool file_write_pending() const { return session_ != nullptr && session_->file_write_pending(); }

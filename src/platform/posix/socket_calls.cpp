@@ -116,6 +116,10 @@ std::int64_t send_file(native_socket s, int file_fd, std::uint64_t offset, std::
   return send_file_by_copy(s, file_fd, offset, length);
 }
 
+std::int64_t send_file_copied(native_socket s, int file_fd, std::uint64_t offset, std::size_t length) {
+  return send_file_by_copy(s, file_fd, offset, length);
+}
+
 void use_copying_send_file_for_testing(bool on) { copying_send_file.store(on); }
 
 bool zero_copy_send_file() {

@@ -241,6 +241,17 @@ TEST(ConfigLoader, OpenFileCacheKeys) {
             std::string::npos);
 }
 
+TEST(ConfigLoader, SendfileKey) {
+  EXPECT_EQ(load("").sendfile, sendfile_mode::automatic);
+  EXPECT_EQ(load("[files]\nsendfile = \"on\"\n").sendfile, sendfile_mode::on);
+  EXPECT_EQ(load("[files]\nsendfile = \"off\"\n").sendfile, sendfile_mode::off);
+  EXPECT_EQ(load("[[vhosts]]\nserver_names = [\"a.example\"]\nroot = \".\"\nfiles = { sendfile = \"off\" }\n")
+                .vhosts.at(0).settings->sendfile,
+            sendfile_mode::off);
+  EXPECT_NE(error_of("[files]\nsendfile = true\n").find("test.toml:2: 'files.sendfile'"), std::string::npos);
+  EXPECT_NE(error_of("[files]\nsendfile = \"always\"\n").find("test.toml:2: 'files.sendfile'"), std::string::npos);
+}
+
 TEST(ConfigLoad, EmptyIndexListIsAllowed) {
   EXPECT_TRUE(load("[files]\nindex = []\n").index_files.empty());
 }

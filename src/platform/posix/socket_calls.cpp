@@ -40,16 +40,6 @@ constexpr int more_follows = 0;
   throw std::system_error(error, std::generic_category(), what);
 }
 
-std::int64_t send_file_by_copy(native_socket s, int file_fd, std::uint64_t offset, std::size_t length) {
-  thread_local std::array<char, copy_piece> piece;
-  const auto got = read_at(file_fd, piece.data(), std::min(length, piece.size()), offset);
-  if (got <= 0) {
-    if (got < 0) errno = EIO;  // a failed read is not the socket's would-block
-    return got;
-  }
-  return send_bytes(s, piece.data(), static_cast<std::size_t>(got));
-}
-
 }  // namespace
 
 native_socket listen_on(const std::string& host, std::uint16_t port, bool share_port, std::string* bound_address) {
@@ -106,6 +96,16 @@ std::int64_t send_bytes(native_socket s, const void* bytes, std::size_t length, 
   return ::send(s, bytes, length, no_signal | (more ? more_follows : 0));
 }
 
+std::int64_t send_file_copied(native_socket s, int file_fd, std::uint64_t offset, std::size_t length) {
+  thread_local std::array<char, copy_piece> piece;
+  const auto got = read_at(file_fd, piece.data(), std::min(length, piece.size()), offset);
+  if (got <= 0) {
+    if (got < 0) errno = EIO;  // a failed read is not the socket's would-block
+    return got;
+  }
+  return send_bytes(s, piece.data(), static_cast<std::size_t>(got));
+}
+
 std::int64_t send_file(native_socket s, int file_fd, std::uint64_t offset, std::size_t length) {
 #ifdef __linux__
   if (!copying_send_file.load(std::memory_order_relaxed)) {
@@ -113,11 +113,7 @@ std::int64_t send_file(native_socket s, int file_fd, std::uint64_t offset, std::
     return ::sendfile(s, file_fd, &file_offset, length);
   }
 #endif
-  return send_file_by_copy(s, file_fd, offset, length);
-}
-
-std::int64_t send_file_copied(native_socket s, int file_fd, std::uint64_t offset, std::size_t length) {
-  return send_file_by_copy(s, file_fd, offset, length);
+  return send_file_copied(s, file_fd, offset, length);
 }
 
 void use_copying_send_file_for_testing(bool on) { copying_send_file.store(on); }

@@ -119,6 +119,10 @@ class http2_session {
   // queue frames (408, RST_STREAM, GOAWAY) and call on_stream_closed later, from produce().
   // After a GOAWAY for a stalled header block, wants_read() is false.
   virtual void check_deadlines(std::chrono::steady_clock::time_point now) = 0;
+  // The connection has been idle a while (no stream open, nothing queued): gives back what the
+  // next request can rebuild (scratch buffers, the encoder's memory of the last heads). The HPACK
+  // tables stay: the peer's copies must keep matching them.
+  virtual void release_idle_memory() = 0;
 };
 
 class http2_protocol {

@@ -40,6 +40,12 @@ class output_buffer {
   }
   // Drops the bytes past the first `size` (no larger than size()).
   void truncate(std::size_t size) { size_ = std::min(size, size_); }
+  // Empty, and its room given back.
+  void release() {
+    bytes_.reset();
+    size_ = 0;
+    capacity_ = 0;
+  }
 
  private:
   void grow(std::size_t needed) {

@@ -922,6 +922,8 @@ class driver {
     if (event & 8) handler_.resume_all();
     now_ += advance[(event >> 4) & 3];
     if (event & 64) session_->check_deadlines(now_);
+    // What the connection does after a quiet while: the next responses must decode alike.
+    if ((event & 65) == 65) session_->release_idle_memory();
     if ((event & 128) && c_.shutdown_in_schedule) {
       session_->shutdown();
       handler_.shutdown_called = true;

@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 import unittest
 
 import h2.events
@@ -168,6 +169,31 @@ class IdleAfterALargeResponseTest(Http2TestCase):
                     self.assertEqual(h2_exchange(sock, conn, [("GET", "/a.txt", [])])[0].body, b"alpha\n")
                 for sock, _ in [warm] + idle:
                     sock.close()
+
+
+@requires_http2_and_tls
+class IdleReleaseTest(Http2TestCase):
+    """A connection that received nothing for 2 s gives back its scratch memory (the HPACK
+    encoder's remembered heads, decode buffers); its HPACK tables stay, so the answers that
+    follow decode to the same fields."""
+    varying = {"date", "x-request-id", "traceparent"}
+
+    def fields(self, response):
+        return [(n, v) for n, v in response.headers if n not in self.varying]
+
+    def test_answers_after_the_release_are_alike(self):
+        requests = [("GET", "/a.txt", []), ("GET", "/mid.bin", [("accept-encoding", "gzip")])]
+        for transport in ("h2c", "h2-tls"):
+            with self.subTest(transport=transport):
+                sock, conn = open_h2(self.server, transport, self.ca.cert)
+                with sock:
+                    before = h2_exchange(sock, conn, requests)
+                    time.sleep(2.6)  # past the release (2 s) and the worker tick that makes it
+                    after = h2_exchange(sock, conn, requests)
+                for old, new in zip(before, after):
+                    self.assertEqual(self.fields(new), self.fields(old))
+                    self.assertEqual(new.body, old.body)
+                    self.assertIn("x-request-id", [n for n, _ in new.headers])
 
 
 @requires_http2_and_tls

@@ -43,6 +43,12 @@ class hpack_decoder {
     if (last_mark_ != nullptr) *last_mark_ = true;
   }
 
+  // Gives back the buffers Huffman-coded strings were decoded into (an idle connection's).
+  void release_buffers() {
+    std::string().swap(name_buffer_);
+    std::string().swap(value_buffer_);
+  }
+
   // Bytes the dynamic table holds by RFC 7541's count.
   std::size_t table_size() const { return table_.size(); }
   std::size_t table_memory() const { return table_.memory(); }

@@ -102,6 +102,18 @@ void hpack_encoder::set_peer_table_size(std::uint32_t size) {
   announce_size_ = true;
 }
 
+void hpack_encoder::forget_heads() {
+  std::vector<remembered>().swap(memory_);
+}
+
+std::size_t hpack_encoder::heads_memory() const {
+  const std::size_t inline_capacity = std::string().capacity();
+  const auto heap = [&](const std::string& s) { return s.capacity() > inline_capacity ? s.capacity() + 1 : 0; };
+  std::size_t bytes = memory_.capacity() * sizeof(remembered);
+  for (const remembered& m : memory_) bytes += heap(m.name) + heap(m.lower) + heap(m.value) + heap(m.encoded);
+  return bytes;
+}
+
 void hpack_encoder::field(std::string_view name, std::string_view value, bool never_indexed, writer& out) {
   if (!never_indexed) {
     for (std::size_t i = 0; i < table_.count(); ++i) {

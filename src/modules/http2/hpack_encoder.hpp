@@ -40,10 +40,16 @@ class hpack_encoder {
   // then content-length.
   void encode(const http2_response_head& head, output_buffer& out);
 
+  // Forgets the heads remembered per position (an idle connection's memory): the next encode()
+  // looks every field up once more. The table is kept.
+  void forget_heads();
+
   // Bytes the dynamic table holds by RFC 7541's count (entries + 32 each).
   std::size_t table_size() const { return table_.size(); }
   std::size_t table_entries() const { return table_.count(); }
   std::size_t table_memory() const { return table_.memory(); }
+  // Heap bytes the heads remembered per position hold (what forget_heads() gives back).
+  std::size_t heads_memory() const;
 
  private:
   // What is remembered of the field at one position of the previous heads.

@@ -840,9 +840,23 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
   }
 }
 
+void http2_server_session::release_idle_memory() {
+  if (!streams_.empty() || !output_.empty() || !input_.empty() || block_) return;
+  encoder_.forget_heads();
+  decoder_.release_buffers();
+  output_.release();
+  std::string().swap(input_);
+  std::string().swap(block_buffer_);
+  std::vector<std::int32_t>().swap(stream_ids_);
+  std::vector<std::unique_ptr<stream>>().swap(streams_);
+  std::vector<std::int32_t>().swap(sending_);
+  std::vector<std::int32_t>().swap(ended_in_output_);
+  std::vector<std::int32_t>().swap(ended_scratch_);
+}
+
 std::size_t http2_server_session::memory_in_use() const {
   std::size_t bytes = input_.capacity() + output_.capacity() + block_buffer_.capacity() + encoder_.table_memory() +
-                      decoder_.table_memory();
+                      encoder_.heads_memory() + decoder_.table_memory();
   bytes += streams_.size() * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
   return bytes;
 }

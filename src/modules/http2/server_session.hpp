@@ -42,6 +42,7 @@ class http2_server_session final : public http2_session {
   void shutdown() override;
   std::size_t open_streams() const override { return stream_ids_.size(); }
   void check_deadlines(std::chrono::steady_clock::time_point now) override;
+  void release_idle_memory() override;
 
   // Bytes this session holds beyond its fixed size: buffers, streams, HPACK tables (approximate).
   std::size_t memory_in_use() const;

@@ -123,6 +123,28 @@ TEST(HpackEncoder, DateStaysOutOfTheDynamicTable) {
   EXPECT_EQ(peer.table_size(), encoder.table_size());
 }
 
+// Forgetting the remembered heads (an idle connection) gives their memory back and keeps the
+// table: the next head is again all indexes, and the peer's table still agrees.
+TEST(HpackEncoder, ForgottenHeadsComeBackFromTheTable) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const field_list fields{{"content-type", "text/html; charset=utf-8"}, {"last-modified", "Fri, 27 Nov 2026 09:00:00 GMT"},
+                          {"x-request-id", "0123456789abcdef0123"}};
+  const std::vector<std::string_view> never{"x-request-id"};
+  peer.decode(encode(encoder, 200, fields, 10, never));
+  const auto expected = peer.decode(encode(encoder, 200, fields, 10, never));
+  EXPECT_GT(encoder.heads_memory(), 100u);
+  const std::size_t entries = encoder.table_entries();
+  encoder.forget_heads();
+  EXPECT_EQ(encoder.heads_memory(), 0u);
+  EXPECT_EQ(encoder.table_entries(), entries);
+  const std::string block = encode(encoder, 200, fields, 10, never);
+  EXPECT_EQ(peer.decode(block), expected);
+  // :status, two indexes, the never-indexed literal (1 + 1 + 12 name bytes, 1 + 20 value), content-length.
+  EXPECT_EQ(block.size(), 1u + 2u + 35u + 1u);
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+}
+
 TEST(HpackEncoder, ChangedValuesAndNamesAtARememberedPositionAreEncodedAnew) {
   hpack_encoder encoder;
   peer_decoder peer;

@@ -483,6 +483,49 @@ TEST_F(session_fixture, shutdown_when_idle_ends_at_once) {
   EXPECT_FALSE(server->wants_write());
 }
 
+// An idle connection gives back its scratch memory (the encoder's remembered heads, decode
+// buffers); the HPACK tables stay, so the next response still decodes as before on the
+// client's table, and a session with a stream open keeps everything.
+TEST_F(session_fixture, idle_memory_is_released_and_the_next_response_decodes_alike) {
+  const std::string etag = "\"a-long-validator-0123456789abcdef\"";
+  handler.answer = [this, etag](std::int32_t id, const request&) {
+    const std::pair<std::string_view, std::string_view> f[] = {
+        date_field, {"Content-Type", "text/html; charset=utf-8"}, {"ETag", etag},
+        {"Last-Modified", "Fri, 27 Nov 2026 09:00:00 GMT"}, {"X-Request-Id", "0123456789abcdef0123"}};
+    const std::string_view unique[] = {"x-request-id"};
+    server->respond(id, {200, f, std::uint64_t{2}, unique}, body("ok"));
+  };
+  h2_client client;
+  const auto first = client.get("/");
+  client.pump(*server);
+  const std::size_t warm = server->memory_in_use();
+  server->release_idle_memory();
+  const std::size_t released = server->memory_in_use();
+  EXPECT_LT(released + 200, warm) << "warm " << warm << ", released " << released;
+  const auto second = client.get("/");
+  client.pump(*server);
+  EXPECT_EQ(client.responses[second].headers, client.responses[first].headers);
+  EXPECT_EQ(client.responses[second].body, "ok");
+  EXPECT_GT(server->memory_in_use(), released);
+
+  // With a stream open (its body waits for a resume), nothing is released.
+  handler.answer = [this](std::int32_t id, const request&) {
+    server->respond(id, {200, {}, std::uint64_t{2}, {}}, body("ok"));
+  };
+  const auto third = client.get("/");
+  client.pump(*server);
+  EXPECT_TRUE(client.responses[third].ended);
+  handler.answer = nullptr;
+  const auto open = client.get("/");
+  client.pump(*server);
+  const std::size_t busy = server->memory_in_use();
+  server->release_idle_memory();
+  EXPECT_EQ(server->memory_in_use(), busy);
+  server->respond(open, {200, {}, std::uint64_t{2}, {}}, body("ok"));
+  client.pump(*server);
+  EXPECT_EQ(client.responses[open].body, "ok");
+}
+
 // RFC 9113 §5.1.2 allows either answer; the session refuses the stream while our SETTINGS are
 // unacknowledged and treats it as a connection error once the client has acknowledged them.
 TEST_F(session_fixture, streams_over_the_concurrency_limit_are_refused_before_the_settings_ack) {

@@ -55,6 +55,9 @@ void use_copying_send_file_for_testing(bool on);
 // count them as sendfile bytes, else as copied).
 bool zero_copy_send_file();
 void shutdown_write(native_socket s);
+// Acknowledges what was received at once instead of after the delayed-ACK timer (Linux
+// TCP_QUICKACK; nothing elsewhere).
+void acknowledge_now(native_socket s);
 // A second descriptor for the same socket (POSIX dup, close-on-exec); no_socket on failure
 // (errno) and always on Windows, which has no inherited sockets to share.
 native_socket duplicate_socket(native_socket s);

@@ -199,6 +199,11 @@ void http1_connection::continue_handshake() {
         hand_over_to_http2({});
         return;
       }
+      // TLS 1.3 ends with the client's Finished. Without session tickets nothing answers it, so
+      // a client whose socket holds small writes (Nagle: Python's, many libraries') would keep
+      // its request back until our delayed ACK, 40 ms later: acknowledge at once. (HTTP/2 sends
+      // its SETTINGS now anyway.)
+      platform::acknowledge_now(fd_);
       phase_ = phase::idle;
       set_deadline(site_->cfg->timeouts.request_head);
       log::debug("{}: TLS {} {} alpn={} sni={} send path {}", remote_, io_.session()->peer().version,

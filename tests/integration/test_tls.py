@@ -270,6 +270,33 @@ class HttpsServingTest(TlsTestCase):
         self.assertEqual(out.stdout, b"alpha\n")
 
 
+class NoTicketsFirstRequestTest(TlsTestCase):
+    """TLS 1.3 without session tickets: nothing the server sends answers the client's Finished,
+    and a client that leaves Nagle on (Python's sockets, many libraries') holds its request back
+    until that Finished is acknowledged. The server acknowledges it at once; before, every first
+    request waited for the kernel's delayed-ACK timer (40 ms at least on Linux). The bound below
+    is that timer's, with room for a slow machine, not a speed."""
+    files = FILES
+    tls_extra = "session_tickets = false\n"
+
+    def test_first_request_does_not_wait_for_a_delayed_ack(self):
+        context = ssl.create_default_context(cafile=self.ca.cert)
+        context.minimum_version = ssl.TLSVersion.TLSv1_3
+        request = build_request("GET", "/a.txt")
+        waits = []
+        for _ in range(9):
+            with socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=10) as raw:
+                self.assertEqual(raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0)  # Nagle on
+                with context.wrap_socket(raw, server_hostname="localhost") as sock:
+                    start = time.monotonic()
+                    sock.sendall(request)
+                    response = Reader(sock).read_response()
+                    waits.append(time.monotonic() - start)
+                    self.assertEqual(response.status, 200)
+        waits.sort()
+        self.assertLess(waits[len(waits) // 2], 0.020, "first-request waits: %s" % waits)
+
+
 class RedirectAndHstsTest(TlsTestCase):
     files = FILES
     tls_extra = 'redirect_listen = ["127.0.0.1:0"]\nhsts = "max-age=600; includeSubDomains"\n'

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
@@ -127,6 +129,15 @@ bool zero_copy_send_file() {
 }
 
 void shutdown_write(native_socket s) { ::shutdown(s, SHUT_WR); }
+
+void acknowledge_now(native_socket s) {
+#ifdef TCP_QUICKACK
+  const int on = 1;
+  (void)::setsockopt(s, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+#else
+  (void)s;
+#endif
+}
 
 void close_socket(native_socket s) { ::close(s); }
 

@@ -106,6 +106,8 @@ bool zero_copy_send_file() { return false; }
 
 void shutdown_write(native_socket s) { ::shutdown(s, SD_SEND); }
 
+void acknowledge_now(native_socket) {}
+
 void close_socket(native_socket s) { ::closesocket(s); }
 
 native_socket duplicate_socket(native_socket) {

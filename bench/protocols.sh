@@ -8,9 +8,11 @@
 # and 1.3 enabled with their default ciphers, and session resumption off (tickets and caches),
 # so every new connection is a full handshake.
 #
-# Usage: bench/protocols.sh
+# Usage: bench/protocols.sh [--idle N]
 #   env: DUR=seconds per run (5)  ROUNDS=n (3)  FERRY_BIN=path (build/release/ferry, built if
 #        missing or built without the tls module)
+#   --idle N  also hold N (<= 10000) idle TLS connections per protocol (HTTPS/1.1, then h2, both
+#             kept open) to each server: RSS per connection after 3 s idle, all still served
 # A row prints "-" for a server that cannot do the workload (e.g. ferry without its http2 module).
 # Needs: apt-get install nginx-light h2o wrk nghttp2-client   (plus openssl, python3, curl, taskset)
 set -u
@@ -19,14 +21,23 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 dur=${DUR:-5}
 rounds=${ROUNDS:-3}
+idle=0
 while [[ $# -gt 0 ]]; do
   case $1 in
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --idle) idle=${2:?--idle needs N}; shift 2 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 [[ $dur =~ ^[0-9]+$ && $dur -ge 1 ]] || { echo "DUR must be a whole number of seconds" >&2; exit 2; }
 [[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || { echo "ROUNDS must be at least 1" >&2; exit 2; }
+[[ $idle =~ ^[0-9]+$ && $idle -le 10000 ]] || { echo "--idle takes 0..10000" >&2; exit 2; }
+if [[ $idle -gt 0 ]]; then
+  ulimit -n 25000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+  if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $((2 * idle + 200)) ]]; then
+    echo "ulimit -n is $(ulimit -n): too low for --idle $idle" >&2; exit 1
+  fi
+fi
 
 # --- prerequisites -------------------------------------------------------------------------------
 missing=()
@@ -130,6 +141,7 @@ user: nobody
 num-threads: 1
 max-connections: 20000
 http1-request-timeout: 60
+http2-idle-timeout: 600
 error-log: $tmp/h2o.err
 hosts: {default: {paths: {/: {file.dir: $root}}}}
 C
@@ -378,6 +390,33 @@ done
 if [[ ${#notes[@]} -gt 0 ]]; then
   echo
   printf 'not run: %s\n' "${notes[@]}"
+fi
+
+# --- idle TLS connections ------------------------------------------------------------------------
+if [[ $idle -gt 0 ]]; then
+  # Debian's interpreter has python3-h2; another python3 first on PATH may not.
+  py=python3 protos=http/1.1
+  for candidate in /usr/bin/python3 python3; do
+    if "$candidate" -c 'import h2' 2>/dev/null; then py=$candidate protos=http/1.1,h2; break; fi
+  done
+  [[ $protos == *h2* ]] || echo "no python3 with the h2 package (python3-h2): HTTPS/1.1 only" >&2
+  echo
+  echo "idle TLS connections: N=$idle per protocol and server (one GET /index.html each, 3 s idle;"
+  echo "the HTTPS/1.1 ones stay open while the h2 ones are measured)"
+  printf "%-9s %-9s %8s %14s %12s\n" server protocol opened "bytes/conn" "re-served"
+  for s in "${servers[@]}"; do
+    if [[ $s == ferry && $ferry_tls == 0 ]]; then printf "%-9s %s\n" "$s" "no tls module"; continue; fi
+    pid=${PID[$s]%% *}  # h2o: the serving process, not its neverbleed child
+    out=$(timeout -k 5 600 taskset -c 1 "$py" "$here/idle_tls_client.py" "${T[$s]}" /index.html "$idle" "$pid" \
+      "$protos" 2>&1)
+    while read -r line; do
+      declare -A I=()
+      for kv in $line; do [[ $kv == *=* ]] && I[${kv%%=*}]=${kv#*=}; done
+      if [[ -z ${I[opened]:-} ]]; then printf "%-9s %s\n" "$s" "client failed: $line"; continue; fi
+      printf "%-9s %-9s %8s %14s %12s\n" "$s" "${I[proto]}" "${I[opened]}" "${I[bytes_per_conn]}" "${I[served]}"
+    done <<<"$out"
+    alive "$pid" || echo "!! $s (pid $pid) died during the idle test" >&2
+  done
 fi
 
 for s in "${servers[@]}"; do

@@ -17,15 +17,7 @@ import ssl
 import sys
 import time
 
-TIMEOUT_S = 10.0
-
-
-def vm_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+from idle_client import TIMEOUT_S, read_response, vm_rss_kb
 
 
 class Http1:
@@ -35,27 +27,10 @@ class Http1:
         self.buf = b""
 
     def get(self):
-        """One request and its response (Content-Length framed); the status, 0 on failure."""
+        """One request and its response; the status, 0 on failure."""
         self.sock.sendall(self.request)
-        while b"\r\n\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                return 0
-            self.buf += chunk
-        head, _, rest = self.buf.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        length = 0
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value.strip())
-        while len(rest) < length:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                return 0
-            rest += chunk
-        self.buf = rest[length:]
-        return int(lines[0].split()[1])
+        status, self.buf = read_response(self.sock, self.buf)
+        return status
 
 
 class Http2:

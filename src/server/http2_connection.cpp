@@ -27,8 +27,8 @@ constexpr std::size_t max_shares_per_connection = 8;
 constexpr std::size_t linger_limit = 1 << 20;
 constexpr std::chrono::milliseconds linger_time{2000};
 // A connection that has received nothing for this long, with no stream open, gives back its
-// scratch memory (release_idle_memory): ~4 KB that the next request rebuilds with a few dozen
-// small allocations. A client pausing between bursts for less keeps it.
+// scratch memory (release_idle_memory): a few KB that the next request rebuilds with a few
+// dozen small allocations. A client pausing between bursts for less keeps it.
 constexpr std::chrono::milliseconds release_idle_after{2000};
 
 // Lent to a connection from producing frames until the transport has taken them all (over TLS

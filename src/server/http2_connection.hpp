@@ -136,8 +136,8 @@ class http2_connection : public connection,
   // frame it produces (one clock read per batch of frames rather than one per stream).
   std::optional<clock::time_point> producing_since_;
   clock::time_point deadline_;
-  clock::time_point last_input_{};  // when bytes last arrived
-  bool idle_released_ = false;      // release_idle_memory() ran since then
+  clock::time_point last_input_ = clock::now();  // when bytes last arrived
+  bool idle_released_ = false;                    // release_idle_memory() ran since then
 };
 
 }  // namespace ferry

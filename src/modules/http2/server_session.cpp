@@ -751,14 +751,18 @@ std::vector<std::unique_ptr<http2_server_session::stream>>& http2_server_session
 
 void http2_server_session::remember_closed(std::int32_t stream_id, bool client_done) {
   if (!client_stream_id(stream_id)) return;
-  closed_[next_closed_slot_] = static_cast<std::uint32_t>(stream_id) | (client_done ? closed_by_client_bit : 0u);
-  next_closed_slot_ = (next_closed_slot_ + 1) % closed_.size();
+  if (!closed_) closed_ = std::make_unique<closed_ring>();
+  closed_ring& ring = *closed_;
+  ring[next_closed_slot_] = static_cast<std::uint32_t>(stream_id) | (client_done ? closed_by_client_bit : 0u);
+  next_closed_slot_ = (next_closed_slot_ + 1) % ring.size();
 }
 
 std::optional<bool> http2_server_session::closed_by_client(std::int32_t stream_id) const {
+  if (!closed_) return std::nullopt;
+  const closed_ring& ring = *closed_;
   // Newest first: an id is recorded once per closing, but a refused stream may be seen twice.
-  for (std::size_t n = 1; n <= closed_.size(); ++n) {
-    const std::uint32_t entry = closed_[(next_closed_slot_ + closed_.size() - n) % closed_.size()];
+  for (std::size_t n = 1; n <= ring.size(); ++n) {
+    const std::uint32_t entry = ring[(next_closed_slot_ + ring.size() - n) % ring.size()];
     if ((entry & ~closed_by_client_bit) == static_cast<std::uint32_t>(stream_id)) {
       return (entry & closed_by_client_bit) != 0;
     }
@@ -852,12 +856,15 @@ void http2_server_session::release_idle_memory() {
   std::vector<std::int32_t>().swap(sending_);
   std::vector<std::int32_t>().swap(ended_in_output_);
   std::vector<std::int32_t>().swap(ended_scratch_);
+  closed_.reset();
+  next_closed_slot_ = 0;
 }
 
 std::size_t http2_server_session::memory_in_use() const {
   std::size_t bytes = input_.capacity() + output_.capacity() + block_buffer_.capacity() + encoder_.table_memory() +
                       encoder_.heads_memory() + decoder_.table_memory();
   bytes += streams_.size() * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
+  if (closed_) bytes += sizeof(closed_ring);
   return bytes;
 }
 

@@ -199,8 +199,12 @@ class http2_server_session final : public http2_session {
   bool goaway_received_ = false;
   std::optional<flood_kind> flood_;
 
+  // The last 256 closed client streams: id, and whether the client had finished sending.
+  // Allocated when the first stream closes and given back with the idle memory: 2 s after
+  // the last frame, what the client sent before it saw our RST_STREAM has long arrived.
   static constexpr std::uint32_t closed_by_client_bit = 0x80000000u;
-  std::array<std::uint32_t, 256> closed_{};
+  using closed_ring = std::array<std::uint32_t, 256>;
+  std::unique_ptr<closed_ring> closed_;
   std::size_t next_closed_slot_ = 0;
 
   // The header block clock: when the block in progress began, and which one it was.

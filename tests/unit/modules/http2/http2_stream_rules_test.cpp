@@ -190,6 +190,21 @@ TEST_F(rules_fixture, body_in_flight_after_a_reset_of_ours_is_ignored) {
   expect_alive(3);
 }
 
+// After 2 s idle the session forgets its closed streams (release_idle_memory): a frame on one
+// of them is then one on a stream closed long ago, which the RFC lets an endpoint treat as an
+// error once it stops ignoring them.
+TEST_F(rules_fixture, closed_streams_are_forgotten_with_the_idle_memory) {
+  limits.max_body_size = 10;
+  start();
+  EXPECT_TRUE(server->receive(post_request(1, "100")));
+  EXPECT_EQ(rst_code(output(), 1), NGHTTP2_NO_ERROR);  // the 413 closed it, the body still coming
+  EXPECT_TRUE(server->receive(frame(NGHTTP2_DATA, 0, 1, "abc")));
+  EXPECT_FALSE(goaway_code(output()).has_value());
+  server->release_idle_memory();
+  server->receive(frame(NGHTTP2_DATA, 0, 1, "abc"));
+  EXPECT_EQ(goaway_code(output()), NGHTTP2_STREAM_CLOSED);
+}
+
 TEST_F(rules_fixture, body_of_a_refused_stream_is_ignored) {
   config.max_concurrent_streams = 1;
   start();

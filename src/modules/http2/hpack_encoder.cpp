@@ -104,6 +104,7 @@ void hpack_encoder::set_peer_table_size(std::uint32_t size) {
 
 void hpack_encoder::forget_heads() {
   std::vector<remembered>().swap(memory_);
+  remember_ = false;
 }
 
 std::size_t hpack_encoder::heads_memory() const {
@@ -202,12 +203,19 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
     remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, w);
   }
   out.truncate(static_cast<std::size_t>(w.at - out.data()));
+  if (!remember_) {
+    scratch_ = remembered{};  // its strings' buffers too
+    remember_ = true;
+  }
 }
 
 void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, std::string_view value,
                                      const http2_response_head& head, writer& out) {
-  if (slot >= memory_.size()) memory_.resize(slot + 1);
-  remembered& m = memory_[slot];
+  // Not remembering, one scratch state serves every field: what it holds of the previous field
+  // is right for this one when the names match (the checks below are those of a remembered
+  // position), and is reset when they do not.
+  if (remember_ && slot >= memory_.size()) memory_.resize(slot + 1);
+  remembered& m = remember_ ? memory_[slot] : scratch_;
   if (!short_bytes::equal(m.name, name)) {
     m.name = name;
     m.lower.resize(name.size());

@@ -9,7 +9,9 @@
 // Responses on one connection mostly repeat the previous one's fields in the same order. The
 // encoder remembers, per position, the field as given and how it went out: a field equal to
 // the one remembered at its position, with the dynamic table unchanged since, is copied
-// without checking, lower-casing or looking it up again.
+// without checking, lower-casing or looking it up again. The first head after the start (or
+// after forget_heads) is encoded without remembering: a connection that serves one response,
+// or one now and then, never builds the memory (about 3 KB) that only a second response uses.
 #pragma once
 
 #include <cstddef>
@@ -41,7 +43,7 @@ class hpack_encoder {
   void encode(const http2_response_head& head, output_buffer& out);
 
   // Forgets the heads remembered per position (an idle connection's memory): the next encode()
-  // looks every field up once more. The table is kept.
+  // looks every field up once more, and remembers again from the one after. The table is kept.
   void forget_heads();
 
   // Bytes the dynamic table holds by RFC 7541's count (entries + 32 each).
@@ -81,6 +83,8 @@ class hpack_encoder {
   hpack_dynamic_table table_{max_table_size};
   std::uint64_t generation_ = 1;  // changes whenever the table does (indexes move)
   std::vector<remembered> memory_;
+  bool remember_ = false;  // encode() fills memory_ (not for the first head: see the top)
+  remembered scratch_;     // remembered_field()'s state while not remembering; empty between heads
   std::vector<std::string> never_list_;  // the last head's never-indexed names
   std::uint64_t never_list_generation_ = 1;
   std::size_t smallest_since_block_ = max_table_size;

@@ -74,7 +74,8 @@ TEST(HpackEncoder, StatusFieldsAndContentLengthDecodeAsGiven) {
   const field_list fields{{"Date", "Tue, 01 Dec 2026 00:00:00 GMT"}, {"Connection", "close"}, {"X-Request-Id", "abc"},
                           {"Content-Length", "99"},                  {"X-Bad", " padded"},    {"ETag", "\"1\""},
                           {"TE", "trailers"},                        {":path", "/"},          {"Bad Name", "1"}};
-  // Twice, and a third time with another status: the second and third heads come from memory.
+  // Three times: the first head is encoded without memory, the second builds it and the third
+  // (another status) comes from it.
   for (const int status : {404, 404, 200}) {
     const auto got = peer.decode(encode(encoder, status, fields, 12345, {"x-REQUEST-id"}));
     const std::vector<decoded_field> expected{{":status", std::to_string(status), false},
@@ -142,6 +143,37 @@ TEST(HpackEncoder, ForgottenHeadsComeBackFromTheTable) {
   EXPECT_EQ(peer.decode(block), expected);
   // :status, two indexes, the never-indexed literal (1 + 1 + 12 name bytes, 1 + 20 value), content-length.
   EXPECT_EQ(block.size(), 1u + 2u + 35u + 1u);
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+}
+
+// The first head (after the start or after forget_heads) builds no memory: a connection that
+// serves one response never pays for it. One scratch state serves all its fields, so fields of
+// the same name in a row (equal or not, indexed or not) must still come out as given.
+TEST(HpackEncoder, TheFirstHeadIsEncodedWithoutMemory) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const field_list fields{{"vary", "Accept-Encoding"},  {"Vary", "Accept-Encoding"}, {"vary", "Origin"},
+                          {"date", "Fri, 27 Nov 2026 09:00:00 GMT"}, {"Date", "Fri, 27 Nov 2026 09:00:00 GMT"},
+                          {"x-id", "a"},              {"x-id", "b"},                  {"etag", "\"a-long-validator-0123456789\""}};
+  const std::vector<std::string_view> never{"x-id"};
+  const std::vector<decoded_field> expected{{":status", "200", false},
+                                            {"vary", "Accept-Encoding", false},
+                                            {"vary", "Accept-Encoding", false},
+                                            {"vary", "Origin", false},
+                                            {"date", "Fri, 27 Nov 2026 09:00:00 GMT", false},
+                                            {"date", "Fri, 27 Nov 2026 09:00:00 GMT", false},
+                                            {"x-id", "a", true},
+                                            {"x-id", "b", true},
+                                            {"etag", "\"a-long-validator-0123456789\"", false},
+                                            {"content-length", "5", false}};
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, 5, never)), expected);
+  EXPECT_EQ(encoder.heads_memory(), 0u);
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, 5, never)), expected);
+  EXPECT_GT(encoder.heads_memory(), 100u);
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, 5, never)), expected);
+  encoder.forget_heads();
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, 5, never)), expected);
+  EXPECT_EQ(encoder.heads_memory(), 0u);
   EXPECT_EQ(peer.table_size(), encoder.table_size());
 }
 

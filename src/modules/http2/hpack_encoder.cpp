@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include "modules/http2/field_rules.hpp"
 #include "modules/http2/hpack_tables.hpp"
@@ -174,6 +175,12 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
     const char* end = std::to_chars(digits, digits + sizeof digits, status).ptr;
     field(":status", std::string_view(digits, static_cast<std::size_t>(end - digits)), false, w);
   }
+  // Not remembering, one scratch state serves every field: what it holds of the previous field
+  // is right for this one when the names match (remembered_field's checks are those of a
+  // remembered position), and is reset when they do not.
+  std::optional<remembered> scratch;
+  if (!remember_) scratch.emplace();
+  remembered* const first_head = scratch ? &*scratch : nullptr;
   std::size_t slot = 0;
   for (const auto& [name, value] : head.fields) {
     // The common case inline: the same name at this position as before, and for a field that
@@ -196,26 +203,21 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
         }
       }
     }
-    remembered_field(slot++, name, value, head, w);
+    remembered_field(slot++, name, value, head, w, first_head);
   }
   if (head.content_length) {
     const char* end = std::to_chars(digits, digits + sizeof digits, *head.content_length).ptr;
-    remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, w);
+    remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, w,
+                     first_head);
   }
   out.truncate(static_cast<std::size_t>(w.at - out.data()));
-  if (!remember_) {
-    scratch_ = remembered{};  // its strings' buffers too
-    remember_ = true;
-  }
+  remember_ = true;
 }
 
 void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, std::string_view value,
-                                     const http2_response_head& head, writer& out) {
-  // Not remembering, one scratch state serves every field: what it holds of the previous field
-  // is right for this one when the names match (the checks below are those of a remembered
-  // position), and is reset when they do not.
-  if (remember_ && slot >= memory_.size()) memory_.resize(slot + 1);
-  remembered& m = remember_ ? memory_[slot] : scratch_;
+                                     const http2_response_head& head, writer& out, remembered* scratch) {
+  if (!scratch && slot >= memory_.size()) memory_.resize(slot + 1);
+  remembered& m = scratch ? *scratch : memory_[slot];
   if (!short_bytes::equal(m.name, name)) {
     m.name = name;
     m.lower.resize(name.size());

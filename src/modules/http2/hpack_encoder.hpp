@@ -76,15 +76,15 @@ class hpack_encoder {
 
   struct writer;
   void field(std::string_view lower_name, std::string_view value, bool never_indexed, writer& out);
-  // The field at `slot` of the memory (names as the head gave them).
+  // The field at `slot` of the memory (names as the head gave them); with `scratch`, the same
+  // work on that state instead, remembering nothing.
   void remembered_field(std::size_t slot, std::string_view name, std::string_view value, const http2_response_head& head,
-                        writer& out);
+                        writer& out, remembered* scratch);
 
   hpack_dynamic_table table_{max_table_size};
   std::uint64_t generation_ = 1;  // changes whenever the table does (indexes move)
   std::vector<remembered> memory_;
   bool remember_ = false;  // encode() fills memory_ (not for the first head: see the top)
-  remembered scratch_;     // remembered_field()'s state while not remembering; empty between heads
   std::vector<std::string> never_list_;  // the last head's never-indexed names
   std::uint64_t never_list_generation_ = 1;
   std::size_t smallest_since_block_ = max_table_size;

@@ -31,6 +31,13 @@ void hpack_dynamic_table::set_capacity(std::size_t capacity) {
   evict_to(capacity_);
 }
 
+void hpack_dynamic_table::release() {
+  std::vector<entry>().swap(slots_);
+  newest_ = 0;
+  count_ = 0;
+  size_ = 0;
+}
+
 // Every slot is taken: a ring twice as large, the entries in order from its start. Four to
 // begin with: a client that sends few fields (curl, h2load, most APIs) adds two or three to the
 // decoder's table, and an idle connection holds its tables as they are.

@@ -34,6 +34,8 @@ class hpack_dynamic_table {
   void insert(std::string_view name, std::string_view value);
   // A new capacity (a size update); entries beyond it are evicted.
   void set_capacity(std::size_t capacity);
+  // Evicts every entry and gives the slots and their buffers back (the capacity stays).
+  void release();
 
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }

@@ -106,6 +106,16 @@ void hpack_encoder::set_peer_table_size(std::uint32_t size) {
 void hpack_encoder::forget_heads() {
   std::vector<remembered>().swap(memory_);
   remember_ = false;
+  std::vector<std::string>().swap(never_list_);
+  ++never_list_generation_;
+}
+
+void hpack_encoder::forget_table() {
+  if (table_.count() == 0 && table_.memory() == 0) return;
+  table_.release();
+  ++generation_;
+  smallest_since_block_ = 0;
+  announce_size_ = true;
 }
 
 std::size_t hpack_encoder::heads_memory() const {

@@ -45,6 +45,10 @@ class hpack_encoder {
   // Forgets the heads remembered per position (an idle connection's memory): the next encode()
   // looks every field up once more, and remembers again from the one after. The table is kept.
   void forget_heads();
+  // Empties our dynamic table and gives its memory back (an idle connection's too): the next
+  // block starts with a size update to 0, which empties the peer's table as well (§4.2), then
+  // one back to the table's size, and its fields go out as literals that fill both again.
+  void forget_table();
 
   // Bytes the dynamic table holds by RFC 7541's count (entries + 32 each).
   std::size_t table_size() const { return table_.size(); }

@@ -847,6 +847,7 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
 void http2_server_session::release_idle_memory() {
   if (!streams_.empty() || !output_.empty() || !input_.empty() || block_) return;
   encoder_.forget_heads();
+  encoder_.forget_table();
   decoder_.release_buffers();
   output_.release();
   std::string().swap(input_);

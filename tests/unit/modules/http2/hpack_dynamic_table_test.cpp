@@ -51,6 +51,20 @@ TEST(HpackDynamicTable, CapacityChangesEvictAndOversizedEntriesEmptyTheTable) {
   EXPECT_EQ(entry_text(t, 0), "after=ok");
 }
 
+TEST(HpackDynamicTable, ReleaseEmptiesTheTableAndGivesItsMemoryBack) {
+  hpack_dynamic_table t(4096);
+  for (int i = 0; i < 6; ++i) t.insert("name-" + std::to_string(i), "a value longer than a short string");
+  ASSERT_GT(t.memory(), 6 * 34u);
+  t.release();
+  EXPECT_EQ(t.count(), 0u);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.memory(), 0u);
+  EXPECT_EQ(t.capacity(), 4096u);
+  t.insert("after", "ok");
+  ASSERT_EQ(t.count(), 1u);
+  EXPECT_EQ(entry_text(t, 0), "after=ok");
+}
+
 // A slot reused after a long entry left holds the new entry exactly (no bytes of the old one).
 TEST(HpackDynamicTable, ReusedSlotsHoldOnlyTheirEntry) {
   hpack_dynamic_table t(100);

@@ -146,6 +146,37 @@ TEST(HpackEncoder, ForgottenHeadsComeBackFromTheTable) {
   EXPECT_EQ(peer.table_size(), encoder.table_size());
 }
 
+// Forgetting the table (an idle connection) gives its memory back; the next block empties the
+// peer's table too (a size update to 0, then back to 4096) and fills both again, after which the
+// head is all indexes once more.
+TEST(HpackEncoder, AForgottenTableIsEmptiedOnThePeerToo) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const field_list fields{{"content-type", "text/html; charset=utf-8"}, {"etag", "\"a-long-validator-0123456789\""},
+                          {"x-custom", "same every time"}, {"x-request-id", "0123456789abcdef0123"}};
+  const std::vector<std::string_view> never{"x-request-id"};
+  peer.decode(encode(encoder, 200, fields, 10, never));
+  const auto expected = peer.decode(encode(encoder, 200, fields, 10, never));
+  ASSERT_EQ(encoder.table_entries(), 4u);  // three fields and content-length
+  encoder.forget_heads();
+  encoder.forget_table();
+  EXPECT_EQ(encoder.table_entries(), 0u);
+  EXPECT_EQ(encoder.table_memory(), 0u);
+  const std::string block = encode(encoder, 200, fields, 10, never);
+  EXPECT_EQ(block.substr(0, 4), std::string("\x20\x3f\xe1\x1f"));  // §6.3: size 0, then 4096
+  EXPECT_EQ(peer.decode(block), expected);
+  EXPECT_EQ(encoder.table_entries(), 4u);
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+  const std::string again = encode(encoder, 200, fields, 10, never);
+  EXPECT_EQ(peer.decode(again), expected);
+  // :status, three indexes, the never-indexed literal (1 + 1 + 12 name bytes, 1 + 20 value), content-length.
+  EXPECT_EQ(again.size(), 1u + 3u + 35u + 1u);
+  // Forgetting an empty table announces nothing.
+  hpack_encoder fresh;
+  fresh.forget_table();
+  EXPECT_EQ(encode(fresh, 200, {}).size(), 1u);
+}
+
 // The first head (after the start or after forget_heads) builds no memory: a connection that
 // serves one response never pays for it. One scratch state serves all its fields, so fields of
 // the same name in a row (equal or not, indexed or not) must still come out as given.

@@ -4,8 +4,6 @@
 
 #include <cerrno>
 
-#include "modules/tls/object_bio.hpp"
-
 namespace ferry {
 namespace {
 
@@ -20,12 +18,6 @@ record_gatherer::~record_gatherer() { give_back(); }
 void record_gatherer::give_back() {
   spare_records.take_back(bytes_);
   unsent_ = 0;
-}
-
-BIO* record_gatherer::make_bio() {
-  static BIO_METHOD* const method =
-      make_object_bio_method("ferry record gatherer", {.write = &bio_write, .control = &bio_control});
-  return new_object_bio(method, this);
 }
 
 void record_gatherer::append(const char* data, std::size_t length) {
@@ -52,25 +44,19 @@ bool record_gatherer::send() {
 int record_gatherer::bio_write(BIO* bio, const char* data, int length) {
   BIO_clear_retry_flags(bio);
   if (length <= 0) return 0;
-  static_cast<record_gatherer*>(BIO_get_data(bio))->append(data, static_cast<std::size_t>(length));
+  append(data, static_cast<std::size_t>(length));
   return length;
 }
 
 // OpenSSL flushes after each handshake flight and alert: those leave at once (or the handshake
 // waits for the socket, as with a socket BIO).
-long record_gatherer::bio_control(BIO* bio, int command, long /*number*/, void* /*pointer*/) {
-  auto* self = static_cast<record_gatherer*>(BIO_get_data(bio));
-  switch (command) {
-    case BIO_CTRL_FLUSH:
-      BIO_clear_retry_flags(bio);
-      if (self->send()) return 1;
-      if (!self->failed_) BIO_set_retry_write(bio);
-      return -1;
-    case BIO_CTRL_WPENDING:
-      return static_cast<long>(self->pending());
-    default:
-      return 0;  // no kTLS, no datagrams, nothing to read
-  }
+long record_gatherer::bio_control(BIO* bio, int command) {
+  if (command == BIO_CTRL_WPENDING) return static_cast<long>(pending());
+  // BIO_CTRL_FLUSH
+  BIO_clear_retry_flags(bio);
+  if (send()) return 1;
+  if (!failed_) BIO_set_retry_write(bio);
+  return -1;
 }
 
 }  // namespace ferry

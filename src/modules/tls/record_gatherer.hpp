@@ -2,7 +2,7 @@
 // than one each. On loopback a 100 KiB body over HTTP/2 took five sends and two TCP_CORK
 // toggles per response, and every send also runs the receiver's side of TCP and wakes it.
 //
-// OpenSSL writes into a BIO made by make_bio(); send() then empties the gatherer into the
+// OpenSSL writes into it through the connection's BIO (duplex_bio.hpp); send() then empties the gatherer into the
 // socket. Used where the kernel offers no kTLS (which needs OpenSSL's own socket BIO).
 #pragma once
 
@@ -21,10 +21,6 @@ class record_gatherer {
   record_gatherer(const record_gatherer&) = delete;
   record_gatherer& operator=(const record_gatherer&) = delete;
 
-  // A write BIO that appends to this gatherer (which must outlive it); BIO_flush sends. Null
-  // when OpenSSL cannot allocate.
-  BIO* make_bio();
-
   std::size_t pending() const { return bytes_.size() - unsent_; }
   bool empty() const { return pending() == 0; }
   // Sends what is gathered. True when nothing is left; false when the socket would block or
@@ -32,9 +28,11 @@ class record_gatherer {
   bool send();
   bool failed() const { return failed_; }
 
+  // The BIO's write (appends) and its BIO_CTRL_FLUSH (sends) and BIO_CTRL_WPENDING.
+  int bio_write(BIO* bio, const char* data, int length);
+  long bio_control(BIO* bio, int command);
+
  private:
-  static int bio_write(BIO* bio, const char* data, int length);
-  static long bio_control(BIO* bio, int command, long number, void* pointer);
   void append(const char* data, std::size_t length);
   void give_back();
 

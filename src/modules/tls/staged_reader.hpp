@@ -22,9 +22,6 @@ class staged_reader {
   staged_reader(const staged_reader&) = delete;
   staged_reader& operator=(const staged_reader&) = delete;
 
-  // A read BIO over this reader (which must outlive it). Null when OpenSSL cannot allocate.
-  BIO* make_bio();
-
   // Bytes received from the socket by the caller, read before the socket; they must stay valid
   // until staged() is 0. Only while staged() is 0.
   void stage(std::span<const char> bytes) { staged_ = bytes; }
@@ -33,9 +30,11 @@ class staged_reader {
   bool drained() const { return drained_; }
   void forget_drained() { drained_ = false; }
 
+  // The BIO's read and its BIO_CTRL_EOF and BIO_CTRL_PENDING (duplex_bio.hpp).
+  int bio_read(BIO* bio, char* into, int length);
+  long bio_control(BIO* bio, int command) const;
+
  private:
-  static int bio_read(BIO* bio, char* into, int length);
-  static long bio_control(BIO* bio, int command, long number, void* pointer);
 
   int fd_;
   std::span<const char> staged_;

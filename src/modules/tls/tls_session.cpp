@@ -62,15 +62,9 @@ tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, in
   gather_ = !kernel_offers_ktls();
   bool ready = ssl != nullptr && SSL_set_ex_data(ssl, tls_binding_index(), &binding_) == 1;
   if (ready && gather_) {
-    BIO* reading_bio = reader_.make_bio();
-    BIO* gathering_bio = gatherer_.make_bio();
-    ready = reading_bio != nullptr && gathering_bio != nullptr;
-    if (ready) {
-      SSL_set_bio(ssl, reading_bio, gathering_bio);
-    } else {
-      BIO_free(reading_bio);
-      BIO_free(gathering_bio);
-    }
+    BIO* bio = new_duplex_bio(&ends_);
+    ready = bio != nullptr;
+    if (ready) SSL_set_bio(ssl, bio, bio);  // one reference for both directions
   } else if (ready) {
     ready = SSL_set_fd(ssl, fd) == 1;
   }

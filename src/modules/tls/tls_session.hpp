@@ -13,6 +13,7 @@
 
 #include "modules/secure_transport.hpp"
 #include "modules/tls/certificate_set.hpp"
+#include "modules/tls/duplex_bio.hpp"
 #include "modules/tls/record_gatherer.hpp"
 #include "modules/tls/staged_reader.hpp"
 
@@ -73,6 +74,7 @@ class tls_session final : public secure_session {
   tls_binding binding_;  // ex_data of ssl_: must outlive it (declared first, destroyed last)
   record_gatherer gatherer_;  // ssl_'s write BIO writes here (when gather_)
   staged_reader reader_;      // ssl_'s read BIO (when gather_)
+  duplex_ends ends_{&reader_, &gatherer_};  // that BIO's data
   SSL* ssl_ = nullptr;
   int fd_;
   tls_peer_info peer_;

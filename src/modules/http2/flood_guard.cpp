@@ -1,43 +1,38 @@
 #include "modules/http2/flood_guard.hpp"
 
 #include <algorithm>
-#include <utility>
 
 namespace ferry {
 
-token_bucket::token_bucket(std::uint32_t capacity, std::chrono::nanoseconds period,
-                           std::chrono::steady_clock::time_point now)
-    : capacity_ns_(0), token_ns_(0), level_ns_(0), refill_per_ns_(capacity), last_(now) {
-  const auto period_ns = static_cast<std::uint64_t>(std::max<std::int64_t>(period.count(), 1));
-  token_ns_ = period_ns;
-  capacity_ns_ = period_ns * capacity;
-  level_ns_ = capacity_ns_;
+token_rate::token_rate(std::uint32_t capacity, std::chrono::nanoseconds period)
+    : token_ns(static_cast<std::uint64_t>(std::max<std::int64_t>(period.count(), 1))), refill_per_ns(capacity) {
+  capacity_ns = token_ns * capacity;
 }
 
-void token_bucket::refill(std::chrono::steady_clock::time_point now) {
+void token_bucket::refill(const token_rate& rate, flood_time now) {
   if (now <= last_) return;
   const auto elapsed = static_cast<std::uint64_t>((now - last_).count());
   last_ = now;
-  const std::uint64_t room = capacity_ns_ - level_ns_;
+  const std::uint64_t room = rate.capacity_ns - level_ns_;
   // elapsed * rate may overflow after a long idle time; the bucket is simply full then.
-  if (refill_per_ns_ != 0 && elapsed >= room / refill_per_ns_ + 1) {
-    level_ns_ = capacity_ns_;
+  if (rate.refill_per_ns != 0 && elapsed >= room / rate.refill_per_ns + 1) {
+    level_ns_ = rate.capacity_ns;
   } else {
-    level_ns_ += elapsed * refill_per_ns_;
+    level_ns_ += elapsed * rate.refill_per_ns;
   }
 }
 
-bool token_bucket::take(std::chrono::steady_clock::time_point now) {
-  refill(now);
-  if (level_ns_ < token_ns_) return false;
-  level_ns_ -= token_ns_;
+bool token_bucket::take(const token_rate& rate, flood_time now) {
+  refill(rate, now);
+  if (level_ns_ < rate.token_ns) return false;
+  level_ns_ -= rate.token_ns;
   return true;
 }
 
-void token_bucket::credit(std::uint32_t count) {
-  const std::uint64_t room = capacity_ns_ - level_ns_;
-  const std::uint64_t add = token_ns_ * count;
-  level_ns_ = add >= room ? capacity_ns_ : level_ns_ + add;
+void token_bucket::credit(const token_rate& rate, std::uint32_t count) {
+  const std::uint64_t room = rate.capacity_ns - level_ns_;
+  const std::uint64_t add = rate.token_ns * count;
+  level_ns_ = add >= room ? rate.capacity_ns : level_ns_ + add;
 }
 
 std::string_view flood_kind_name(flood_kind kind) {
@@ -52,30 +47,32 @@ std::string_view flood_kind_name(flood_kind kind) {
   return "frame";
 }
 
-flood_guard::flood_guard(const http2_flood_limits& limits, http2_clock clock)
-    : clock_(std::move(clock)),
-      client_resets_(limits.reset_burst,
-                     std::chrono::nanoseconds(std::chrono::seconds(1)) * limits.reset_burst / limits.reset_rate,
-                     clock_()),
-      provoked_resets_(limits.max_provoked_resets, limits.window, clock_()),
-      empty_frames_(limits.max_empty_frames, limits.window, clock_()),
-      priority_frames_(limits.max_priority_frames, limits.window, clock_()),
-      window_updates_(limits.max_window_updates, limits.window, clock_()),
-      control_frames_(limits.max_control_frames, limits.window, clock_()) {}
-
-bool flood_guard::count(flood_kind kind) {
-  const auto now = clock_();
+token_rate flood_guard::rate(flood_kind kind) const {
   switch (kind) {
-    case flood_kind::client_reset: return client_resets_.take(now);
-    case flood_kind::provoked_reset: return provoked_resets_.take(now);
-    case flood_kind::empty_frame: return empty_frames_.take(now);
-    case flood_kind::priority: return priority_frames_.take(now);
-    case flood_kind::window_update: return window_updates_.take(now);
-    case flood_kind::control_frame: return control_frames_.take(now);
+    case flood_kind::client_reset:
+      return {limits_.reset_burst,
+              std::chrono::nanoseconds(std::chrono::seconds(1)) * limits_.reset_burst / limits_.reset_rate};
+    case flood_kind::provoked_reset: return {limits_.max_provoked_resets, limits_.window};
+    case flood_kind::empty_frame: return {limits_.max_empty_frames, limits_.window};
+    case flood_kind::priority: return {limits_.max_priority_frames, limits_.window};
+    case flood_kind::window_update: return {limits_.max_window_updates, limits_.window};
+    case flood_kind::control_frame: return {limits_.max_control_frames, limits_.window};
   }
-  return true;
+  return {0, std::chrono::seconds(1)};  // not reached: every kind is above
 }
 
-void flood_guard::data_frame_sent() { window_updates_.credit(2); }
+flood_guard::flood_guard(const http2_flood_limits& limits, flood_time now)
+    : limits_(limits),
+      buckets_{token_bucket(rate(flood_kind::client_reset), now), token_bucket(rate(flood_kind::provoked_reset), now),
+               token_bucket(rate(flood_kind::empty_frame), now), token_bucket(rate(flood_kind::priority), now),
+               token_bucket(rate(flood_kind::window_update), now), token_bucket(rate(flood_kind::control_frame), now)} {}
+
+bool flood_guard::count(flood_kind kind, flood_time now) {
+  return buckets_[static_cast<std::size_t>(kind)].take(rate(kind), now);
+}
+
+void flood_guard::data_frame_sent() {
+  buckets_[static_cast<std::size_t>(flood_kind::window_update)].credit(rate(flood_kind::window_update), 2);
+}
 
 }  // namespace ferry

@@ -1,9 +1,12 @@
 // Counters for the HTTP/2 frame floods that cost the server work per frame. Each kind of frame
 // spends from a token bucket; a bucket that runs dry is a flood and the connection is cut off
-// with GOAWAY ENHANCE_YOUR_CALM. Time comes from an injected clock so tests need no sleeps.
+// with GOAWAY ENHANCE_YOUR_CALM. Time comes from the caller (the session's injected clock), so
+// tests need no sleeps.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -14,25 +17,33 @@ namespace ferry {
 
 using http2_clock = std::function<std::chrono::steady_clock::time_point()>;
 
-// `capacity` tokens at most, `capacity` more every `period`, spread evenly.
+using flood_time = std::chrono::steady_clock::time_point;
+
+// How a bucket fills: `capacity` tokens at most, `capacity` more every `period`, spread evenly.
+// Fixed point: one token is `period` units and every elapsed nanosecond adds `capacity` units,
+// so refilling is exact integer arithmetic. Ranges keep capacity * period < 2^64.
+struct token_rate {
+  token_rate(std::uint32_t capacity, std::chrono::nanoseconds period);
+  std::uint64_t capacity_ns;
+  std::uint64_t token_ns;
+  std::uint64_t refill_per_ns;
+};
+
+// A bucket's level and when it was last refilled: all a connection keeps per kind of frame
+// (16 bytes); the rate comes with each call, from limits every connection shares.
 class token_bucket {
  public:
-  token_bucket(std::uint32_t capacity, std::chrono::nanoseconds period, std::chrono::steady_clock::time_point now);
+  token_bucket(const token_rate& rate, flood_time now) : level_ns_(rate.capacity_ns), last_(now) {}
   // Takes one token; false when there was none.
-  bool take(std::chrono::steady_clock::time_point now);
+  bool take(const token_rate& rate, flood_time now);
   // Gives `count` tokens back (never above capacity).
-  void credit(std::uint32_t count);
+  void credit(const token_rate& rate, std::uint32_t count);
 
  private:
-  void refill(std::chrono::steady_clock::time_point now);
+  void refill(const token_rate& rate, flood_time now);
 
-  // Fixed point: one token is `period` units and every elapsed nanosecond adds `capacity`
-  // units, so refilling is exact integer arithmetic. Ranges keep capacity * period < 2^64.
-  std::uint64_t capacity_ns_;
-  std::uint64_t token_ns_;
   std::uint64_t level_ns_;
-  std::uint64_t refill_per_ns_;
-  std::chrono::steady_clock::time_point last_;
+  flood_time last_;
 };
 
 enum class flood_kind : std::uint8_t {
@@ -48,20 +59,19 @@ std::string_view flood_kind_name(flood_kind kind);
 
 class flood_guard {
  public:
-  flood_guard(const http2_flood_limits& limits, http2_clock clock);
+  // `limits` must outlive the guard (the session's own copy of them).
+  flood_guard(const http2_flood_limits& limits, flood_time now);
   // Counts one frame of `kind`; false: over the limit (the caller ends the connection).
-  bool count(flood_kind kind);
+  bool count(flood_kind kind, flood_time now);
   // A DATA frame was sent: the client may acknowledge it with two WINDOW_UPDATEs.
   void data_frame_sent();
 
  private:
-  http2_clock clock_;
-  token_bucket client_resets_;
-  token_bucket provoked_resets_;
-  token_bucket empty_frames_;
-  token_bucket priority_frames_;
-  token_bucket window_updates_;
-  token_bucket control_frames_;
+  static constexpr std::size_t kinds = 6;
+  token_rate rate(flood_kind kind) const;
+
+  const http2_flood_limits& limits_;
+  std::array<token_bucket, kinds> buckets_;  // by flood_kind
 };
 
 }  // namespace ferry

@@ -30,7 +30,7 @@ std::unique_ptr<http2_server_session> http2_server_session::create(const http2_c
 
 http2_server_session::http2_server_session(const http2_config& config, http2_stream_handler& handler,
                                            const http2_limits& limits, http2_clock clock)
-    : config_(config), handler_(handler), limits_(limits), clock_(clock), guard_(config.flood, std::move(clock)) {
+    : config_(config), handler_(handler), limits_(limits), clock_(std::move(clock)), guard_(config_.flood, clock_()) {
   const std::pair<std::uint16_t, std::uint32_t> settings[] = {
       {h2::max_concurrent_streams, config.max_concurrent_streams},
       {h2::initial_window_size, config.initial_window_size},
@@ -804,7 +804,7 @@ void http2_server_session::shutdown() {
 }
 
 bool http2_server_session::count(flood_kind kind) {
-  if (flood_ || guard_.count(kind)) return !flood_;
+  if (flood_ || guard_.count(kind, clock_())) return !flood_;
   flood_ = kind;
   terminate(h2::enhance_your_calm);
   return false;

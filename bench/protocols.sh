@@ -8,11 +8,14 @@
 # and 1.3 enabled with their default ciphers, and session resumption off (tickets and caches),
 # so every new connection is a full handshake.
 #
-# Usage: bench/protocols.sh [--idle N]
+# Usage: bench/protocols.sh [--idle N] [--client-cost]
 #   env: DUR=seconds per run (5)  ROUNDS=n (3)  FERRY_BIN=path (build/release/ferry, built if
 #        missing or built without the tls module)
 #   --idle N  also hold N (<= 10000) idle TLS connections per protocol (HTTPS/1.1, then h2, both
 #             kept open) to each server: RSS per connection after 3 s idle, all still served
+#   --client-cost  also count the load generator's instructions per response (callgrind; needs
+#             valgrind) in the 1 KiB rows: where the client is saturated, req/s follows what
+#             each server's responses cost it to parse and check, not the server's speed
 # A row prints "-" for a server that cannot do the workload (e.g. ferry without its http2 module).
 # Needs: apt-get install nginx-light h2o wrk nghttp2-client   (plus openssl, python3, curl, taskset)
 set -u
@@ -22,10 +25,12 @@ repo=$(dirname "$here")
 dur=${DUR:-5}
 rounds=${ROUNDS:-3}
 idle=0
+client_cost=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --idle) idle=${2:?--idle needs N}; shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --client-cost) client_cost=1; shift ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +54,9 @@ fi
 for tool in openssl python3 curl taskset timeout; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
+if [[ $client_cost == 1 ]] && ! command -v valgrind >/dev/null; then
+  echo "--client-cost needs valgrind: apt-get install valgrind" >&2; exit 1
+fi
 if [[ $(nproc) -lt 2 ]]; then echo "needs at least 2 CPUs (server on CPU 0, client on CPU 1)" >&2; exit 1; fi
 curl -V | grep -q '^Features:.*HTTP2' || { echo "curl lacks HTTP/2 support (needed for the checks)" >&2; exit 1; }
 
@@ -390,6 +398,47 @@ done
 if [[ ${#notes[@]} -gt 0 ]]; then
   echo
   printf 'not run: %s\n' "${notes[@]}"
+fi
+
+# --- client cost ---------------------------------------------------------------------------------
+# The client's instructions per response, from two runs under callgrind, one three times as long
+# as the other: their difference leaves out starting up and the connections' handshakes.
+client_instructions() { # workload server length -> "instructions responses"
+  local w=$1 s=$2 len=$3 out
+  # shellcheck disable=SC2086  # WL_ARGS is deliberately split into words
+  if [[ ${WL_TOOL[$w]} == wrk ]]; then
+    out=$(timeout -k 5 600 taskset -c 1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+      wrk -t1 ${WL_ARGS[$w]} -d"$((2 * len))s" --timeout 30s "$(url "$w" "$s")" 2>&1)
+  else
+    out=$(timeout -k 5 600 taskset -c 1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+      h2load -t1 ${WL_ARGS[$w]} -n "$((10000 * len))" "$(url "$w" "$s")" 2>&1)
+  fi
+  awk '/Collected :/ {ir = $NF} / requests in / {n = $1} /^requests:/ {n = $8}
+       END {printf "%d %d\n", ir, n}' <<<"$out"
+}
+if [[ $client_cost == 1 ]]; then
+  echo
+  echo "client cost: the load generator's instructions per response (callgrind, user space; a ferry/peer"
+  echo "ratio above 1: ferry's responses cost the client more)"
+  printf "%-24s %-9s %14s   %s\n" workload server instructions "ferry/peer"
+  for w in h1 h2 h2c; do
+    declare -A CI=()
+    for s in "${servers[@]}"; do
+      read -r i1 n1 <<<"$(client_instructions "$w" "$s" 1)"
+      read -r i3 n3 <<<"$(client_instructions "$w" "$s" 3)"
+      CI[$s]=$(awk -v a="$i1" -v b="$i3" -v m="$n1" -v n="$n3" 'BEGIN {if (n > m) printf "%.0f", (b - a) / (n - m); else print 0}')
+    done
+    for s in "${servers[@]}"; do
+      ratio=""
+      if [[ $s == ferry ]]; then
+        for p in nginx h2o; do
+          r=$(awk -v f="${CI[ferry]}" -v q="${CI[$p]}" 'BEGIN {if (q > 0) printf "%.2f", f / q}')
+          ratio+="${r:--} ($p) "
+        done
+      fi
+      printf "%-24s %-9s %14s   %s\n" "${WL_LABEL[$w]}" "$s" "${CI[$s]}" "$ratio"
+    done
+  done
 fi
 
 # --- idle TLS connections ------------------------------------------------------------------------

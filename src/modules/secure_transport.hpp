@@ -33,8 +33,9 @@ struct transport_result {
 
 // What the handshake established; stable once handshake() returned done.
 struct tls_peer_info {
-  std::string version;      // "TLSv1.3"
-  std::string cipher;       // OpenSSL name, e.g. "TLS_AES_128_GCM_SHA256"
+  // OpenSSL's own names, static for the life of the process (no copy in every connection).
+  std::string_view version;  // "TLSv1.3"
+  std::string_view cipher;   // e.g. "TLS_AES_128_GCM_SHA256"
   std::string alpn;         // negotiated protocol ("h2", "http/1.1"), "" when none
   std::string server_name;  // SNI as sent (lower-cased), "" when none
   bool client_certificate = false;  // the client presented one

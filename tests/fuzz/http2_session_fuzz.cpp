@@ -874,7 +874,7 @@ class driver {
       : c_(c), client_(c.config.header_table_size), handler_(c, client_), server_(client_, handler_) {}
 
   void run(std::string_view client_bytes) {
-    session_ = ferry::http2_server_session::create(c_.config, handler_, c_.limits, [this] { return now_; });
+    session_ = ferry::http2_server_session::create(c_.config, handler_, c_.limits, clock_);
     CHECK(session_ != nullptr);
     handler_.session = session_.get();
     std::size_t at = 0;
@@ -971,8 +971,9 @@ class driver {
   client_view client_;
   fuzz_handler handler_;
   server_view server_;
-  std::unique_ptr<ferry::http2_server_session> session_;
   std::chrono::steady_clock::time_point now_{std::chrono::seconds(1000)};
+  const ferry::http2_clock clock_ = [this] { return now_; };  // the session keeps a reference
+  std::unique_ptr<ferry::http2_server_session> session_;
   std::size_t fed_ = 0;
   bool stopped_ = false;
 };

@@ -309,10 +309,11 @@ void auth_checker::check(const access_request& in, access_decision& out) {
   who_.certificate_sans.clear();
   if (in.tls != nullptr && in.tls->client_verified) {
     // Visible to rules and the audit whichever method authenticates.
-    who_.certificate_subject = in.tls->client_subject;
-    for (const auto& name : in.tls->client_dns_names) who_.certificate_sans.push_back("DNS:" + name);
-    for (const auto& uri : in.tls->client_uris) who_.certificate_sans.push_back("URI:" + uri);
-    for (const auto& email : in.tls->client_emails) who_.certificate_sans.push_back("email:" + email);
+    const tls_client_names& names = in.tls->client_names();
+    who_.certificate_subject = names.subject;
+    for (const auto& name : names.dns_names) who_.certificate_sans.push_back("DNS:" + name);
+    for (const auto& uri : names.uris) who_.certificate_sans.push_back("URI:" + uri);
+    for (const auto& email : names.emails) who_.certificate_sans.push_back("email:" + email);
   }
 
   const authorization_policy& policy = *owner_->settings().policy;

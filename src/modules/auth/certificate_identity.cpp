@@ -25,9 +25,9 @@ bool matches(const certificate_identity_rule& rule, std::string_view value) {
 
 const std::vector<std::string>& values_of(const tls_peer_info& peer, certificate_field field) {
   switch (field) {
-    case certificate_field::dns: return peer.client_dns_names;
-    case certificate_field::uri: return peer.client_uris;
-    case certificate_field::email: return peer.client_emails;
+    case certificate_field::dns: return peer.client_names().dns_names;
+    case certificate_field::uri: return peer.client_names().uris;
+    case certificate_field::email: return peer.client_names().emails;
     case certificate_field::subject: break;
   }
   static const std::vector<std::string> none;
@@ -40,7 +40,7 @@ bool certificate_identity_map::resolve(const tls_peer_info& peer, certificate_id
   for (const certificate_identity_rule& rule : rules_) {
     const std::string* hit = nullptr;
     if (rule.field == certificate_field::subject) {
-      if (matches(rule, peer.client_subject)) hit = &peer.client_subject;
+      if (matches(rule, peer.client_names().subject)) hit = &peer.client_names().subject;
     } else {
       for (const std::string& value : values_of(peer, rule.field)) {
         if (matches(rule, value)) {
@@ -56,7 +56,7 @@ bool certificate_identity_map::resolve(const tls_peer_info& peer, certificate_id
     return true;
   }
   if (reject_unmapped_) return false;
-  out.principal = peer.client_subject;
+  out.principal = peer.client_names().subject;
   out.roles.clear();
   out.tenant.clear();
   return true;

@@ -174,7 +174,7 @@ bool hpack_decoder::lookup(std::uint64_t index, std::string_view& name, std::str
   if (index == 0) return false;
   if (index <= hpack::static_table.size()) {
     std::tie(name, value) = hpack::static_table[index - 1];
-    last_mark_ = &static_marks_[index - 1];
+    last_static_bit_ = std::uint64_t{1} << (index - 1);
     return true;
   }
   const std::uint64_t dynamic = index - hpack::static_table.size() - 1;
@@ -182,12 +182,12 @@ bool hpack_decoder::lookup(std::uint64_t index, std::string_view& name, std::str
   hpack_dynamic_table::entry& e = table_[dynamic];
   name = e.name();
   value = e.value();
-  last_mark_ = &e.checked;
+  last_entry_mark_ = &e.checked;
   return true;
 }
 
 hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view& value) {
-  last_mark_ = nullptr;  // an insertion below may move the entries
+  forget_last_mark();  // an insertion below may move the entries
   if (failed_) return step::error;
   while (at_ != end_) {
     const auto first = static_cast<unsigned char>(*at_);
@@ -211,7 +211,7 @@ hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view
     } else {
       std::string_view ignored;
       if (!lookup(index, name, ignored)) return fail();
-      last_mark_ = nullptr;  // the name's entry: its mark is not this field's
+      forget_last_mark();  // the name's entry: its mark is not this field's
       // A dynamic entry may be evicted by the insertion below: its name is copied first.
       if (indexing && index > hpack::static_table.size()) {
         name_buffer_.assign(name);

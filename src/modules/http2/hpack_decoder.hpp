@@ -37,10 +37,13 @@ class hpack_decoder {
   // its table may no longer match the peer's).
   step next(std::string_view& name, std::string_view& value);
   // Whether the field next() gave last was marked before.
-  bool last_checked() const { return last_mark_ != nullptr && *last_mark_; }
+  bool last_checked() const {
+    return last_entry_mark_ != nullptr ? *last_entry_mark_ : (static_marks_ & last_static_bit_) != 0;
+  }
   // Marks the field next() gave last, when it was an index (static or dynamic table).
   void mark_checked() {
-    if (last_mark_ != nullptr) *last_mark_ = true;
+    if (last_entry_mark_ != nullptr) *last_entry_mark_ = true;
+    else static_marks_ |= last_static_bit_;
   }
 
   // Gives back the buffers Huffman-coded strings were decoded into (an idle connection's).
@@ -60,16 +63,24 @@ class hpack_decoder {
   // The field at `index` of the static and dynamic tables; false when there is none.
   bool lookup(std::uint64_t index, std::string_view& name, std::string_view& value);
   step fail();
+  void forget_last_mark() {
+    last_entry_mark_ = nullptr;
+    last_static_bit_ = 0;
+  }
 
   hpack_dynamic_table table_;  // its capacity as the last size update set it
   std::size_t limit_ = 4096;     // what an update may ask for
-  bool update_due_ = false;      // the next block must start with a size update
-  bool failed_ = false;
   const char* at_ = nullptr;
   const char* end_ = nullptr;
+  // The mark of the field next() gave last, if it can have one: its dynamic entry's, or its
+  // bit in static_marks_ (one per static table entry).
+  bool* last_entry_mark_ = nullptr;
+  std::uint64_t last_static_bit_ = 0;
+  std::uint64_t static_marks_ = 0;
+  static_assert(hpack::static_table.size() <= 64);
+  bool update_due_ = false;   // the next block must start with a size update
+  bool failed_ = false;
   bool field_seen_ = false;  // in this block: size updates must come first
-  bool* last_mark_ = nullptr;  // the mark of the field next() gave last, if it can have one
-  std::array<bool, hpack::static_table.size()> static_marks_{};
   std::string name_buffer_;
   std::string value_buffer_;
 };

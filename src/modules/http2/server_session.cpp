@@ -24,13 +24,13 @@ bool client_stream_id(std::int32_t id) { return id > 0 && id % 2 == 1; }
 
 std::unique_ptr<http2_server_session> http2_server_session::create(const http2_config& config,
                                                                    http2_stream_handler& handler,
-                                                                   const http2_limits& limits, http2_clock clock) {
-  return std::unique_ptr<http2_server_session>(new http2_server_session(config, handler, limits, std::move(clock)));
+                                                                   const http2_limits& limits, const http2_clock& clock) {
+  return std::unique_ptr<http2_server_session>(new http2_server_session(config, handler, limits, clock));
 }
 
 http2_server_session::http2_server_session(const http2_config& config, http2_stream_handler& handler,
-                                           const http2_limits& limits, http2_clock clock)
-    : config_(config), handler_(handler), limits_(limits), clock_(std::move(clock)), guard_(config_.flood, clock_()) {
+                                           const http2_limits& limits, const http2_clock& clock)
+    : config_(config), handler_(handler), limits_(limits), clock_(clock), guard_(config_.flood, clock_()) {
   const std::pair<std::uint16_t, std::uint32_t> settings[] = {
       {h2::max_concurrent_streams, config.max_concurrent_streams},
       {h2::initial_window_size, config.initial_window_size},

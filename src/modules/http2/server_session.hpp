@@ -27,8 +27,10 @@ namespace ferry {
 class http2_server_session final : public http2_session {
  public:
   // `clock` drives the flood limits and the start times check_deadlines() compares with.
+  // `config` and `clock` are kept by reference (every connection shares its protocol's): they
+  // must outlive the session.
   static std::unique_ptr<http2_server_session> create(const http2_config& config, http2_stream_handler& handler,
-                                                      const http2_limits& limits, http2_clock clock);
+                                                      const http2_limits& limits, const http2_clock& clock);
   http2_server_session(const http2_server_session&) = delete;
   http2_server_session& operator=(const http2_server_session&) = delete;
 
@@ -88,7 +90,7 @@ class http2_server_session final : public http2_session {
   enum class outcome { go_on, stop };
 
   http2_server_session(const http2_config& config, http2_stream_handler& handler, const http2_limits& limits,
-                       http2_clock clock);
+                       const http2_clock& clock);
 
   // Receiving.
   std::size_t consume(std::span<const char> bytes);
@@ -157,10 +159,10 @@ class http2_server_session final : public http2_session {
   // A connection error or flood ended the connection (a graceful GOAWAY does not).
   bool terminated() const { return goaway_error_.has_value() && *goaway_error_ != h2::no_error; }
 
-  http2_config config_;
+  const http2_config& config_;
   http2_stream_handler& handler_;
   http2_limits limits_;
-  http2_clock clock_;
+  const http2_clock& clock_;
   flood_guard guard_;
   hpack_decoder decoder_;
   hpack_encoder encoder_;

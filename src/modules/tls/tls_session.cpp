@@ -150,7 +150,7 @@ void tls_session::record_peer() {
   const unsigned char* alpn = nullptr;
   unsigned int alpn_length = 0;
   SSL_get0_alpn_selected(ssl_, &alpn, &alpn_length);
-  if (alpn != nullptr) peer_.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
+  if (alpn != nullptr) peer_.alpn = std::string_view(reinterpret_cast<const char*>(alpn), alpn_length);  // ssl_'s
   if (const char* name = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name)) peer_.server_name = lower_ascii(name);
   if (X509* certificate = SSL_get0_peer_certificate(ssl_)) {
     describe_client_certificate(certificate, peer_);

@@ -308,9 +308,9 @@ TEST_F(AuthModule, CachedJwtBesideAClientCertificateKeepsBoth) {
   {
     auto checker = control->make_checker();
     tls_peer_info peer;
-    peer.client_certificate = true;
     peer.client_verified = true;
-    peer.client_subject = "CN=svc,O=Example";
+    peer.client = std::make_unique<tls_client_names>();
+    peer.client->subject = "CN=svc,O=Example";
     const std::string token = hs256_token(claims("alice", "[\"reader\"]"));
     for (int i = 0; i < 2; ++i) {  // verified, then from the cache
       test_request r("/private/a.txt", {{"Authorization", "Bearer " + token}});
@@ -474,9 +474,9 @@ action = "authenticate"
   ASSERT_TRUE(control);
   auto checker = control->make_checker();
   tls_peer_info peer;
-  peer.client_certificate = true;
   peer.client_verified = true;
-  peer.client_subject = "CN=svc,O=Example";
+  peer.client = std::make_unique<tls_client_names>();
+  peer.client->subject = "CN=svc,O=Example";
   test_request r("/mtls/x");
   r.build();
   r.in.tls = &peer;

@@ -3,6 +3,7 @@
 // every mistake with its line.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include <toml++/toml.h>
@@ -15,8 +16,9 @@ namespace {
 
 tls_peer_info peer(std::string subject) {
   tls_peer_info p;
-  p.client_certificate = p.client_verified = true;
-  p.client_subject = std::move(subject);
+  p.client_verified = true;
+  p.client = std::make_unique<tls_client_names>();
+  p.client->subject = std::move(subject);
   return p;
 }
 
@@ -32,21 +34,21 @@ TEST(CertificateIdentity, FirstMatchingRuleDecides) {
        rule(certificate_field::uri, "spiffe://ferry.test/*", "any-workload", {"guest"})},
       false);
   tls_peer_info p = peer("CN=deployer");
-  p.client_uris = {"https://unrelated.test/", "spiffe://ferry.test/ns/prod/sa/deployer"};
+  p.client->uris = {"https://unrelated.test/", "spiffe://ferry.test/ns/prod/sa/deployer"};
   certificate_identity id;
   ASSERT_TRUE(map.resolve(p, id));
   EXPECT_EQ(id.principal, "spiffe://ferry.test/ns/prod/sa/deployer");
   EXPECT_EQ(id.roles, std::vector<std::string>{"operator"});
   EXPECT_EQ(id.tenant, "prod");
 
-  p.client_uris = {"spiffe://ferry.test/ns/staging/sa/deployer"};
+  p.client->uris = {"spiffe://ferry.test/ns/staging/sa/deployer"};
   ASSERT_TRUE(map.resolve(p, id));
   EXPECT_EQ(id.principal, "any-workload");
   EXPECT_EQ(id.roles, std::vector<std::string>{"guest"});
   EXPECT_EQ(id.tenant, "");
 
   tls_peer_info carol = peer("CN=Carol");
-  carol.client_emails = {"carol@ferry.test"};
+  carol.client->emails = {"carol@ferry.test"};
   ASSERT_TRUE(map.resolve(carol, id));
   EXPECT_EQ(id.principal, "carol");
 }
@@ -61,9 +63,9 @@ TEST(CertificateIdentity, ExactPatternsAreExact) {
   EXPECT_FALSE(map.resolve(peer("cn=alice,O=Example"), id));  // subjects compare exactly
   EXPECT_FALSE(map.resolve(peer("CN=alice"), id));
   tls_peer_info p = peer("CN=x");
-  p.client_emails = {"BOB@ferry.test"};  // email local parts are case-sensitive
+  p.client->emails = {"BOB@ferry.test"};  // email local parts are case-sensitive
   EXPECT_FALSE(map.resolve(p, id));
-  p.client_dns_names = {"bob@ferry.test"};  // the right value in the wrong field
+  p.client->dns_names = {"bob@ferry.test"};  // the right value in the wrong field
   EXPECT_FALSE(map.resolve(p, id));
 }
 
@@ -72,14 +74,14 @@ TEST(CertificateIdentity, DnsNamesFoldCase) {
                                       rule(certificate_field::dns, "Worker-*", "", {"worker"})},
                                      true);
   tls_peer_info p = peer("CN=x");
-  p.client_dns_names = {"API.Ferry.Test"};
+  p.client->dns_names = {"API.Ferry.Test"};
   certificate_identity id;
   ASSERT_TRUE(map.resolve(p, id));
   EXPECT_EQ(id.principal, "API.Ferry.Test");
-  p.client_dns_names = {"worker-7.internal"};
+  p.client->dns_names = {"worker-7.internal"};
   ASSERT_TRUE(map.resolve(p, id));
   EXPECT_EQ(id.roles, std::vector<std::string>{"worker"});
-  p.client_dns_names = {"worke"};  // shorter than the prefix
+  p.client->dns_names = {"worke"};  // shorter than the prefix
   EXPECT_FALSE(map.resolve(p, id));
 }
 

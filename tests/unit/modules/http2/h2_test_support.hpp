@@ -104,10 +104,15 @@ class recording_handler : public http2_stream_handler {
 };
 
 struct fake_clock {
+  fake_clock() = default;
+  fake_clock(const fake_clock&) = delete;  // function_ refers to this one
+  fake_clock& operator=(const fake_clock&) = delete;
   std::chrono::steady_clock::time_point now{std::chrono::seconds(1000)};
-  http2_clock function() {
-    return [this] { return now; };
-  }
+  // A session keeps a reference to its clock: this one lives as long as the fixture.
+  const http2_clock& function() const { return function_; }
+
+ private:
+  http2_clock function_ = [this] { return now; };
 };
 
 struct client_response {

@@ -36,12 +36,12 @@ TEST_P(tls_client_auth_modes, RequiredAcceptsAGoodCertificateAndDescribesIt) {
   connection c(*transport, options().with_cert(p.client_cert, p.client_key));
   ASSERT_TRUE(c.established());
   const tls_peer_info& peer = c.server->peer();
-  EXPECT_TRUE(peer.client_certificate);
+  EXPECT_TRUE(peer.client_certificate());
   EXPECT_TRUE(peer.client_verified);
-  EXPECT_EQ(peer.client_subject, "CN=alice,O=Ferry Test");
-  EXPECT_EQ(peer.client_dns_names, std::vector<std::string>{"alice.client.test"});
-  EXPECT_EQ(peer.client_uris, std::vector<std::string>{"spiffe://ferry.test/alice"});
-  EXPECT_EQ(peer.client_emails, std::vector<std::string>{"alice@ferry.test"});
+  EXPECT_EQ(peer.client_names().subject, "CN=alice,O=Ferry Test");
+  EXPECT_EQ(peer.client_names().dns_names, std::vector<std::string>{"alice.client.test"});
+  EXPECT_EQ(peer.client_names().uris, std::vector<std::string>{"spiffe://ferry.test/alice"});
+  EXPECT_EQ(peer.client_names().emails, std::vector<std::string>{"alice@ferry.test"});
 }
 
 TEST_P(tls_client_auth_modes, RequiredRefusesARevokedCertificate) {
@@ -81,7 +81,7 @@ TEST_P(tls_client_auth_modes, OptionalWithoutCertificate) {
   const auto transport = make_transport(auth_config(tls_client_auth::optional));
   connection c(*transport, options());
   ASSERT_TRUE(c.established());
-  EXPECT_FALSE(c.server->peer().client_certificate);
+  EXPECT_FALSE(c.server->peer().client_certificate());
   EXPECT_FALSE(c.server->peer().client_verified);
 }
 
@@ -90,7 +90,7 @@ TEST_P(tls_client_auth_modes, OptionalWithGoodCertificate) {
   const pki& p = test_pki();
   connection c(*transport, options().with_cert(p.client_cert, p.client_key));
   ASSERT_TRUE(c.established());
-  EXPECT_TRUE(c.server->peer().client_certificate);
+  EXPECT_TRUE(c.server->peer().client_certificate());
   EXPECT_TRUE(c.server->peer().client_verified);
 }
 
@@ -100,9 +100,9 @@ TEST_P(tls_client_auth_modes, OptionalWithFailingCertificatesIsUnverified) {
   for (const auto& [cert, key] : {std::pair{p.stranger_cert, p.stranger_key}, std::pair{p.revoked_cert, p.revoked_key}}) {
     connection c(*transport, options().with_cert(cert, key));
     ASSERT_TRUE(c.established()) << cert;
-    EXPECT_TRUE(c.server->peer().client_certificate) << cert;
+    EXPECT_TRUE(c.server->peer().client_certificate()) << cert;
     EXPECT_FALSE(c.server->peer().client_verified) << cert;
-    EXPECT_FALSE(c.server->peer().client_subject.empty());
+    EXPECT_FALSE(c.server->peer().client_names().subject.empty());
   }
 }
 
@@ -111,7 +111,7 @@ TEST_P(tls_client_auth_modes, OffNeverAsks) {
   const pki& p = test_pki();
   connection c(*transport, options().with_cert(p.client_cert, p.client_key));
   ASSERT_TRUE(c.established());
-  EXPECT_FALSE(c.server->peer().client_certificate);
+  EXPECT_FALSE(c.server->peer().client_certificate());
 }
 
 INSTANTIATE_TEST_SUITE_P(versions, tls_client_auth_modes, ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),

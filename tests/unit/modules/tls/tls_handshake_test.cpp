@@ -20,7 +20,7 @@ TEST_F(tls_handshake, Tls13ByDefault) {
   EXPECT_EQ(c.server->peer().version, "TLSv1.3");
   EXPECT_EQ(c.server->peer().cipher, SSL_CIPHER_get_name(SSL_get_current_cipher(c.client->ssl())));
   EXPECT_EQ(c.server->peer().server_name, "rsa.example.com");
-  EXPECT_FALSE(c.server->peer().client_certificate);
+  EXPECT_FALSE(c.server->peer().client_certificate());
   EXPECT_FALSE(c.server->plaintext_http());
 }
 

@@ -57,7 +57,7 @@ enum class fill_result { produced, done, wait, failed };
 
 }  // namespace
 
-http1_connection::http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls,
+http1_connection::http1_connection(worker& owner, tcp_socket socket, secure_transport* tls,
                                    std::uint16_t redirect_to_port, bool admin, bool proxy_protocol)
     : worker_(owner),
       socket_(std::move(socket)),
@@ -119,7 +119,7 @@ void http1_connection::resume(const parked_connection& parked) {
 }
 
 void http1_connection::wait_proxy_header() {
-  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+  socket_.async_wait(tcp_socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
     if (ec) self->close();
     if (self->phase_ == phase::proxy_header) self->read_proxy_header();
   });
@@ -213,8 +213,8 @@ void http1_connection::continue_handshake() {
       return;
     case transport_status::want_read:
     case transport_status::want_write:
-      socket_.async_wait(result.status == transport_status::want_read ? asio::ip::tcp::socket::wait_read
-                                                                       : asio::ip::tcp::socket::wait_write,
+      socket_.async_wait(result.status == transport_status::want_read ? tcp_socket::wait_read
+                                                                       : tcp_socket::wait_write,
                          [self = shared_from_this()](const asio::error_code& ec) {
                            if (ec) self->close();
                            if (self->phase_ == phase::handshake) self->continue_handshake();
@@ -279,7 +279,7 @@ void http1_connection::wait_readable() {
     receive_secure();
     return;
   }
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+  socket_.async_wait(tcp_socket::wait_read,
                      in_place([self = shared_from_this()](const asio::error_code& ec) {
                        if (self->resume_after_demotion(ec)) return;
                        if (ec) self->close();  // every way out goes through close()
@@ -436,7 +436,7 @@ void http1_connection::on_readable() {
   }
   if (result.status == transport_status::want_write) {
     // TLS may need to write while reading (e.g. a key update): wait until it can.
-    socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](const asio::error_code& ec) {
+    socket_.async_wait(tcp_socket::wait_write, [self = shared_from_this()](const asio::error_code& ec) {
       if (ec) self->close();
       if (self->phase_ == phase::idle || self->phase_ == phase::reading) self->on_readable();
     });
@@ -837,8 +837,8 @@ void http1_connection::send_held_output() {
     const auto result = io_.write({ex_->out.data() + out_sent_, ex_->out.size() - out_sent_}, false);
     out_sent_ += result.bytes;
     if (result.status == transport_status::want_read || result.status == transport_status::want_write) {
-      const auto direction = result.status == transport_status::want_read ? asio::ip::tcp::socket::wait_read
-                                                                          : asio::ip::tcp::socket::wait_write;
+      const auto direction = result.status == transport_status::want_read ? tcp_socket::wait_read
+                                                                          : tcp_socket::wait_write;
       // A response started meanwhile writes the held bytes first itself: then this wait has
       // nothing left to do.
       socket_.async_wait(direction, [self = shared_from_this()](const asio::error_code& ec) {
@@ -932,7 +932,7 @@ std::uint64_t http1_connection::piece_limit() const {
 // Resumes write_more when the socket allows; TLS may also need to read first.
 void http1_connection::wait_writable(transport_status status) {
   const auto direction =
-      status == transport_status::want_read ? asio::ip::tcp::socket::wait_read : asio::ip::tcp::socket::wait_write;
+      status == transport_status::want_read ? tcp_socket::wait_read : tcp_socket::wait_write;
   socket_.async_wait(direction,
                      in_place([self = shared_from_this()](const asio::error_code& ec) { self->on_writable(ec); }));
 }

@@ -19,6 +19,7 @@
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
 #include "server/socket_io.hpp"
+#include "server/tcp_socket.hpp"
 
 namespace ferry {
 
@@ -36,7 +37,7 @@ class http1_connection : public connection,
   // `admin`: a metrics.listen connection (HTTP/1.1, built-in endpoints only).
   // `proxy_protocol`: the connection starts with a PROXY protocol header (before TLS), whose
   // source address replaces the peer's; without a valid one it is closed without an answer.
-  http1_connection(worker& owner, asio::ip::tcp::socket socket, secure_transport* tls = nullptr,
+  http1_connection(worker& owner, tcp_socket socket, secure_transport* tls = nullptr,
                    std::uint16_t redirect_to_port = 0, bool admin = false, bool proxy_protocol = false);
   ~http1_connection();
   http1_connection(const http1_connection&) = delete;
@@ -124,7 +125,7 @@ class http1_connection : public connection,
 
   worker& worker_;
   handler_memory io_memory_;  // before socket_: operations it still holds die with the socket
-  asio::ip::tcp::socket socket_;
+  tcp_socket socket_;
   platform::native_socket fd_;
   socket_io io_;
   secure_transport* tls_;

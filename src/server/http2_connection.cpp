@@ -109,7 +109,7 @@ struct http2_connection::stream final : admission_waiter, http2_body_source {
   bool answered = false;
 };
 
-http2_connection::http2_connection(worker& owner, asio::ip::tcp::socket socket, socket_io io, std::string remote)
+http2_connection::http2_connection(worker& owner, tcp_socket socket, socket_io io, std::string remote)
     : worker_(owner), socket_(std::move(socket)), io_(std::move(io)), remote_(std::move(remote)) {}
 
 http2_connection::~http2_connection() {
@@ -339,17 +339,17 @@ void http2_connection::answer(stream& s, const site& host) {
 
 void http2_connection::pause_stream(stream& s, clock::time_point until) {
   worker_.stats().count_vhost_bandwidth_wait(s.tenant);
-  paused_.emplace_back(until, s.id);
-  paused_until_ = std::max(paused_until_, until);
+  if (!pauses_) pauses_ = std::make_unique<pauses>(socket_.get_executor());
+  pauses_->streams.emplace_back(until, s.id);
+  pauses_->until = std::max(pauses_->until, until);
   deadline_ = std::max(deadline_, until + site_->cfg->timeouts.send);
-  if (!pause_timer_) pause_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
-  if (paused_.size() == 1 || until < pause_timer_->expiry()) arm_pause_timer(until);
+  if (pauses_->streams.size() == 1 || until < pauses_->timer.expiry()) arm_pause_timer(until);
 }
 
 // Re-arming cancels the wait before: its handler sees operation_aborted and leaves it be.
 void http2_connection::arm_pause_timer(clock::time_point at) {
-  pause_timer_->expires_at(at);
-  pause_timer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
+  pauses_->timer.expires_at(at);
+  pauses_->timer.async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec && !self->closed_) self->resume_paused_streams();
   });
 }
@@ -357,7 +357,7 @@ void http2_connection::arm_pause_timer(clock::time_point at) {
 void http2_connection::resume_paused_streams() {
   now_ = clock::now();
   auto next = clock::time_point::max();
-  std::erase_if(paused_, [&](const auto& pause) {
+  std::erase_if(pauses_->streams, [&](const auto& pause) {
     if (pause.first <= now_) {
       session_->resume(pause.second);  // ignored for a stream that went away meanwhile
       return true;
@@ -365,7 +365,7 @@ void http2_connection::resume_paused_streams() {
     next = std::min(next, pause.first);
     return false;
   });
-  if (!paused_.empty()) arm_pause_timer(next);
+  if (!pauses_->streams.empty()) arm_pause_timer(next);
   flush();
 }
 
@@ -427,7 +427,7 @@ void http2_connection::wait_readable() {
     return;
   }
   read_waiting_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+  socket_.async_wait(tcp_socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
     self->read_waiting_ = false;
     if (ec) self->close();
     self->on_readable();
@@ -542,8 +542,8 @@ void http2_connection::flush() {
 
 void http2_connection::wait_writable(transport_status status) {
   write_waiting_ = true;
-  socket_.async_wait(status == transport_status::want_read ? asio::ip::tcp::socket::wait_read
-                                                           : asio::ip::tcp::socket::wait_write,
+  socket_.async_wait(status == transport_status::want_read ? tcp_socket::wait_read
+                                                           : tcp_socket::wait_write,
                      [self = shared_from_this()](const asio::error_code& ec) {
                        self->write_waiting_ = false;
                        if (ec) self->close();
@@ -557,7 +557,7 @@ void http2_connection::wait_writable(transport_status status) {
 // at zero, is cut off after timeouts.send); without, the connection is idle.
 void http2_connection::refresh_deadline() {
   deadline_ = now_ + (streams_.empty() ? site_->cfg->timeouts.idle : site_->cfg->timeouts.send);
-  if (!paused_.empty()) deadline_ = std::max(deadline_, paused_until_ + site_->cfg->timeouts.send);
+  if (any_paused()) deadline_ = std::max(deadline_, pauses_->until + site_->cfg->timeouts.send);
 }
 
 void http2_connection::finish_if_done() {
@@ -582,7 +582,7 @@ void http2_connection::linger_read() {
     }
     if (n < 0 && platform::last_socket_error() != platform::socket_error::other) {
       read_waiting_ = true;
-      socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+      socket_.async_wait(tcp_socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
         self->read_waiting_ = false;
         if (ec) self->close();
         if (!self->closed_) self->linger_read();
@@ -621,7 +621,7 @@ void http2_connection::check_deadline(clock::time_point now) {
 
 void http2_connection::release_idle_memory() {
   if (lingering_ || shutting_down_ || !streams_.empty() || out_sent_ < out_.size() || session_->wants_write() ||
-      limiting_ > 0 || !paused_.empty() || waiting_head_ < waiting_.size()) {
+      limiting_ > 0 || any_paused() || waiting_head_ < waiting_.size()) {
     return;
   }
   idle_released_ = true;
@@ -646,7 +646,7 @@ void http2_connection::close() {
   closed_ = true;
   asio::error_code ignored;
   socket_.close(ignored);
-  if (pause_timer_) pause_timer_->cancel();
+  if (pauses_) pauses_->timer.cancel();
   if (rest_timer_) rest_timer_->cancel();
   worker_.detach(this);
   for (auto& s : streams_) release_slot(*s);

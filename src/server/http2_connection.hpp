@@ -22,6 +22,7 @@
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
 #include "server/socket_io.hpp"
+#include "server/tcp_socket.hpp"
 
 namespace ferry {
 
@@ -32,7 +33,7 @@ class http2_connection : public connection,
                          private http2_stream_handler,
                          private limit_waiter {
  public:
-  http2_connection(worker& owner, asio::ip::tcp::socket socket, socket_io io, std::string remote);
+  http2_connection(worker& owner, tcp_socket socket, socket_io io, std::string remote);
   ~http2_connection() override;
   http2_connection(const http2_connection&) = delete;
   http2_connection& operator=(const http2_connection&) = delete;
@@ -83,7 +84,7 @@ class http2_connection : public connection,
   void release_idle_memory();
 
   worker& worker_;
-  asio::ip::tcp::socket socket_;
+  tcp_socket socket_;
   socket_io io_;
   std::string remote_;
   std::shared_ptr<const site> site_;
@@ -106,12 +107,18 @@ class http2_connection : public connection,
   std::uint32_t tenant_connection_ = 0;
   bool attributed_ = false;
   std::shared_ptr<http2_connection> self_while_limiting_;
-  // Streams whose bodies wait for bandwidth: (until, stream id), and one timer for them all,
-  // made the first time a stream must wait.
-  std::vector<std::pair<clock::time_point, std::int32_t>> paused_;
+  // Streams whose bodies wait for bandwidth: (until, stream id), the latest until (the send
+  // deadline waits for it) and one timer for them all; made the first time a stream must wait
+  // (most connections never do).
+  struct pauses {
+    explicit pauses(const asio::any_io_executor& executor) : timer(executor) {}
+    std::vector<std::pair<clock::time_point, std::int32_t>> streams;
+    clock::time_point until{};
+    asio::steady_timer timer;
+  };
+  std::unique_ptr<pauses> pauses_;
+  bool any_paused() const { return pauses_ && !pauses_->streams.empty(); }
   std::vector<std::pair<std::string_view, std::string_view>> head_fields_;  // answer()'s scratch
-  clock::time_point paused_until_{};  // the latest of them: the send deadline waits for it
-  std::unique_ptr<asio::steady_timer> pause_timer_;
   // A stream refused for its host's cap or fair share: the next read waits next_rest_
   // (tenant_admission::rest_after), on a timer made the first time. A connection over its
   // host's connection cap has every stream refused and, after the rest, goes away (GOAWAY).

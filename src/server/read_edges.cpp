@@ -12,7 +12,7 @@ namespace ferry {
 
 namespace {
 
-using tcp_socket_base = asio::basic_socket<asio::ip::tcp, asio::any_io_executor>;
+using tcp_socket_base = asio::basic_socket<asio::ip::tcp, asio::io_context::executor_type>;
 using descriptor_state = asio::detail::epoll_reactor::descriptor_state;
 using reactor = asio::detail::epoll_reactor;
 
@@ -25,7 +25,7 @@ struct expose {
 
 struct socket_impl {
   using type = asio::detail::io_object_impl<asio::detail::reactive_socket_service<asio::ip::tcp>,
-                                            asio::any_io_executor> tcp_socket_base::*;
+                                            asio::io_context::executor_type> tcp_socket_base::*;
   friend constexpr type member(socket_impl);
 };
 struct first_tries {
@@ -41,34 +41,34 @@ template struct expose<socket_impl, &tcp_socket_base::impl_>;
 template struct expose<first_tries, &descriptor_state::try_speculative_>;
 template struct expose<op_queues, &descriptor_state::op_queue_>;
 
-descriptor_state* state_of(asio::ip::tcp::socket& socket) {
+descriptor_state* state_of(tcp_socket& socket) {
   tcp_socket_base& base = socket;
   return (base.*member(socket_impl{})).get_implementation().reactor_data_;
 }
 
 }  // namespace
 
-bool receive_was_queued(asio::ip::tcp::socket& socket) {
+bool receive_was_queued(tcp_socket& socket) {
   descriptor_state* state = state_of(socket);
   if (state == nullptr) return false;
   const auto& queues = state->*member(op_queues{});
   return !queues[reactor::read_op].empty() && queues[reactor::write_op].empty() && queues[reactor::except_op].empty();
 }
 
-void expect_read_edge(asio::ip::tcp::socket& socket) {
+void expect_read_edge(tcp_socket& socket) {
   if (descriptor_state* state = state_of(socket)) (state->*member(first_tries{}))[reactor::read_op] = false;
 }
 
-bool awaits_read_edge(asio::ip::tcp::socket& socket) {
+bool awaits_read_edge(tcp_socket& socket) {
   descriptor_state* state = state_of(socket);
   return state != nullptr && !(state->*member(first_tries{}))[reactor::read_op];
 }
 
 #else
 
-bool receive_was_queued(asio::ip::tcp::socket&) { return false; }
-void expect_read_edge(asio::ip::tcp::socket&) {}
-bool awaits_read_edge(asio::ip::tcp::socket&) { return false; }
+bool receive_was_queued(tcp_socket&) { return false; }
+void expect_read_edge(tcp_socket&) {}
+bool awaits_read_edge(tcp_socket&) { return false; }
 
 #endif
 

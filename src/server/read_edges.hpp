@@ -25,20 +25,22 @@
 
 #include <asio.hpp>
 
+#include "server/tcp_socket.hpp"
+
 namespace ferry {
 
 // True when a receive just started on `socket` waits in the reactor's queue (it was not tried
 // at once, or was tried and found nothing) as the socket's only operation: its completion then
 // runs right after epoll's edge performed it. (The caller starts no other operation on the
 // socket until it completes.)
-bool receive_was_queued(asio::ip::tcp::socket& socket);
+bool receive_was_queued(tcp_socket& socket);
 
 // The socket was found drained by a receive that completed just now (see above): the next
 // receive waits for epoll's next edge instead of trying first.
-void expect_read_edge(asio::ip::tcp::socket& socket);
+void expect_read_edge(tcp_socket& socket);
 
 // True while the next receive on `socket` would wait for an edge (expect_read_edge() was called
 // and no edge came since).
-bool awaits_read_edge(asio::ip::tcp::socket& socket);
+bool awaits_read_edge(tcp_socket& socket);
 
 }  // namespace ferry

@@ -113,7 +113,7 @@ void worker::accept_next(std::size_t listener) {
   // Handing accepts out: the socket is made for the next worker's loop, which takes it over.
   worker* target = accept_for_.empty() ? this : accept_for_[next_accept_for_++ % accept_for_.size()];
   acceptors_[listener]->async_accept(
-      target->io_, [this, listener, target](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+      target->io_, [this, listener, target](const asio::error_code& ec, tcp_socket socket) {
         if (ec == asio::error::operation_aborted || draining_) return;
         if (ec) {
           if (!accept_failed(ec)) accept_next(listener);
@@ -148,7 +148,7 @@ bool worker::accept_failed(const asio::error_code& ec) {
   return true;
 }
 
-void worker::take_accepted(asio::ip::tcp::socket socket, listener_role role) {
+void worker::take_accepted(tcp_socket socket, listener_role role) {
   asio::error_code ignored;
   if (draining_) {
     socket.close(ignored);
@@ -193,7 +193,7 @@ bool worker::park(const parked_connection& c) {
 // The client of a parked connection sent something: a new connection object takes the socket
 // over where the old one left it, under the current configuration.
 void worker::unpark(const parked_connection& c) {
-  asio::ip::tcp::socket socket(io_);
+  tcp_socket socket(io_);
   asio::error_code ec;
   socket.assign(c.socket_v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), c.fd, ec);
   if (ec) {
@@ -205,7 +205,7 @@ void worker::unpark(const parked_connection& c) {
   make_connection(std::move(socket), nullptr, c.redirect_to_port, false, false)->resume(c);
 }
 
-std::shared_ptr<http1_connection> worker::make_connection(asio::ip::tcp::socket socket, secure_transport* tls,
+std::shared_ptr<http1_connection> worker::make_connection(tcp_socket socket, secure_transport* tls,
                                                           std::uint16_t redirect_to_port, bool admin,
                                                           bool proxy_protocol) {
   return std::allocate_shared<http1_connection>(pooled_allocator<http1_connection>(connection_blocks_), *this,

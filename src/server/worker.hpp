@@ -20,11 +20,12 @@
 #include "server/cpu_pressure.hpp"
 #include "server/exchange_pool.hpp"
 #include "server/handler_memory.hpp"
-#include "server/next_turn_queue.hpp"
 #include "server/idle_park.hpp"
 #include "server/listener_role.hpp"
+#include "server/next_turn_queue.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
+#include "server/tcp_socket.hpp"
 #include "server/tenant_admission.hpp"
 #include "server/worker_stats.hpp"
 
@@ -107,13 +108,13 @@ class worker {
   void accept_next(std::size_t listener);
   bool accept_failed(const asio::error_code& ec);
   // A connection accepted for this worker (by itself or by the one handing accepts out).
-  void take_accepted(asio::ip::tcp::socket socket, listener_role role);
+  void take_accepted(tcp_socket socket, listener_role role);
   void on_tick();
   void schedule_tick();
   void record_loop_delay(asio::steady_timer& timer, clock::time_point now);
   void schedule_delay_probe();
   void close_all();
-  std::shared_ptr<http1_connection> make_connection(asio::ip::tcp::socket socket, secure_transport* tls,
+  std::shared_ptr<http1_connection> make_connection(tcp_socket socket, secure_transport* tls,
                                                     std::uint16_t redirect_to_port, bool admin, bool proxy_protocol);
   void unpark(const parked_connection& c);
   void parked_closed(const parked_connection& c);

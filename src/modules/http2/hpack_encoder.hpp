@@ -89,11 +89,10 @@ class hpack_encoder {
   std::uint64_t generation_ = 1;  // changes whenever the table does (indexes move)
   std::vector<remembered> memory_;
   bool remember_ = false;  // encode() fills memory_ (not for the first head: see the top)
+  bool announce_size_ = false;
   std::vector<std::string> never_list_;  // the last head's never-indexed names
   std::uint64_t never_list_generation_ = 1;
   std::size_t smallest_since_block_ = max_table_size;
-  bool announce_size_ = false;
-  std::string name_scratch_;
 };
 
 }  // namespace ferry

@@ -84,12 +84,12 @@ std::size_t http2_server_session::consume(std::span<const char> bytes) {
   std::size_t at = 0;
   if (preface_left_ > 0) {
     const std::size_t offset = h2::client_preface.size() - preface_left_;
-    const std::size_t n = std::min(preface_left_, bytes.size());
+    const std::size_t n = std::min<std::size_t>(preface_left_, bytes.size());
     if (std::memcmp(bytes.data(), h2::client_preface.data() + offset, n) != 0) {
       terminate(h2::protocol_error);
       return bytes.size();
     }
-    preface_left_ -= n;
+    preface_left_ -= static_cast<std::uint32_t>(n);
     at = n;
   }
   while (preface_left_ == 0 && !terminated()) {
@@ -648,12 +648,17 @@ void http2_server_session::flush_output(output_buffer& out) {
     goaway_in_output_ = false;
     goaway_sent_ = true;
   }
-  // Streams whose response ended with the HEADERS frame just produced.
-  ended_scratch_.swap(ended_in_output_);
-  for (const std::int32_t id : ended_scratch_) {
+  // Streams whose response ended with the HEADERS frame just produced. Finishing one may
+  // respond on others (their ids join a new list); the list's memory comes back when not.
+  std::vector<std::int32_t> ended;
+  ended.swap(ended_in_output_);
+  for (const std::int32_t id : ended) {
     if (stream* s = find(id); s != nullptr) finish_response(*s, out);
   }
-  ended_scratch_.clear();
+  if (ended_in_output_.empty()) {
+    ended.clear();
+    ended_in_output_.swap(ended);
+  }
 }
 
 void http2_server_session::produce(output_buffer& out, std::size_t max) {
@@ -856,7 +861,6 @@ void http2_server_session::release_idle_memory() {
   std::vector<std::unique_ptr<stream>>().swap(streams_);
   std::vector<std::int32_t>().swap(sending_);
   std::vector<std::int32_t>().swap(ended_in_output_);
-  std::vector<std::int32_t>().swap(ended_scratch_);
   closed_.reset();
   next_closed_slot_ = 0;
 }

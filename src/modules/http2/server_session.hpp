@@ -170,11 +170,11 @@ class http2_server_session final : public http2_session {
   std::string input_;   // a frame (or the preface) not yet complete
   output_buffer output_;  // frames queued, not yet produced (DATA is made in produce())
   std::vector<std::int32_t> ended_in_output_;  // streams whose END_STREAM is in output_
-  std::vector<std::int32_t> ended_scratch_;
-  std::size_t acks_in_output_ = 0;
-  std::size_t preface_left_ = h2::client_preface.size();
+  std::uint32_t acks_in_output_ = 0;
+  std::uint32_t preface_left_ = h2::client_preface.size();
   bool settings_received_ = false;
   bool settings_acknowledged_ = false;  // the client acknowledged ours
+  bool partial_headers_counted_ = false;  // the HEADERS frame in input_ was counted as begun
 
   // The open streams, by position: few enough that scanning the ids beats hashing them.
   std::vector<std::int32_t> stream_ids_;
@@ -217,7 +217,6 @@ class http2_server_session final : public http2_session {
   std::optional<std::chrono::steady_clock::time_point> receive_time_;
   std::uint64_t blocks_begun_ = 0;
   std::uint64_t block_serial_ = 0;
-  bool partial_headers_counted_ = false;  // the HEADERS frame in input_ was counted as begun
 };
 
 }  // namespace ferry

@@ -76,7 +76,6 @@ class tls_session final : public secure_session {
   staged_reader reader_;      // ssl_'s read BIO (when gather_)
   duplex_ends ends_{&reader_, &gatherer_};  // that BIO's data
   SSL* ssl_ = nullptr;
-  int fd_;
   tls_peer_info peer_;
   bool established_ = false;
   bool broken_ = false;  // a fatal error: no close_notify
@@ -98,6 +97,7 @@ class tls_session final : public secure_session {
   std::size_t pending_begin_ = 0;
   std::size_t pending_end_ = 0;
   int pending_fd_ = -1;
+  int fd_;  // the socket (here: it fills what pending_fd_ leaves of 8 bytes)
   std::uint64_t pending_offset_ = 0;
 };
 

@@ -973,9 +973,10 @@ bool http1_connection::fill_output() {
     ex_->out.append(r.file->content, static_cast<std::size_t>(offset), static_cast<std::size_t>(remaining));
     segment_done_ = seg.length;
     worker_.stats().copy_bytes.add(remaining);
-  } else if (r.encoder || (remaining <= copy_threshold && !io_.file_write_pending())) {
-    // Copy path: pread into a buffer (and through the encoder when compressing). A small tail
-    // whose record TLS is still retrying stays on the file path below: OpenSSL must get it again.
+  } else if (r.encoder || (seg.length <= copy_threshold && !io_.file_write_pending())) {
+    // Copy path: pread into a buffer (and through the encoder when compressing). Judged by the
+    // segment's length: the tail of a larger one that sendfile took in part stays on the file
+    // path (sendfile = "on" means it for the whole body), as does a record TLS is retrying.
     const std::size_t want = static_cast<std::size_t>(std::min({remaining, std::uint64_t{encode_chunk}, piece_limit()}));
     std::string& chunk = r.encoder ? worker_.file_chunk() : ex_->out;
     const std::size_t base = r.encoder ? 0 : ex_->out.size();

@@ -56,6 +56,13 @@ def main():
     seed("post_data", settings() + frame(HEADERS, END_HEADERS, 3, post) + frame(DATA, 0, 3, b"hello") +
          frame(DATA, END_STREAM | PADDED, 3, padded) + window_update(0, 100000) + window_update(3, 100000))
 
+    # "One at a time" answers: the HEAD's head (larger than a frame) ends its stream as it is
+    # produced, and the handler answers stream 3 from that close; its HEADERS must precede its DATA.
+    seed("answer_on_close", settings() + frame(HEADERS, END_STREAM | END_HEADERS, 1, request(b"HEAD")) +
+         frame(HEADERS, END_STREAM | END_HEADERS, 3, request()), handler=0x3A, head=0x6D, flags=0x18,
+         schedule=[(0x3C, 0x03), (0x7E, 0x30), (0xCB, 0xFC), (0xC3, 0x7C), (0x3C, 0x03), (0x3C, 0x83),
+                   (0x3C, 0x03), (0x3C, 0x83)])
+
     seed("control", settings((1, 100), (4, 1), (5, 20000), (3, 10)) +
          frame(PING, 0, 0, b"12345678") + frame(PRIORITY, 0, 1, struct.pack(">IB", 0, 15)) +
          frame(HEADERS, END_STREAM | END_HEADERS | PRIO, 1, struct.pack(">IB", 0, 15) + request()) +

@@ -640,24 +640,27 @@ void http2_server_session::finish_response(stream& s, output_buffer& out) {
 }
 
 void http2_server_session::flush_output(output_buffer& out) {
-  if (output_.empty()) return;
-  out.append(output_.view());
-  output_.clear();
-  acks_in_output_ = 0;
-  if (goaway_in_output_) {
-    goaway_in_output_ = false;
-    goaway_sent_ = true;
-  }
-  // Streams whose response ended with the HEADERS frame just produced. Finishing one may
-  // respond on others (their ids join a new list); the list's memory comes back when not.
-  std::vector<std::int32_t> ended;
-  ended.swap(ended_in_output_);
-  for (const std::int32_t id : ended) {
-    if (stream* s = find(id); s != nullptr) finish_response(*s, out);
-  }
-  if (ended_in_output_.empty()) {
-    ended.clear();
-    ended_in_output_.swap(ended);
+  // Finishing a response may make the handler answer another stream: its HEADERS, queued
+  // meanwhile, go out here too, before produce() can send that stream's DATA.
+  while (!output_.empty()) {
+    out.append(output_.view());
+    output_.clear();
+    acks_in_output_ = 0;
+    if (goaway_in_output_) {
+      goaway_in_output_ = false;
+      goaway_sent_ = true;
+    }
+    // Streams whose response ended with the HEADERS frame just produced. Finishing one may
+    // respond on others (their ids join a new list); the list's memory comes back when not.
+    std::vector<std::int32_t> ended;
+    ended.swap(ended_in_output_);
+    for (const std::int32_t id : ended) {
+      if (stream* s = find(id); s != nullptr) finish_response(*s, out);
+    }
+    if (ended_in_output_.empty()) {
+      ended.clear();
+      ended_in_output_.swap(ended);
+    }
   }
 }
 

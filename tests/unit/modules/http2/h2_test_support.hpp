@@ -94,9 +94,12 @@ class recording_handler : public http2_stream_handler {
     c.response_complete = response_complete;
     c.body_bytes = body_bytes;
     live_requests.erase(stream_id);
+    if (closing) closing(stream_id);
   }
   // Called from on_request; null: the test answers later.
   std::function<void(std::int32_t, const request&)> answer;
+  // Called from on_stream_closed, after the stream is recorded as closed.
+  std::function<void(std::int32_t)> closing;
   std::map<std::int32_t, recorded_request> requests;
   std::vector<std::int32_t> order;
   std::map<std::int32_t, closed_stream> closed;

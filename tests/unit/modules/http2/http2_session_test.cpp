@@ -275,6 +275,43 @@ TEST_F(session_fixture, a_head_larger_than_a_frame_is_continued) {
   }
 }
 
+// A response that ends with its HEADERS frame closes its stream as those bytes are produced;
+// a handler answering another stream from that close must see its HEADERS go out before any
+// of its DATA, in the same produce() (found by the session fuzzer).
+TEST_F(session_fixture, an_answer_made_while_a_stream_closes_sends_its_head_first) {
+  const std::string big(20000, 'b');  // the first head takes a CONTINUATION frame
+  handler.answer = [this, &big](std::int32_t id, const request&) {
+    if (id != 1) return;
+    const std::pair<std::string_view, std::string_view> f[] = {date_field, {"X-Big", big}};
+    server->respond(id, {204, f, std::nullopt, {}}, nullptr);
+  };
+  handler.closing = [this](std::int32_t id) {
+    if (id == 1) server->respond(3, {200, {}, std::uint64_t{4}, {}}, body("late"));
+  };
+  h2_client client;
+  ASSERT_EQ(client.get("/first"), 1);
+  ASSERT_EQ(client.get("/second"), 3);
+  client.flush_to(*server);
+  std::string out;
+  server->produce(out, 1 << 20);
+  std::optional<std::size_t> head_at, data_at;
+  const auto frames = parse_frames(out);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    if (frames[i].stream_id != 3) continue;
+    if (frames[i].type == NGHTTP2_HEADERS && !head_at) head_at = i;
+    if (frames[i].type == NGHTTP2_DATA && !data_at) data_at = i;
+  }
+  ASSERT_TRUE(head_at.has_value());
+  ASSERT_TRUE(data_at.has_value());
+  EXPECT_LT(*head_at, *data_at);
+  ASSERT_EQ(nghttp2_session_mem_recv(client.session(), reinterpret_cast<const std::uint8_t*>(out.data()), out.size()),
+            static_cast<ssize_t>(out.size()));
+  EXPECT_EQ(client.responses[1].status, 204);
+  EXPECT_EQ(client.responses[3].body, "late");
+  EXPECT_TRUE(client.responses[3].ended);
+  expect_closed_once();
+}
+
 TEST_F(session_fixture, many_streams_answered_out_of_order) {
   h2_client client;
   std::vector<std::int32_t> ids;

@@ -10,7 +10,6 @@
 // never change, and a literal is never marked.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -47,23 +47,20 @@ void describe_client_certificate(X509* certificate, tls_peer_info& out) {
   if (certificate == nullptr) return;
   auto client = std::make_unique<tls_client_names>();
   client->subject = rfc2253_subject(certificate);
-  auto* names =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
-  if (names == nullptr) {
-    out.client = std::move(client);
-    return;
-  }
-  const int count = sk_GENERAL_NAME_num(names);
-  for (int i = 0; i < count; ++i) {
-    const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names, i);
-    switch (entry->type) {
-      case GEN_DNS: add_if_printable(entry->d.dNSName, client->dns_names); break;
-      case GEN_URI: add_if_printable(entry->d.uniformResourceIdentifier, client->uris); break;
-      case GEN_EMAIL: add_if_printable(entry->d.rfc822Name, client->emails); break;
-      default: break;
+  if (auto* names =
+          static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr))) {
+    const int count = sk_GENERAL_NAME_num(names);
+    for (int i = 0; i < count; ++i) {
+      const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names, i);
+      switch (entry->type) {
+        case GEN_DNS: add_if_printable(entry->d.dNSName, client->dns_names); break;
+        case GEN_URI: add_if_printable(entry->d.uniformResourceIdentifier, client->uris); break;
+        case GEN_EMAIL: add_if_printable(entry->d.rfc822Name, client->emails); break;
+        default: break;
+      }
     }
+    GENERAL_NAMES_free(names);
   }
-  GENERAL_NAMES_free(names);
   out.client = std::move(client);
 }
 

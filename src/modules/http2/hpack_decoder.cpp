@@ -150,7 +150,7 @@ bool hpack_decoder::read_integer(int prefix_bits, std::uint64_t& value) {
   }
 }
 
-bool hpack_decoder::read_string(std::string& buffer, std::string_view& text) {
+bool hpack_decoder::read_string(buffer_slot slot, std::string_view& text) {
   if (at_ == end_) return false;
   const bool huffman_coded = (static_cast<unsigned char>(*at_) & 0x80) != 0;
   std::uint64_t length = 0;
@@ -162,11 +162,12 @@ bool hpack_decoder::read_string(std::string& buffer, std::string_view& text) {
     return true;
   }
   // The buffer only grows: its bytes past the text are never read, and are not zeroed again.
+  std::string& out = buffer(slot);
   const std::size_t bound = huffman_decoded_bound(raw.size());
-  if (buffer.size() < bound) buffer.resize(bound);
-  const std::size_t n = huffman_decode(raw, buffer.data());
+  if (out.size() < bound) out.resize(bound);
+  const std::size_t n = huffman_decode(raw, out.data());
   if (n == huffman_failed) return false;
-  text = std::string_view(buffer.data(), n);
+  text = std::string_view(out.data(), n);
   return true;
 }
 
@@ -207,18 +208,19 @@ hpack_decoder::step hpack_decoder::next(std::string_view& name, std::string_view
     const bool indexing = (first & 0xc0) == 0x40;  // §6.2.1; otherwise §6.2.2, §6.2.3
     if (!read_integer(indexing ? 6 : 4, index)) return fail();
     if (index == 0) {
-      if (!read_string(name_buffer_, name)) return fail();
+      if (!read_string(name_slot, name)) return fail();
     } else {
       std::string_view ignored;
       if (!lookup(index, name, ignored)) return fail();
       forget_last_mark();  // the name's entry: its mark is not this field's
       // A dynamic entry may be evicted by the insertion below: its name is copied first.
       if (indexing && index > hpack::static_table.size()) {
-        name_buffer_.assign(name);
-        name = name_buffer_;
+        std::string& copy = buffer(name_slot);
+        copy.assign(name);
+        name = copy;
       }
     }
-    if (!read_string(value_buffer_, value)) return fail();
+    if (!read_string(value_slot, value)) return fail();
     // The views stay on the block and our buffers, which the insertion does not touch.
     if (indexing) table_.insert(name, value);
     return step::field;

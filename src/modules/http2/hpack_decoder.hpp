@@ -10,8 +10,10 @@
 // never change, and a literal is never marked.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,10 +48,7 @@ class hpack_decoder {
   }
 
   // Gives back the buffers Huffman-coded strings were decoded into (an idle connection's).
-  void release_buffers() {
-    std::string().swap(name_buffer_);
-    std::string().swap(value_buffer_);
-  }
+  void release_buffers() { buffers_.reset(); }
 
   // Bytes the dynamic table holds by RFC 7541's count.
   std::size_t table_size() const { return table_.size(); }
@@ -57,8 +56,13 @@ class hpack_decoder {
 
  private:
   bool read_integer(int prefix_bits, std::uint64_t& value);
-  // A string literal (§5.2): a view into the block, or decoded into `buffer`.
-  bool read_string(std::string& buffer, std::string_view& text);
+  // A string literal (§5.2): a view into the block, or decoded into buffers_[slot].
+  enum buffer_slot : std::size_t { name_slot, value_slot };
+  bool read_string(buffer_slot slot, std::string_view& text);
+  std::string& buffer(buffer_slot slot) {
+    if (!buffers_) buffers_ = std::make_unique<std::array<std::string, 2>>();
+    return (*buffers_)[slot];
+  }
   // The field at `index` of the static and dynamic tables; false when there is none.
   bool lookup(std::uint64_t index, std::string_view& name, std::string_view& value);
   step fail();
@@ -80,8 +84,9 @@ class hpack_decoder {
   bool update_due_ = false;   // the next block must start with a size update
   bool failed_ = false;
   bool field_seen_ = false;  // in this block: size updates must come first
-  std::string name_buffer_;
-  std::string value_buffer_;
+  // Where Huffman-coded names and values are decoded to: made by the first, given back with an
+  // idle connection's memory.
+  std::unique_ptr<std::array<std::string, 2>> buffers_;
 };
 
 // Decodes Huffman-coded `in` (RFC 7541 §5.2, Appendix B) into `out`, which has room for

@@ -104,9 +104,8 @@ void hpack_encoder::set_peer_table_size(std::uint32_t size) {
 }
 
 void hpack_encoder::forget_heads() {
-  std::vector<remembered>().swap(memory_);
+  heads_.reset();
   remember_ = false;
-  std::vector<std::string>().swap(never_list_);
   ++never_list_generation_;
 }
 
@@ -121,8 +120,9 @@ void hpack_encoder::forget_table() {
 std::size_t hpack_encoder::heads_memory() const {
   const std::size_t inline_capacity = std::string().capacity();
   const auto heap = [&](const std::string& s) { return s.capacity() > inline_capacity ? s.capacity() + 1 : 0; };
-  std::size_t bytes = memory_.capacity() * sizeof(remembered);
-  for (const remembered& m : memory_) bytes += heap(m.name) + heap(m.lower) + heap(m.value) + heap(m.encoded);
+  if (!heads_) return 0;
+  std::size_t bytes = heads_->fields.capacity() * sizeof(remembered);
+  for (const remembered& m : heads_->fields) bytes += heap(m.name) + heap(m.lower) + heap(m.value) + heap(m.encoded);
   return bytes;
 }
 
@@ -173,8 +173,10 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
     smallest_since_block_ = table_.capacity();
   }
   // The never-indexed names rarely change; when they do, every field is looked up again.
-  if (!std::equal(head.never_indexed.begin(), head.never_indexed.end(), never_list_.begin(), never_list_.end())) {
-    never_list_.assign(head.never_indexed.begin(), head.never_indexed.end());
+  if (!heads_) heads_ = std::make_unique<remembered_heads>();
+  std::vector<std::string>& never_list = heads_->never_list;
+  if (!std::equal(head.never_indexed.begin(), head.never_indexed.end(), never_list.begin(), never_list.end())) {
+    never_list.assign(head.never_indexed.begin(), head.never_indexed.end());
     ++never_list_generation_;
   }
   const int status = head.status >= 200 && head.status <= 999 ? head.status : 500;
@@ -191,12 +193,13 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
   std::optional<remembered> scratch;
   if (!remember_) scratch.emplace();
   remembered* const first_head = scratch ? &*scratch : nullptr;
+  const std::vector<remembered>& fields = heads_->fields;
   std::size_t slot = 0;
   for (const auto& [name, value] : head.fields) {
     // The common case inline: the same name at this position as before, and for a field that
     // is not never-indexed the same value, with the bytes it went out as still right.
-    if (slot < memory_.size()) {
-      const remembered& m = memory_[slot];
+    if (slot < fields.size()) {
+      const remembered& m = fields[slot];
       if (m.ready == never_list_generation_ && short_bytes::equal(m.name, name)) {
         if (m.never_indexed) {
           if (valid_field_value(value)) {
@@ -226,8 +229,9 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
 
 void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, std::string_view value,
                                      const http2_response_head& head, writer& out, remembered* scratch) {
-  if (!scratch && slot >= memory_.size()) memory_.resize(slot + 1);
-  remembered& m = scratch ? *scratch : memory_[slot];
+  std::vector<remembered>& fields = heads_->fields;
+  if (!scratch && slot >= fields.size()) fields.resize(slot + 1);
+  remembered& m = scratch ? *scratch : fields[slot];
   if (!short_bytes::equal(m.name, name)) {
     m.name = name;
     m.lower.resize(name.size());
@@ -244,7 +248,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
   // The length the head gives goes out once, last: a content-length field of its own is dropped.
   if (m.is_content_length && head.content_length && slot < head.fields.size()) return;
   if (m.never_list != never_list_generation_) {
-    m.never_indexed = std::any_of(never_list_.begin(), never_list_.end(),
+    m.never_indexed = std::any_of(heads_->never_list.begin(), heads_->never_list.end(),
                                   [&](std::string_view n) { return same_field_name(n, m.lower); });
     m.never_list = never_list_generation_;
     m.generation = 0;

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,10 +88,15 @@ class hpack_encoder {
 
   hpack_dynamic_table table_{max_table_size};
   std::uint64_t generation_ = 1;  // changes whenever the table does (indexes move)
-  std::vector<remembered> memory_;
-  bool remember_ = false;  // encode() fills memory_ (not for the first head: see the top)
+  // What encode() remembers of the heads: made by the first, given back by forget_heads() (an
+  // idle connection keeps only the pointer).
+  struct remembered_heads {
+    std::vector<remembered> fields;       // by position (not for the first head: see the top)
+    std::vector<std::string> never_list;  // the last head's never-indexed names
+  };
+  std::unique_ptr<remembered_heads> heads_;
+  bool remember_ = false;  // encode() fills heads_->fields
   bool announce_size_ = false;
-  std::vector<std::string> never_list_;  // the last head's never-indexed names
   std::uint64_t never_list_generation_ = 1;
   std::size_t smallest_since_block_ = max_table_size;
 };

@@ -60,24 +60,26 @@ http2_server_session::http2_server_session(const http2_config& config, http2_str
 
 bool http2_server_session::receive(std::span<const char> bytes) {
   if (terminated()) return false;
-  receive_time_.reset();
-  if (input_.empty()) {
+  traffic& w = work();
+  w.receive_time.reset();
+  if (w.input.empty()) {
     const std::size_t used = consume(bytes);
-    if (!terminated() && used < bytes.size()) input_.assign(bytes.data() + used, bytes.size() - used);
+    if (!terminated() && used < bytes.size()) w.input.assign(bytes.data() + used, bytes.size() - used);
   } else {
-    input_.append(bytes.data(), bytes.size());
-    const std::size_t used = consume(input_);
-    input_.erase(0, used);
+    w.input.append(bytes.data(), bytes.size());
+    const std::size_t used = consume(w.input);
+    w.input.erase(0, used);
   }
-  if (terminated()) input_.clear();
+  if (terminated()) w.input.clear();
   track_header_block();
-  receive_time_.reset();
+  w.receive_time.reset();
   return wants_read();
 }
 
 std::chrono::steady_clock::time_point http2_server_session::receive_time() {
-  if (!receive_time_) receive_time_ = clock_();
-  return *receive_time_;
+  std::optional<std::chrono::steady_clock::time_point>& time = work().receive_time;
+  if (!time) time = clock_();
+  return *time;
 }
 
 std::size_t http2_server_session::consume(std::span<const char> bytes) {
@@ -114,10 +116,11 @@ http2_server_session::outcome http2_server_session::check_frame_header(const h2:
   // Known before the payload arrives, so an oversized frame is never buffered.
   if (header.length > config_.max_frame_size) return terminate(h2::frame_size_error);
   // §6.10: nothing may come between a header block's frames.
-  if (block_ && (header.type != h2::continuation || header.stream_id != block_->stream_id)) {
+  const std::optional<header_block>& block = work().block;
+  if (block && (header.type != h2::continuation || header.stream_id != block->stream_id)) {
     return terminate(h2::protocol_error);
   }
-  if (!block_ && header.type == h2::continuation) return terminate(h2::protocol_error);
+  if (!block && header.type == h2::continuation) return terminate(h2::protocol_error);
   // §3.4: the preface ends with the client's SETTINGS.
   if (!settings_received_ && (header.type != h2::settings || has(header.flags, h2::flag::ack))) {
     return terminate(h2::protocol_error);
@@ -194,10 +197,11 @@ http2_server_session::outcome http2_server_session::on_data(const h2::frame_head
 
 void http2_server_session::release_block_buffer() {
   // A large block's room is given back; a usual one's is kept for the next.
-  if (block_buffer_.capacity() > 2 * h2::default_max_frame_size) {
-    std::string().swap(block_buffer_);
+  std::string& buffer = work().block_buffer;
+  if (buffer.capacity() > 2 * h2::default_max_frame_size) {
+    std::string().swap(buffer);
   } else {
-    block_buffer_.clear();
+    buffer.clear();
   }
 }
 
@@ -242,7 +246,7 @@ http2_server_session::outcome http2_server_session::on_headers(const h2::frame_h
     highest_client_stream_ = id;
     if (goaway_error_) {
       // After our graceful GOAWAY: ignored, as announced (its block still updates HPACK).
-    } else if (stream_ids_.size() >= config_.max_concurrent_streams) {
+    } else if (work().stream_ids.size() >= config_.max_concurrent_streams) {
       // §5.1.2: over the limit we announced. Once the client has acknowledged it, that is its
       // error; before, it may not have known: the stream is refused.
       if (settings_acknowledged_) return terminate(h2::protocol_error, previous);
@@ -256,9 +260,9 @@ http2_server_session::outcome http2_server_session::on_headers(const h2::frame_h
   } else if (const std::uint32_t error = closed_stream_error(h2::headers, id); error != 0) {
     return terminate(error);
   }
-  block_ = header_block{id, use, end_stream};
+  header_block& block = work().block.emplace(header_block{id, use, end_stream});
   // §5.3.1: a stream depending on itself is a stream error; the block is decoded first.
-  block_->malformed = depends_on_itself;
+  block.malformed = depends_on_itself;
   return decode_fragment(payload, has(header.flags, h2::flag::end_headers));
 }
 
@@ -266,22 +270,24 @@ http2_server_session::outcome http2_server_session::on_continuation(const h2::fr
                                                                     std::span<const char> payload) {
   if (header.length == 0 && !count(flood_kind::empty_frame)) return outcome::stop;
   // CVE-2024-27316: a block in endless pieces would hold the connection and our memory.
-  if (++block_->continuations > config_.flood.max_continuations) return terminate(h2::enhance_your_calm);
+  if (++work().block->continuations > config_.flood.max_continuations) return terminate(h2::enhance_your_calm);
   return decode_fragment(payload, has(header.flags, h2::flag::end_headers));
 }
 
 http2_server_session::outcome http2_server_session::decode_fragment(std::span<const char> fragment, bool last) {
   // A block in several frames is decoded once it is complete (the frames' count and size are
   // bounded: max_continuations, our max_frame_size).
-  if (!last || !block_buffer_.empty()) {
-    block_buffer_.append(fragment.data(), fragment.size());
+  traffic& w = work();
+  if (!last || !w.block_buffer.empty()) {
+    w.block_buffer.append(fragment.data(), fragment.size());
     if (!last) return outcome::go_on;
-    fragment = block_buffer_;
+    fragment = w.block_buffer;
   }
   decoder_.begin(fragment);
   std::string_view name;
   std::string_view value;
-  stream* s = block_->use == header_block::purpose::ignored ? nullptr : find(block_->stream_id);
+  header_block& b = *w.block;
+  stream* s = b.use == header_block::purpose::ignored ? nullptr : find(b.stream_id);
   for (;;) {
     switch (decoder_.next(name, value)) {
       case hpack_decoder::step::error: return terminate(h2::compression_error);
@@ -291,7 +297,6 @@ http2_server_session::outcome http2_server_session::decode_fragment(std::span<co
       }
       case hpack_decoder::step::field: break;
     }
-    header_block& b = *block_;
     if (s == nullptr || b.malformed || b.too_large) continue;
     if (b.use == header_block::purpose::request) {
       // A field the client sends by index on every request is judged once per connection.
@@ -311,8 +316,9 @@ http2_server_session::outcome http2_server_session::decode_fragment(std::span<co
 }
 
 http2_server_session::outcome http2_server_session::finish_block() {
-  const header_block b = *block_;
-  block_.reset();
+  std::optional<header_block>& block = work().block;
+  const header_block b = *block;
+  block.reset();
   stream* s = find(b.stream_id);
   if (b.use == header_block::purpose::ignored || s == nullptr) return outcome::go_on;
   // An HPACK bomb or a head far over the limits: the client's doing.
@@ -437,10 +443,11 @@ http2_server_session::outcome http2_server_session::on_settings(const h2::frame_
         if (value > h2::largest_window) return terminate(h2::flow_control_error);
         // §6.9.2: every stream's window moves by the difference; past 2^31-1 is an error.
         const std::int64_t delta = std::int64_t{value} - peer_initial_window_;
-        for (const auto& s : streams_) {
+        const auto& streams = work().streams;
+        for (const auto& s : streams) {
           if (s->send_window + delta > h2::largest_window) return terminate(h2::flow_control_error);
         }
-        for (const auto& s : streams_) s->send_window += delta;
+        for (const auto& s : streams) s->send_window += delta;
         peer_initial_window_ = value;
         break;
       }
@@ -507,8 +514,9 @@ http2_server_session::outcome http2_server_session::on_window_update(const h2::f
 
 void http2_server_session::queue_frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream_id,
                                        std::string_view payload) {
-  h2::append_frame_header(output_, static_cast<std::uint32_t>(payload.size()), type, flags, stream_id);
-  output_.append(payload);
+  output_buffer& output = work().output;
+  h2::append_frame_header(output, static_cast<std::uint32_t>(payload.size()), type, flags, stream_id);
+  output.append(payload);
 }
 
 void http2_server_session::queue_window_update(std::int32_t stream_id, std::uint32_t increment) {
@@ -524,26 +532,27 @@ void http2_server_session::queue_reset(std::int32_t stream_id, std::uint32_t err
 }
 
 void http2_server_session::queue_headers(std::int32_t stream_id, const http2_response_head& head, bool end_stream) {
-  const std::size_t at = output_.size();
-  output_.extend(h2::frame_header_size);  // written below, once the block's size is known
-  encoder_.encode(head, output_);
-  const std::size_t size = output_.size() - at - h2::frame_header_size;
+  output_buffer& output = work().output;
+  const std::size_t at = output.size();
+  output.extend(h2::frame_header_size);  // written below, once the block's size is known
+  encoder_.encode(head, output);
+  const std::size_t size = output.size() - at - h2::frame_header_size;
   const std::uint8_t end = end_stream ? h2::flag::end_stream : 0;
   if (size <= peer_max_frame_) {
-    h2::write_frame_header(output_.data() + at, static_cast<std::uint32_t>(size), h2::headers,
+    h2::write_frame_header(output.data() + at, static_cast<std::uint32_t>(size), h2::headers,
                            end | h2::flag::end_headers, stream_id);
     return;
   }
   // Larger than the client's frames: HEADERS and CONTINUATION frames, back to back (§4.3).
-  const std::string block(output_.view().substr(at + h2::frame_header_size));
-  output_.truncate(at);
+  const std::string block(output.view().substr(at + h2::frame_header_size));
+  output.truncate(at);
   for (std::size_t offset = 0; offset < block.size(); offset += peer_max_frame_) {
     const std::size_t n = std::min<std::size_t>(peer_max_frame_, block.size() - offset);
     const bool last = offset + n == block.size();
-    h2::append_frame_header(output_, static_cast<std::uint32_t>(n), offset == 0 ? h2::headers : h2::continuation,
+    h2::append_frame_header(output, static_cast<std::uint32_t>(n), offset == 0 ? h2::headers : h2::continuation,
                             static_cast<std::uint8_t>((offset == 0 ? end : 0) | (last ? h2::flag::end_headers : 0)),
                             stream_id);
-    output_.append(std::string_view(block).substr(offset, n));
+    output.append(std::string_view(block).substr(offset, n));
   }
 }
 
@@ -555,10 +564,10 @@ void http2_server_session::respond(std::int32_t stream_id, const http2_response_
   s->body_left = head.content_length;
   queue_headers(stream_id, head, body == nullptr);
   if (body == nullptr) {
-    ended_in_output_.push_back(stream_id);
+    work().ended_in_output.push_back(stream_id);
   } else {
     s->sending = true;
-    sending_.push_back(stream_id);
+    work().sending.push_back(stream_id);
   }
 }
 
@@ -566,7 +575,7 @@ void http2_server_session::answer(stream& s, int status) {
   s.state.responded = true;
   s.state.answered_by_session = true;
   queue_headers(s.state.id(), {status, {}, std::nullopt, {}}, true);
-  ended_in_output_.push_back(s.state.id());
+  work().ended_in_output.push_back(s.state.id());
 }
 
 void http2_server_session::deliver(stream& s) {
@@ -580,7 +589,7 @@ void http2_server_session::resume(std::int32_t stream_id) {
   s->deferred = false;
   if (!s->sending) {
     s->sending = true;
-    sending_.push_back(stream_id);
+    work().sending.push_back(stream_id);
   }
 }
 
@@ -642,9 +651,10 @@ void http2_server_session::finish_response(stream& s, output_buffer& out) {
 void http2_server_session::flush_output(output_buffer& out) {
   // Finishing a response may make the handler answer another stream: its HEADERS, queued
   // meanwhile, go out here too, before produce() can send that stream's DATA.
-  while (!output_.empty()) {
-    out.append(output_.view());
-    output_.clear();
+  traffic& w = work();
+  while (!w.output.empty()) {
+    out.append(w.output.view());
+    w.output.clear();
     acks_in_output_ = 0;
     if (goaway_in_output_) {
       goaway_in_output_ = false;
@@ -653,13 +663,13 @@ void http2_server_session::flush_output(output_buffer& out) {
     // Streams whose response ended with the HEADERS frame just produced. Finishing one may
     // respond on others (their ids join a new list); the list's memory comes back when not.
     std::vector<std::int32_t> ended;
-    ended.swap(ended_in_output_);
+    ended.swap(w.ended_in_output);
     for (const std::int32_t id : ended) {
       if (stream* s = find(id); s != nullptr) finish_response(*s, out);
     }
-    if (ended_in_output_.empty()) {
+    if (w.ended_in_output.empty()) {
       ended.clear();
-      ended_in_output_.swap(ended);
+      w.ended_in_output.swap(ended);
     }
   }
 }
@@ -672,18 +682,19 @@ void http2_server_session::produce(output_buffer& out, std::size_t max) {
   bool progress = true;
   while (progress && out.size() - start < max) {
     progress = false;
-    for (std::size_t i = 0; i < sending_.size() && out.size() - start < max;) {
-      stream* s = find(sending_[i]);
+    std::vector<std::int32_t>& sending = work().sending;
+    for (std::size_t i = 0; i < sending.size() && out.size() - start < max;) {
+      stream* s = find(sending[i]);
       if (s == nullptr || s->deferred) {
         if (s != nullptr) s->sending = false;
-        sending_.erase(sending_.begin() + static_cast<std::ptrdiff_t>(i));
+        sending.erase(sending.begin() + static_cast<std::ptrdiff_t>(i));
         continue;
       }
       switch (send_data(*s, out)) {
         case sent::frame: progress = true; ++i; break;
         case sent::nothing: ++i; break;
         case sent::finished:
-        case sent::closed: progress = true; break;  // close_stream took it out of sending_
+        case sent::closed: progress = true; break;  // close_stream took it out of sending
       }
       // What the handler queued meanwhile (new responses' HEADERS) goes before their DATA.
       flush_output(out);
@@ -694,15 +705,16 @@ void http2_server_session::produce(output_buffer& out, std::size_t max) {
 
 bool http2_server_session::wants_write() const {
   // A connection error's GOAWAY may follow a graceful one already sent: it is still written.
-  if (!output_.empty()) return true;
+  if (!work_) return false;
+  if (!work_->output.empty()) return true;
   if (terminated()) return false;
-  return std::any_of(streams_.begin(), streams_.end(),
+  return std::any_of(work_->streams.begin(), work_->streams.end(),
                      [this](const std::unique_ptr<stream>& s) { return s->sending && can_send_data(*s); });
 }
 
 bool http2_server_session::wants_read() const {
   if (terminated()) return false;
-  if (!stream_ids_.empty()) return true;
+  if (work_ && !work_->stream_ids.empty()) return true;
   // No stream left: done once our GOAWAY is out or the client said it is leaving.
   return !goaway_sent_ && !goaway_received_;
 }
@@ -710,22 +722,25 @@ bool http2_server_session::wants_read() const {
 // ---- streams ----
 
 http2_server_session::stream* http2_server_session::find(std::int32_t stream_id) {
-  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
-  return it == stream_ids_.end() ? nullptr : streams_[static_cast<std::size_t>(it - stream_ids_.begin())].get();
+  if (!work_) return nullptr;
+  const std::vector<std::int32_t>& ids = work_->stream_ids;
+  const auto it = std::find(ids.begin(), ids.end(), stream_id);
+  return it == ids.end() ? nullptr : work_->streams[static_cast<std::size_t>(it - ids.begin())].get();
 }
 
 http2_server_session::stream& http2_server_session::open_stream(std::int32_t stream_id) {
   const std::int64_t receive_window = config_.initial_window_size;
+  traffic& w = work();
   auto& spares = spare_streams();
   if (spares.empty()) {
-    streams_.push_back(std::make_unique<stream>(stream_id, limits_, peer_initial_window_, receive_window));
+    w.streams.push_back(std::make_unique<stream>(stream_id, limits_, peer_initial_window_, receive_window));
   } else {
-    streams_.push_back(std::move(spares.back()));
+    w.streams.push_back(std::move(spares.back()));
     spares.pop_back();
-    streams_.back()->reset(stream_id, limits_, peer_initial_window_, receive_window);
+    w.streams.back()->reset(stream_id, limits_, peer_initial_window_, receive_window);
   }
-  stream_ids_.push_back(stream_id);
-  return *streams_.back();
+  w.stream_ids.push_back(stream_id);
+  return *w.streams.back();
 }
 
 void http2_server_session::reset_stream(stream& s, std::uint32_t error_code) {
@@ -734,17 +749,19 @@ void http2_server_session::reset_stream(stream& s, std::uint32_t error_code) {
 }
 
 void http2_server_session::close_stream(std::int32_t stream_id, bool response_complete) {
-  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
-  if (it == stream_ids_.end()) return;
+  if (!work_) return;
+  traffic& w = *work_;
+  const auto it = std::find(w.stream_ids.begin(), w.stream_ids.end(), stream_id);
+  if (it == w.stream_ids.end()) return;
   // Taken out first: the handler may call respond() for this id, which must find nothing.
-  const auto at = static_cast<std::size_t>(it - stream_ids_.begin());
-  std::unique_ptr<stream> s = std::move(streams_[at]);
-  streams_[at] = std::move(streams_.back());
-  streams_.pop_back();
-  stream_ids_[at] = stream_ids_.back();
-  stream_ids_.pop_back();
+  const auto at = static_cast<std::size_t>(it - w.stream_ids.begin());
+  std::unique_ptr<stream> s = std::move(w.streams[at]);
+  w.streams[at] = std::move(w.streams.back());
+  w.streams.pop_back();
+  w.stream_ids[at] = w.stream_ids.back();
+  w.stream_ids.pop_back();
   remember_closed(stream_id, s->state.remote_closed || s->state.client_reset);
-  if (s->sending) std::erase(sending_, stream_id);
+  if (s->sending) std::erase(w.sending, stream_id);
   handler_.on_stream_closed(stream_id, response_complete, s->state.body_bytes_sent);
   auto& spares = spare_streams();
   if (spares.size() < max_spare_streams && s->state.retained_bytes() <= max_spare_stream_bytes) {
@@ -795,7 +812,7 @@ http2_server_session::outcome http2_server_session::terminate(std::uint32_t erro
   h2::write_u32(payload + 4, error_code);
   queue_frame(h2::goaway, 0, 0, std::string_view(payload, 8));
   goaway_in_output_ = true;
-  block_.reset();
+  work().block.reset();
   release_block_buffer();
   return outcome::stop;
 }
@@ -819,31 +836,34 @@ bool http2_server_session::count(flood_kind kind) {
 }
 
 void http2_server_session::track_header_block() {
+  traffic& w = work();
+  const std::string& input = w.input;
   const bool partial_block_frame =
-      input_.size() > 3 && preface_left_ == 0 &&
-      (static_cast<std::uint8_t>(input_[3]) == h2::headers || static_cast<std::uint8_t>(input_[3]) == h2::continuation);
-  if (!block_ && !partial_block_frame) {
-    block_started_.reset();
+      input.size() > 3 && preface_left_ == 0 &&
+      (static_cast<std::uint8_t>(input[3]) == h2::headers || static_cast<std::uint8_t>(input[3]) == h2::continuation);
+  if (!w.block && !partial_block_frame) {
+    w.block_started.reset();
     return;
   }
   // A block begun since the clock started is a new one: its own time counts.
-  if (!block_started_ || block_serial_ != blocks_begun_) {
-    block_started_ = clock_();
+  if (!w.block_started || block_serial_ != blocks_begun_) {
+    w.block_started = clock_();
     block_serial_ = blocks_begun_;
   }
 }
 
 void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point now) {
-  if (terminated()) return;
-  if (block_started_ && now - *block_started_ >= limits_.head_timeout) {
+  if (terminated() || !work_) return;
+  traffic& w = *work_;
+  if (w.block_started && now - *w.block_started >= limits_.head_timeout) {
     // Nothing else can arrive before the block ends, and the stream cannot be answered on its
     // own while HPACK decoding is half done: the connection ends. Streams from the stalled one
     // on were not processed (the client may retry them elsewhere).
     terminate(h2::enhance_your_calm, last_complete_head_);
-    input_.clear();
+    w.input.clear();
     return;
   }
-  for (const auto& s : streams_) {
+  for (const auto& s : w.streams) {
     if (s->state.head_done && !s->state.remote_closed && !s->state.responded &&
         now - s->state.head_completed_at >= limits_.body_timeout) {
       // 408 ends our side; then RST_STREAM NO_ERROR asks the client to stop.
@@ -852,26 +872,27 @@ void http2_server_session::check_deadlines(std::chrono::steady_clock::time_point
   }
 }
 
+bool http2_server_session::at_rest() const {
+  return !work_ || (work_->streams.empty() && work_->output.empty() && work_->input.empty() && !work_->block);
+}
+
 void http2_server_session::release_idle_memory() {
-  if (!streams_.empty() || !output_.empty() || !input_.empty() || block_) return;
+  if (!at_rest()) return;
   encoder_.forget_heads();
   encoder_.forget_table();
   decoder_.release_buffers();
-  output_.release();
-  std::string().swap(input_);
-  std::string().swap(block_buffer_);
-  std::vector<std::int32_t>().swap(stream_ids_);
-  std::vector<std::unique_ptr<stream>>().swap(streams_);
-  std::vector<std::int32_t>().swap(sending_);
-  std::vector<std::int32_t>().swap(ended_in_output_);
+  work_.reset();
   closed_.reset();
   next_closed_slot_ = 0;
 }
 
 std::size_t http2_server_session::memory_in_use() const {
-  std::size_t bytes = input_.capacity() + output_.capacity() + block_buffer_.capacity() + encoder_.table_memory() +
-                      encoder_.heads_memory() + decoder_.table_memory();
-  bytes += streams_.size() * (sizeof(stream) + 64) + sending_.capacity() * sizeof(std::int32_t);
+  std::size_t bytes = encoder_.table_memory() + encoder_.heads_memory() + decoder_.table_memory();
+  if (work_) {
+    const traffic& w = *work_;
+    bytes += sizeof(traffic) + w.input.capacity() + w.output.capacity() + w.block_buffer.capacity();
+    bytes += w.streams.size() * (sizeof(stream) + 64) + w.sending.capacity() * sizeof(std::int32_t);
+  }
   if (closed_) bytes += sizeof(closed_ring);
   return bytes;
 }

@@ -42,7 +42,7 @@ class http2_server_session final : public http2_session {
   void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) override;
   void resume(std::int32_t stream_id) override;
   void shutdown() override;
-  std::size_t open_streams() const override { return stream_ids_.size(); }
+  std::size_t open_streams() const override { return work_ ? work_->stream_ids.size() : 0; }
   void check_deadlines(std::chrono::steady_clock::time_point now) override;
   void release_idle_memory() override;
 
@@ -85,6 +85,30 @@ class http2_server_session final : public http2_session {
     bool too_large = false;  // far over the limits: reset ENHANCE_YOUR_CALM, fields not kept
     std::uint32_t continuations = 0;
   };
+
+  // What the session holds only while it has work in hand: frames half received or not yet
+  // produced, open streams, a header block. Made by the first frame either way, given back
+  // with the idle memory: an idle connection keeps one pointer instead of ~230 bytes.
+  struct traffic {
+    std::string input;      // a frame (or the preface) not yet complete
+    output_buffer output;  // frames queued, not yet produced (DATA is made in produce())
+    std::vector<std::int32_t> ended_in_output;  // streams whose END_STREAM is in output
+    // The open streams, by position: few enough that scanning the ids beats hashing them.
+    std::vector<std::int32_t> stream_ids;
+    std::vector<std::unique_ptr<stream>> streams;
+    std::vector<std::int32_t> sending;  // streams with a body that may have DATA to send
+    std::optional<header_block> block;
+    std::string block_buffer;  // the frames of a header block in several, until its last
+    // The header block clock: when the block in progress began.
+    std::optional<std::chrono::steady_clock::time_point> block_started;
+    std::optional<std::chrono::steady_clock::time_point> receive_time;  // see receive_time()
+  };
+  traffic& work() {
+    if (!work_) work_ = std::make_unique<traffic>();
+    return *work_;
+  }
+  // Whether there is anything in hand: no traffic block, or one with nothing in it.
+  bool at_rest() const;
 
   // What a frame (or the preface) did to the connection.
   enum class outcome { go_on, stop };
@@ -166,22 +190,14 @@ class http2_server_session final : public http2_session {
   flood_guard guard_;
   hpack_decoder decoder_;
   hpack_encoder encoder_;
+  std::unique_ptr<traffic> work_;
 
-  std::string input_;   // a frame (or the preface) not yet complete
-  output_buffer output_;  // frames queued, not yet produced (DATA is made in produce())
-  std::vector<std::int32_t> ended_in_output_;  // streams whose END_STREAM is in output_
-  std::uint32_t acks_in_output_ = 0;
+  std::uint32_t acks_in_output_ = 0;  // SETTINGS and PING acknowledgements in work().output
   std::uint32_t preface_left_ = h2::client_preface.size();
   bool settings_received_ = false;
   bool settings_acknowledged_ = false;  // the client acknowledged ours
-  bool partial_headers_counted_ = false;  // the HEADERS frame in input_ was counted as begun
+  bool partial_headers_counted_ = false;  // the HEADERS frame in work().input was counted as begun
 
-  // The open streams, by position: few enough that scanning the ids beats hashing them.
-  std::vector<std::int32_t> stream_ids_;
-  std::vector<std::unique_ptr<stream>> streams_;
-  std::vector<std::int32_t> sending_;  // streams with a body that may have DATA to send
-  std::optional<header_block> block_;
-  std::string block_buffer_;  // the frames of a header block in several, until its last
   std::int32_t highest_client_stream_ = 0;
   std::int32_t last_complete_head_ = 0;  // highest stream whose request head was complete
 
@@ -209,12 +225,10 @@ class http2_server_session final : public http2_session {
   std::unique_ptr<closed_ring> closed_;
   std::size_t next_closed_slot_ = 0;
 
-  // The header block clock: when the block in progress began, and which one it was.
-  std::optional<std::chrono::steady_clock::time_point> block_started_;
   // The clock read once per receive(): every head one read completes shares it (the body
   // deadline needs no finer time, and a clock read per stream was a visible cost).
   std::chrono::steady_clock::time_point receive_time();
-  std::optional<std::chrono::steady_clock::time_point> receive_time_;
+  // Header blocks begun (HEADERS frames seen), and which one work().block_started timed.
   std::uint64_t blocks_begun_ = 0;
   std::uint64_t block_serial_ = 0;
 };

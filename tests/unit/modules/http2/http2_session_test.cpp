@@ -540,6 +540,12 @@ TEST_F(session_fixture, idle_memory_is_released_and_the_next_response_decodes_al
   server->release_idle_memory();
   const std::size_t released = server->memory_in_use();
   EXPECT_LT(released + 200, warm) << "warm " << warm << ", released " << released;
+  // Asked about deadlines and what it wants, the idle session makes nothing again.
+  server->check_deadlines(std::chrono::steady_clock::now() + std::chrono::hours(1));
+  EXPECT_FALSE(server->wants_write());
+  EXPECT_TRUE(server->wants_read());
+  EXPECT_EQ(server->open_streams(), 0u);
+  EXPECT_EQ(server->memory_in_use(), released);
   const auto second = client.get("/");
   client.pump(*server);
   EXPECT_EQ(client.responses[second].headers, client.responses[first].headers);
@@ -562,6 +568,15 @@ TEST_F(session_fixture, idle_memory_is_released_and_the_next_response_decodes_al
   server->respond(open, {200, {}, std::uint64_t{2}, {}}, body("ok"));
   client.pump(*server);
   EXPECT_EQ(client.responses[open].body, "ok");
+
+  // Shut down after its memory went back, the session still says goodbye properly.
+  server->release_idle_memory();
+  server->shutdown();
+  EXPECT_TRUE(server->wants_write());
+  client.pump(*server);
+  EXPECT_EQ(client.goaway_code, NGHTTP2_NO_ERROR);
+  EXPECT_EQ(client.goaway_last_stream, open);
+  EXPECT_FALSE(server->wants_read());
 }
 
 // RFC 9113 §5.1.2 allows either answer; the session refuses the stream while our SETTINGS are

@@ -9,21 +9,19 @@ token_rate::token_rate(std::uint32_t capacity, std::chrono::nanoseconds period)
   capacity_ns = token_ns * capacity;
 }
 
-void token_bucket::refill(const token_rate& rate, flood_time now) {
-  if (now <= last_) return;
-  const auto elapsed = static_cast<std::uint64_t>((now - last_).count());
-  last_ = now;
+void token_bucket::refill(const token_rate& rate, std::chrono::nanoseconds elapsed) {
+  if (elapsed.count() <= 0) return;
+  const auto ns = static_cast<std::uint64_t>(elapsed.count());
   const std::uint64_t room = rate.capacity_ns - level_ns_;
-  // elapsed * rate may overflow after a long idle time; the bucket is simply full then.
-  if (rate.refill_per_ns != 0 && elapsed >= room / rate.refill_per_ns + 1) {
+  // ns * rate may overflow after a long idle time; the bucket is simply full then.
+  if (rate.refill_per_ns != 0 && ns >= room / rate.refill_per_ns + 1) {
     level_ns_ = rate.capacity_ns;
   } else {
-    level_ns_ += elapsed * rate.refill_per_ns;
+    level_ns_ += ns * rate.refill_per_ns;
   }
 }
 
-bool token_bucket::take(const token_rate& rate, flood_time now) {
-  refill(rate, now);
+bool token_bucket::take(const token_rate& rate) {
   if (level_ns_ < rate.token_ns) return false;
   level_ns_ -= rate.token_ns;
   return true;
@@ -63,12 +61,17 @@ token_rate flood_guard::rate(flood_kind kind) const {
 
 flood_guard::flood_guard(const http2_flood_limits& limits, flood_time now)
     : limits_(limits),
-      buckets_{token_bucket(rate(flood_kind::client_reset), now), token_bucket(rate(flood_kind::provoked_reset), now),
-               token_bucket(rate(flood_kind::empty_frame), now), token_bucket(rate(flood_kind::priority), now),
-               token_bucket(rate(flood_kind::window_update), now), token_bucket(rate(flood_kind::control_frame), now)} {}
+      buckets_{token_bucket(rate(flood_kind::client_reset)), token_bucket(rate(flood_kind::provoked_reset)),
+               token_bucket(rate(flood_kind::empty_frame)), token_bucket(rate(flood_kind::priority)),
+               token_bucket(rate(flood_kind::window_update)), token_bucket(rate(flood_kind::control_frame))},
+      last_(now) {}
 
 bool flood_guard::count(flood_kind kind, flood_time now) {
-  return buckets_[static_cast<std::size_t>(kind)].take(rate(kind), now);
+  if (now > last_) {
+    for (std::size_t k = 0; k < kinds; ++k) buckets_[k].refill(rate(static_cast<flood_kind>(k)), now - last_);
+    last_ = now;
+  }
+  return buckets_[static_cast<std::size_t>(kind)].take(rate(kind));
 }
 
 void flood_guard::data_frame_sent() {

@@ -29,21 +29,21 @@ struct token_rate {
   std::uint64_t refill_per_ns;
 };
 
-// A bucket's level and when it was last refilled: all a connection keeps per kind of frame
-// (16 bytes); the rate comes with each call, from limits every connection shares.
+// A bucket's level: all a connection keeps per kind of frame (8 bytes). The rate comes with
+// each call, from limits every connection shares, and the time from the caller, which keeps
+// one clock for all its buckets.
 class token_bucket {
  public:
-  token_bucket(const token_rate& rate, flood_time now) : level_ns_(rate.capacity_ns), last_(now) {}
+  explicit token_bucket(const token_rate& rate) : level_ns_(rate.capacity_ns) {}
+  // Adds what `elapsed` brings (never above capacity).
+  void refill(const token_rate& rate, std::chrono::nanoseconds elapsed);
   // Takes one token; false when there was none.
-  bool take(const token_rate& rate, flood_time now);
+  bool take(const token_rate& rate);
   // Gives `count` tokens back (never above capacity).
   void credit(const token_rate& rate, std::uint32_t count);
 
  private:
-  void refill(const token_rate& rate, flood_time now);
-
   std::uint64_t level_ns_;
-  flood_time last_;
 };
 
 enum class flood_kind : std::uint8_t {
@@ -68,10 +68,14 @@ class flood_guard {
 
  private:
   static constexpr std::size_t kinds = 6;
+  static_assert(static_cast<std::size_t>(flood_kind::control_frame) + 1 == kinds, "a bucket per flood_kind");
   token_rate rate(flood_kind kind) const;
 
   const http2_flood_limits& limits_;
   std::array<token_bucket, kinds> buckets_;  // by flood_kind
+  // When they were all last refilled: refilling every bucket at once gives each what
+  // refilling it alone when it is counted would (a bucket's refill is linear up to its cap).
+  flood_time last_;
 };
 
 }  // namespace ferry

@@ -105,7 +105,8 @@ class http2_session {
 
   // Answers stream `stream_id` with `head` and, unless null, a body from `body` (which must
   // stay valid until on_stream_closed). A null body ends the stream with the HEADERS frame.
-  // Ignored for a stream that no longer exists.
+  // Ignored for a stream that no longer exists. The head is encoded at once: what it refers to
+  // need not outlive the call.
   virtual void respond(std::int32_t stream_id, const http2_response_head& head, http2_body_source* body) = 0;
   // A body whose read() answered `deferred` may be read again. Ignored for a stream that no
   // longer exists or is not deferred.

@@ -315,15 +315,18 @@ void http2_connection::answer(stream& s, const site& host) {
   s.answered = true;
   response& r = s.reply;
   add_common_response_fields(*site_, io_.secure(), s.identity, r);
-  head_fields_.clear();  // respond() copies what it keeps
-  for (const auto& f : r.fields()) head_fields_.emplace_back(f.name, f.value);
-  head_fields_.emplace_back("date", worker_.date());
-  if (!site_->cfg->server_header.empty()) head_fields_.emplace_back("server", site_->cfg->server_header);
+  // The thread's scratch, not the connection's: respond() encodes the head at once and keeps
+  // nothing of it, so an idle connection holds no list.
+  thread_local std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.clear();
+  for (const auto& f : r.fields()) fields.emplace_back(f.name, f.value);
+  fields.emplace_back("date", worker_.date());
+  if (!site_->cfg->server_header.empty()) fields.emplace_back("server", site_->cfg->server_header);
   const auto& ids = site_->cfg->request_id;
   const std::array<std::string_view, 2> unique_per_response{ids.header, ids.trace_context ? "traceparent" : ""};
   http2_response_head head;
   head.status = r.status;
-  head.fields = head_fields_;
+  head.fields = fields;
   head.never_indexed = unique_per_response;
   const bool no_content = status_has_no_content(r.status);
   if (!no_content && !r.encoder) head.content_length = r.content_length();
@@ -630,7 +633,6 @@ void http2_connection::release_idle_memory() {
   std::vector<stream_ptr>().swap(streams_);
   std::vector<std::int32_t>().swap(waiting_);
   waiting_head_ = 0;
-  std::vector<std::pair<std::string_view, std::string_view>>().swap(head_fields_);
 }
 
 void http2_connection::drain() {

@@ -118,7 +118,6 @@ class http2_connection : public connection,
   };
   std::unique_ptr<pauses> pauses_;
   bool any_paused() const { return pauses_ && !pauses_->streams.empty(); }
-  std::vector<std::pair<std::string_view, std::string_view>> head_fields_;  // answer()'s scratch
   // A stream refused for its host's cap or fair share: the next read waits next_rest_
   // (tenant_admission::rest_after), on a timer made the first time. A connection over its
   // host's connection cap has every stream refused and, after the rest, goes away (GOAWAY).

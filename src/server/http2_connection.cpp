@@ -115,7 +115,7 @@ http2_connection::http2_connection(worker& owner, tcp_socket socket, socket_io i
 http2_connection::~http2_connection() {
   if (!closed_) worker_.detach(this);
   if (!worker_.tearing_down()) {
-    for (auto& s : streams_) release_slot(*s);
+    drop_streams();
     worker_.tenants().leave_connection(tenant_connection_);
   }
   if (buffer_) worker_.buffers().release(std::move(buffer_), buffer_size_);
@@ -158,33 +158,46 @@ http2_connection::stream_ptr http2_connection::make_stream(std::int32_t stream_i
 }
 
 http2_connection::stream* http2_connection::find_stream(std::int32_t stream_id) {
-  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
-  return it == stream_ids_.end() ? nullptr : streams_[static_cast<std::size_t>(it - stream_ids_.begin())].get();
+  if (!table_) return nullptr;
+  const std::vector<std::int32_t>& ids = table_->ids;
+  const auto it = std::find(ids.begin(), ids.end(), stream_id);
+  return it == ids.end() ? nullptr : table_->streams[static_cast<std::size_t>(it - ids.begin())].get();
 }
 
 void http2_connection::erase_stream(std::int32_t stream_id) {
-  const auto it = std::find(stream_ids_.begin(), stream_ids_.end(), stream_id);
-  if (it == stream_ids_.end()) return;
-  const auto at = static_cast<std::size_t>(it - stream_ids_.begin());
-  streams_[at] = std::move(streams_.back());
-  streams_.pop_back();
-  stream_ids_[at] = stream_ids_.back();
-  stream_ids_.pop_back();
+  if (!table_) return;
+  stream_table& t = *table_;
+  const auto it = std::find(t.ids.begin(), t.ids.end(), stream_id);
+  if (it == t.ids.end()) return;
+  const auto at = static_cast<std::size_t>(it - t.ids.begin());
+  t.streams[at] = std::move(t.streams.back());
+  t.streams.pop_back();
+  t.ids[at] = t.ids.back();
+  t.ids.pop_back();
+}
+
+void http2_connection::drop_streams() {
+  if (!table_) return;
+  for (auto& s : table_->streams) release_slot(*s);
+  table_->streams.clear();
+  table_->ids.clear();
 }
 
 void http2_connection::on_request(std::int32_t stream_id, const request& req) {
   if (find_stream(stream_id) != nullptr) return;
-  streams_.push_back(make_stream(stream_id, req));
-  stream_ids_.push_back(stream_id);
-  stream& s = *streams_.back();
+  if (!table_) table_ = std::make_unique<stream_table>();
+  stream_table& t = *table_;
+  t.streams.push_back(make_stream(stream_id, req));
+  t.ids.push_back(stream_id);
+  stream& s = *t.streams.back();
   s.client = worker_.client_addresses().resolve(remote_, req, s.client_storage);
   identify_request(worker_, *worker_.current_site(), req, s.identity);
-  if (waiting_head_ > 0 && 2 * waiting_head_ >= waiting_.size()) {
+  if (t.waiting_head > 0 && 2 * t.waiting_head >= t.waiting.size()) {
     // Those taken leave room at the front; the rest move there (at most as many as remain).
-    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(waiting_head_));
-    waiting_head_ = 0;
+    t.waiting.erase(t.waiting.begin(), t.waiting.begin() + static_cast<std::ptrdiff_t>(t.waiting_head));
+    t.waiting_head = 0;
   }
-  waiting_.push_back(stream_id);
+  t.waiting.push_back(stream_id);
   admit_waiting_streams();
 }
 
@@ -193,11 +206,12 @@ void http2_connection::on_request(std::int32_t stream_id, const request& req) {
 // one connection's streams, e.g. all stalled on a zero flow-control window, cannot take every
 // slot of the worker. Runs inside the session's callbacks, so it never flushes.
 void http2_connection::admit_waiting_streams() {
-  while (!closed_ && shares_ < max_shares_per_connection && waiting_head_ < waiting_.size()) {
-    stream* found = find_stream(waiting_[waiting_head_++]);
-    if (waiting_head_ == waiting_.size()) {
-      waiting_.clear();
-      waiting_head_ = 0;
+  while (!closed_ && shares_ < max_shares_per_connection && any_waiting()) {
+    stream_table& t = *table_;
+    stream* found = find_stream(t.waiting[t.waiting_head++]);
+    if (t.waiting_head == t.waiting.size()) {
+      t.waiting.clear();
+      t.waiting_head = 0;
     }
     if (found == nullptr) continue;
     stream& s = *found;
@@ -472,7 +486,7 @@ void http2_connection::on_readable() {
     if (result.status == transport_status::done && result.bytes > 0) {
       last_input_ = now_;
       idle_released_ = false;
-      if (streams_.empty()) deadline_ = now_ + site_->cfg->timeouts.idle;
+      if (no_streams()) deadline_ = now_ + site_->cfg->timeouts.idle;
       if (!session_->receive({buffer_.get(), result.bytes})) {
         shutting_down_ = true;  // GOAWAY is queued: send it, then close
         break;
@@ -559,13 +573,13 @@ void http2_connection::wait_writable(transport_status status) {
 // With streams open, progress is what counts (a client that stops reading, or keeps its window
 // at zero, is cut off after timeouts.send); without, the connection is idle.
 void http2_connection::refresh_deadline() {
-  deadline_ = now_ + (streams_.empty() ? site_->cfg->timeouts.idle : site_->cfg->timeouts.send);
+  deadline_ = now_ + (no_streams() ? site_->cfg->timeouts.idle : site_->cfg->timeouts.send);
   if (any_paused()) deadline_ = std::max(deadline_, pauses_->until + site_->cfg->timeouts.send);
 }
 
 void http2_connection::finish_if_done() {
   if (closed_ || lingering_ || out_sent_ < out_.size() || session_->wants_write()) return;
-  if (!session_->wants_read() || (shutting_down_ && streams_.empty())) {
+  if (!session_->wants_read() || (shutting_down_ && no_streams())) {
     // As for HTTP/1.x: closing with unread input would reset the connection and could destroy
     // the GOAWAY before the client reads it. Shut down our side and read for a short while.
     io_.shutdown_write();
@@ -611,7 +625,7 @@ void http2_connection::check_deadline(clock::time_point now) {
     return;
   }
   now_ = now;
-  if (lingering_ || !streams_.empty() || out_sent_ < out_.size() || shutting_down_) {
+  if (lingering_ || !no_streams() || out_sent_ < out_.size() || shutting_down_) {
     close();
     return;
   }
@@ -623,16 +637,13 @@ void http2_connection::check_deadline(clock::time_point now) {
 }
 
 void http2_connection::release_idle_memory() {
-  if (lingering_ || shutting_down_ || !streams_.empty() || out_sent_ < out_.size() || session_->wants_write() ||
-      limiting_ > 0 || any_paused() || waiting_head_ < waiting_.size()) {
+  if (lingering_ || shutting_down_ || !no_streams() || out_sent_ < out_.size() || session_->wants_write() ||
+      limiting_ > 0 || any_paused() || any_waiting()) {
     return;
   }
   idle_released_ = true;
   session_->release_idle_memory();
-  std::vector<std::int32_t>().swap(stream_ids_);
-  std::vector<stream_ptr>().swap(streams_);
-  std::vector<std::int32_t>().swap(waiting_);
-  waiting_head_ = 0;
+  table_.reset();
 }
 
 void http2_connection::drain() {
@@ -651,9 +662,7 @@ void http2_connection::close() {
   if (pauses_) pauses_->timer.cancel();
   if (rest_timer_) rest_timer_->cancel();
   worker_.detach(this);
-  for (auto& s : streams_) release_slot(*s);
-  streams_.clear();
-  stream_ids_.clear();
+  drop_streams();
   worker_.tenants().leave_connection(tenant_connection_);
 }
 

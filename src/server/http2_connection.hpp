@@ -91,14 +91,23 @@ class http2_connection : public connection,
   // The session may refer to its protocol's settings: keep them alive across reloads.
   std::shared_ptr<const http2_protocol> protocol_;
   std::unique_ptr<http2_session> session_;
-  // The open streams by position, as in the session: few enough that scanning the ids beats
-  // hashing them. A stream's address is stable; its position is not.
-  std::vector<std::int32_t> stream_ids_;
-  std::vector<stream_ptr> streams_;
-  // Streams not yet in the worker's admission, in order from waiting_head_: a vector read from
-  // the front, not a deque, which allocates a block every 128 streams.
-  std::vector<std::int32_t> waiting_;
-  std::size_t waiting_head_ = 0;
+  // The open streams, and those of them not yet in the worker's admission: made by the first
+  // stream, given back with the idle memory.
+  struct stream_table {
+    // By position, as in the session: few enough that scanning the ids beats hashing them. A
+    // stream's address is stable; its position is not.
+    std::vector<std::int32_t> ids;
+    std::vector<stream_ptr> streams;
+    // Not yet admitted, in order from waiting_head: a vector read from the front, not a deque,
+    // which allocates a block every 128 streams.
+    std::vector<std::int32_t> waiting;
+    std::size_t waiting_head = 0;
+  };
+  std::unique_ptr<stream_table> table_;
+  bool no_streams() const { return !table_ || table_->streams.empty(); }
+  bool any_waiting() const { return table_ && table_->waiting_head < table_->waiting.size(); }
+  // Every open stream gives back its admission slot, and they are gone.
+  void drop_streams();
   std::size_t shares_ = 0;            // streams holding a slot or queued in the worker's admission
   // Streams waiting for a rate-limit decision from a shared store; while there are any, the
   // limits hold a pointer to this connection, so it holds itself alive.

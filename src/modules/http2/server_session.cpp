@@ -776,18 +776,22 @@ std::vector<std::unique_ptr<http2_server_session::stream>>& http2_server_session
 
 void http2_server_session::remember_closed(std::int32_t stream_id, bool client_done) {
   if (!client_stream_id(stream_id)) return;
-  if (!closed_) closed_ = std::make_unique<closed_ring>();
-  closed_ring& ring = *closed_;
-  ring[next_closed_slot_] = static_cast<std::uint32_t>(stream_id) | (client_done ? closed_by_client_bit : 0u);
-  next_closed_slot_ = (next_closed_slot_ + 1) % ring.size();
+  traffic& w = work();
+  const std::uint32_t entry = static_cast<std::uint32_t>(stream_id) | (client_done ? closed_by_client_bit : 0u);
+  if (w.closed.size() < max_closed) {
+    w.closed.push_back(entry);  // next_closed stays 0, where the oldest is
+  } else {
+    w.closed[w.next_closed] = entry;
+    w.next_closed = (w.next_closed + 1) % max_closed;
+  }
 }
 
 std::optional<bool> http2_server_session::closed_by_client(std::int32_t stream_id) const {
-  if (!closed_) return std::nullopt;
-  const closed_ring& ring = *closed_;
+  if (!work_) return std::nullopt;
+  const std::vector<std::uint32_t>& ring = work_->closed;
   // Newest first: an id is recorded once per closing, but a refused stream may be seen twice.
   for (std::size_t n = 1; n <= ring.size(); ++n) {
-    const std::uint32_t entry = ring[(next_closed_slot_ + ring.size() - n) % ring.size()];
+    const std::uint32_t entry = ring[(work_->next_closed + ring.size() - n) % ring.size()];
     if ((entry & ~closed_by_client_bit) == static_cast<std::uint32_t>(stream_id)) {
       return (entry & closed_by_client_bit) != 0;
     }
@@ -882,8 +886,6 @@ void http2_server_session::release_idle_memory() {
   encoder_.forget_table();
   decoder_.release_buffers();
   work_.reset();
-  closed_.reset();
-  next_closed_slot_ = 0;
 }
 
 std::size_t http2_server_session::memory_in_use() const {
@@ -892,8 +894,8 @@ std::size_t http2_server_session::memory_in_use() const {
     const traffic& w = *work_;
     bytes += sizeof(traffic) + w.input.capacity() + w.output.capacity() + w.block_buffer.capacity();
     bytes += w.streams.size() * (sizeof(stream) + 64) + w.sending.capacity() * sizeof(std::int32_t);
+    bytes += w.closed.capacity() * sizeof(std::uint32_t);
   }
-  if (closed_) bytes += sizeof(closed_ring);
   return bytes;
 }
 

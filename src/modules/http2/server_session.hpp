@@ -3,7 +3,6 @@
 // hpack_encoder's. The flood guard bounds the frames a client can make the server work for.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -87,8 +86,8 @@ class http2_server_session final : public http2_session {
   };
 
   // What the session holds only while it has work in hand: frames half received or not yet
-  // produced, open streams, a header block. Made by the first frame either way, given back
-  // with the idle memory: an idle connection keeps one pointer instead of ~230 bytes.
+  // produced, open streams, a header block. Made when a frame arrives or is queued, given
+  // back with the idle memory: an idle connection keeps one pointer instead of ~230 bytes.
   struct traffic {
     std::string input;      // a frame (or the preface) not yet complete
     output_buffer output;  // frames queued, not yet produced (DATA is made in produce())
@@ -102,12 +101,18 @@ class http2_server_session final : public http2_session {
     // The header block clock: when the block in progress began.
     std::optional<std::chrono::steady_clock::time_point> block_started;
     std::optional<std::chrono::steady_clock::time_point> receive_time;  // see receive_time()
+    // The last closed client streams: id, and whether the client had finished sending. It grows
+    // with the streams closed, up to max_closed, then is a ring whose oldest is at next_closed.
+    // Kept no longer than the rest: 2 s after the last frame, what the client sent before it
+    // saw our RST_STREAM has long arrived.
+    std::vector<std::uint32_t> closed;
+    std::size_t next_closed = 0;
   };
   traffic& work() {
     if (!work_) work_ = std::make_unique<traffic>();
     return *work_;
   }
-  // Whether there is anything in hand: no traffic block, or one with nothing in it.
+  // Nothing in hand: no traffic block, or one with nothing in it.
   bool at_rest() const;
 
   // What a frame (or the preface) did to the connection.
@@ -217,13 +222,10 @@ class http2_server_session final : public http2_session {
   bool goaway_received_ = false;
   std::optional<flood_kind> flood_;
 
-  // The last 256 closed client streams: id, and whether the client had finished sending.
-  // Allocated when the first stream closes and given back with the idle memory: 2 s after
-  // the last frame, what the client sent before it saw our RST_STREAM has long arrived.
+  // traffic::closed: how many closed streams it keeps at most, and its bit for "the client had
+  // finished sending".
+  static constexpr std::size_t max_closed = 256;
   static constexpr std::uint32_t closed_by_client_bit = 0x80000000u;
-  using closed_ring = std::array<std::uint32_t, 256>;
-  std::unique_ptr<closed_ring> closed_;
-  std::size_t next_closed_slot_ = 0;
 
   // The clock read once per receive(): every head one read completes shares it (the body
   // deadline needs no finer time, and a clock read per stream was a visible cost).

@@ -205,6 +205,26 @@ TEST_F(rules_fixture, closed_streams_are_forgotten_with_the_idle_memory) {
   EXPECT_EQ(goaway_code(output()), NGHTTP2_STREAM_CLOSED);
 }
 
+// The record of closed streams keeps the last 256 closings: the 256th most recent is still
+// known, the one before it is forgotten.
+TEST_F(rules_fixture, the_last_256_closed_streams_are_remembered) {
+  limits.max_body_size = 10;
+  start();
+  EXPECT_TRUE(server->receive(post_request(1, "100")));
+  EXPECT_EQ(rst_code(output(), 1), NGHTTP2_NO_ERROR);  // closed by us, the body still coming
+  std::uint32_t id = 3;
+  for (int i = 0; i < 255; ++i, id += 2) {
+    EXPECT_TRUE(server->receive(get_request(id)));
+    output();
+  }
+  EXPECT_TRUE(server->receive(frame(NGHTTP2_DATA, 0, 1, "abc")));
+  EXPECT_FALSE(goaway_code(output()).has_value());
+  EXPECT_TRUE(server->receive(get_request(id)));
+  output();
+  server->receive(frame(NGHTTP2_DATA, 0, 1, "abc"));
+  EXPECT_EQ(goaway_code(output()), NGHTTP2_STREAM_CLOSED);
+}
+
 TEST_F(rules_fixture, body_of_a_refused_stream_is_ignored) {
   config.max_concurrent_streams = 1;
   start();

@@ -15,6 +15,10 @@ namespace {
 constexpr std::size_t max_spare_streams = 128;
 constexpr std::size_t max_spare_stream_bytes = 4096;
 
+// The room frames are queued in, lent by the thread to a session from its first queued frame
+// until produce() has taken them all: sessions between two turns hold none.
+thread_local spare_output_buffer queued_frames_spare;
+
 bool has(std::uint8_t flags, std::uint8_t flag) { return (flags & flag) != 0; }
 
 // Client stream ids are odd; an even one would be a stream only the server may open.
@@ -515,6 +519,7 @@ http2_server_session::outcome http2_server_session::on_window_update(const h2::f
 void http2_server_session::queue_frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream_id,
                                        std::string_view payload) {
   output_buffer& output = work().output;
+  queued_frames_spare.lend(output);
   h2::append_frame_header(output, static_cast<std::uint32_t>(payload.size()), type, flags, stream_id);
   output.append(payload);
 }
@@ -533,6 +538,7 @@ void http2_server_session::queue_reset(std::int32_t stream_id, std::uint32_t err
 
 void http2_server_session::queue_headers(std::int32_t stream_id, const http2_response_head& head, bool end_stream) {
   output_buffer& output = work().output;
+  queued_frames_spare.lend(output);
   const std::size_t at = output.size();
   output.extend(h2::frame_header_size);  // written below, once the block's size is known
   encoder_.encode(head, output);
@@ -672,6 +678,7 @@ void http2_server_session::flush_output(output_buffer& out) {
       w.ended_in_output.swap(ended);
     }
   }
+  if (w.output.capacity() != 0) queued_frames_spare.take_back(w.output);
 }
 
 void http2_server_session::produce(output_buffer& out, std::size_t max) {

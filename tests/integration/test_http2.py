@@ -174,7 +174,7 @@ class IdleAfterALargeResponseTest(Http2TestCase):
 @requires_http2_and_tls
 class IdleReleaseTest(Http2TestCase):
     """A connection that received nothing for 2 s gives back its scratch memory (the HPACK
-    encoder's remembered heads, decode buffers); its HPACK tables stay, so the answers that
+    encoder's remembered heads, stream lists, buffers); its HPACK tables stay, so the answers that
     follow decode to the same fields."""
     varying = {"date", "x-request-id", "traceparent"}
 

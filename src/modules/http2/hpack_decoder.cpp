@@ -150,6 +150,13 @@ bool hpack_decoder::read_integer(int prefix_bits, std::uint64_t& value) {
   }
 }
 
+std::string& hpack_decoder::buffer(buffer_slot slot) {
+  // One pair per thread: a decoder's views last only until its next call, and a block is
+  // decoded field after field, never interleaved with another on the same thread.
+  thread_local std::array<std::string, 2> buffers;
+  return buffers[slot];
+}
+
 bool hpack_decoder::read_string(buffer_slot slot, std::string_view& text) {
   if (at_ == end_) return false;
   const bool huffman_coded = (static_cast<unsigned char>(*at_) & 0x80) != 0;

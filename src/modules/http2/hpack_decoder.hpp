@@ -2,7 +2,8 @@
 // without indexing, Huffman-coded strings, the dynamic table and its size updates. Every
 // error the RFC names is reported (the session ends the connection with COMPRESSION_ERROR).
 // A block is decoded whole; fields come out one at a time as views that stay valid until the
-// next call.
+// next call (on any decoder of the thread: Huffman-coded strings are decoded into the thread's
+// scratch, which no idle connection keeps).
 //
 // A field sent as an index into the tables comes back on every request of a connection. The
 // caller may mark such a field once it has judged it (mark_checked) and then skip judging it
@@ -10,10 +11,8 @@
 // never change, and a literal is never marked.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,22 +46,17 @@ class hpack_decoder {
     else static_marks_ |= last_static_bit_;
   }
 
-  // Gives back the buffers Huffman-coded strings were decoded into (an idle connection's).
-  void release_buffers() { buffers_.reset(); }
-
   // Bytes the dynamic table holds by RFC 7541's count.
   std::size_t table_size() const { return table_.size(); }
   std::size_t table_memory() const { return table_.memory(); }
 
  private:
   bool read_integer(int prefix_bits, std::uint64_t& value);
-  // A string literal (§5.2): a view into the block, or decoded into buffers_[slot].
+  // A string literal (§5.2): a view into the block, or decoded into the thread's scratch for
+  // names or for values.
   enum buffer_slot : std::size_t { name_slot, value_slot };
   bool read_string(buffer_slot slot, std::string_view& text);
-  std::string& buffer(buffer_slot slot) {
-    if (!buffers_) buffers_ = std::make_unique<std::array<std::string, 2>>();
-    return (*buffers_)[slot];
-  }
+  static std::string& buffer(buffer_slot slot);
   // The field at `index` of the static and dynamic tables; false when there is none.
   bool lookup(std::uint64_t index, std::string_view& name, std::string_view& value);
   step fail();
@@ -84,9 +78,6 @@ class hpack_decoder {
   bool update_due_ = false;   // the next block must start with a size update
   bool failed_ = false;
   bool field_seen_ = false;  // in this block: size updates must come first
-  // Where Huffman-coded names and values are decoded to: made by the first, given back with an
-  // idle connection's memory.
-  std::unique_ptr<std::array<std::string, 2>> buffers_;
 };
 
 // Decodes Huffman-coded `in` (RFC 7541 §5.2, Appendix B) into `out`, which has room for

@@ -891,7 +891,6 @@ void http2_server_session::release_idle_memory() {
   if (!at_rest()) return;
   encoder_.forget_heads();
   encoder_.forget_table();
-  decoder_.release_buffers();
   work_.reset();
 }
 

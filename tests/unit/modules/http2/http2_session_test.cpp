@@ -521,9 +521,9 @@ TEST_F(session_fixture, shutdown_when_idle_ends_at_once) {
 }
 
 // An idle connection gives back its scratch memory (the encoder's remembered heads and dynamic
-// table, decode buffers); the next response empties the client's table of our entries with a
-// size update and still decodes as before. The decoder's table stays (the client may refer to
-// it), and a session with a stream open keeps everything.
+// table, its buffers and stream lists); the next response empties the client's table of our
+// entries with a size update and still decodes as before. The decoder's table stays (the client
+// may refer to it), and a session with a stream open keeps everything.
 TEST_F(session_fixture, idle_memory_is_released_and_the_next_response_decodes_alike) {
   const std::string etag = "\"a-long-validator-0123456789abcdef\"";
   handler.answer = [this, etag](std::int32_t id, const request&) {

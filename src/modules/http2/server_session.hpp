@@ -160,7 +160,7 @@ class http2_server_session final : public http2_session {
   // The response's last frame is in `out`: RST_STREAM NO_ERROR if the client is still
   // sending, and the stream closes.
   void finish_response(stream& s, output_buffer& out);
-  // Moves output_ to `out` and finishes the responses that ended in it.
+  // Moves the queued frames (work().output) to `out` and finishes the responses that ended in them.
   void flush_output(output_buffer& out);
 
   // Streams.

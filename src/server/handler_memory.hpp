@@ -2,8 +2,9 @@
 // receive), so starting it never touches the heap. Asio's per-thread recycling cache does the
 // same for a steady stream of one kind of operation, but loses its blocks to other kinds (the
 // idle park's wait, timers) and then allocates; with this slot a connection rebuilt after parking
-// allocates nothing either. A second operation pending at the same time falls back to the heap.
-// Asio frees an operation's memory before calling its handler, so the handler may start the next.
+// allocates nothing either. A second operation pending at the same time, or one larger than the
+// slot, falls back to the heap. Asio frees an operation's memory before calling its handler, so
+// the handler may start the next.
 #pragma once
 
 #include <asio/bind_allocator.hpp>
@@ -14,11 +15,14 @@
 
 namespace ferry {
 
-class handler_memory {
+template <std::size_t Capacity>
+class basic_handler_memory {
  public:
-  handler_memory() = default;
-  handler_memory(const handler_memory&) = delete;
-  handler_memory& operator=(const handler_memory&) = delete;
+  static constexpr std::size_t capacity = Capacity;
+
+  basic_handler_memory() = default;
+  basic_handler_memory(const basic_handler_memory&) = delete;
+  basic_handler_memory& operator=(const basic_handler_memory&) = delete;
 
   void* allocate(std::size_t size) {
     if (!in_use_ && size <= sizeof storage_) {
@@ -36,38 +40,50 @@ class handler_memory {
     }
   }
 
+  // An operation holds the slot (and not the heap).
+  bool in_use() const { return in_use_; }
+
  private:
-  // An Asio receive operation with a handler holding a shared_ptr is about 170 bytes.
-  alignas(std::max_align_t) unsigned char storage_[256];
+  alignas(std::max_align_t) unsigned char storage_[Capacity];
   bool in_use_ = false;
 };
 
+// Room for any one socket operation: an Asio receive with a handler holding a shared_ptr is
+// about 170 bytes.
+using handler_memory = basic_handler_memory<256>;
+// Room for exactly a readiness wait (async_wait) whose handler holds a shared_ptr: 96 bytes with
+// Asio's reactor on 64-bit Linux. A connection that spends its idle time in such a wait keeps
+// this much, rather than a heap block of Asio's (often a larger recycled one) plus malloc's
+// header. The handler_memory test checks that the wait fits.
+using wait_memory = basic_handler_memory<96>;
+
 // The allocator Asio finds through asio::bind_allocator.
-template <typename T>
+template <typename T, typename Memory>
 class handler_allocator {
  public:
   using value_type = T;
 
-  explicit handler_allocator(handler_memory& memory) : memory_(&memory) {}
+  explicit handler_allocator(Memory& memory) : memory_(&memory) {}
   template <typename U>
-  handler_allocator(const handler_allocator<U>& other) : memory_(other.memory()) {}  // NOLINT: rebinding
+  handler_allocator(const handler_allocator<U, Memory>& other) : memory_(other.memory()) {}  // NOLINT: rebinding
 
   T* allocate(std::size_t n) { return static_cast<T*>(memory_->allocate(n * sizeof(T))); }
   void deallocate(T* p, std::size_t /*n*/) { memory_->deallocate(p); }
-  handler_memory* memory() const { return memory_; }
+  Memory* memory() const { return memory_; }
   template <typename U>
-  bool operator==(const handler_allocator<U>& other) const {
+  bool operator==(const handler_allocator<U, Memory>& other) const {
     return memory_ == other.memory();
   }
 
  private:
-  handler_memory* memory_;
+  Memory* memory_;
 };
 
 // `handler` with its operation's memory in `memory`.
-template <typename Handler>
-auto with_memory(handler_memory& memory, Handler&& handler) {
-  return asio::bind_allocator(handler_allocator<int>(memory), std::forward<Handler>(handler));
+template <std::size_t Capacity, typename Handler>
+auto with_memory(basic_handler_memory<Capacity>& memory, Handler&& handler) {
+  return asio::bind_allocator(handler_allocator<int, basic_handler_memory<Capacity>>(memory),
+                              std::forward<Handler>(handler));
 }
 
 }  // namespace ferry

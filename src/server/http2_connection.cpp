@@ -444,11 +444,12 @@ void http2_connection::wait_readable() {
     return;
   }
   read_waiting_ = true;
-  socket_.async_wait(tcp_socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
-    self->read_waiting_ = false;
-    if (ec) self->close();
-    self->on_readable();
-  });
+  socket_.async_wait(tcp_socket::wait_read,
+                     with_memory(read_wait_memory_, [self = shared_from_this()](const asio::error_code& ec) {
+                       self->read_waiting_ = false;
+                       if (ec) self->close();
+                       self->on_readable();
+                     }));
 }
 
 // Writes go on meanwhile: the streams already admitted finish.
@@ -599,11 +600,12 @@ void http2_connection::linger_read() {
     }
     if (n < 0 && platform::last_socket_error() != platform::socket_error::other) {
       read_waiting_ = true;
-      socket_.async_wait(tcp_socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
-        self->read_waiting_ = false;
-        if (ec) self->close();
-        if (!self->closed_) self->linger_read();
-      });
+      socket_.async_wait(tcp_socket::wait_read,
+                         with_memory(read_wait_memory_, [self = shared_from_this()](const asio::error_code& ec) {
+                           self->read_waiting_ = false;
+                           if (ec) self->close();
+                           if (!self->closed_) self->linger_read();
+                         }));
       return;
     }
     break;

@@ -19,6 +19,7 @@
 #include "server/block_pool.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/connection.hpp"
+#include "server/handler_memory.hpp"
 #include "server/request_handler.hpp"
 #include "server/site.hpp"
 #include "server/socket_io.hpp"
@@ -84,6 +85,9 @@ class http2_connection : public connection,
   void release_idle_memory();
 
   worker& worker_;
+  // The read wait's operation (an idle connection's only one): before socket_, as the socket
+  // may still hold it when destroyed.
+  wait_memory read_wait_memory_;
   tcp_socket socket_;
   socket_io io_;
   std::string remote_;

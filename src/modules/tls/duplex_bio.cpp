@@ -1,23 +1,20 @@
 #include "modules/tls/duplex_bio.hpp"
 
-#include "modules/tls/record_gatherer.hpp"
-#include "modules/tls/staged_reader.hpp"
-
 namespace ferry {
 namespace {
 
 duplex_ends& ends_of(BIO* bio) { return *static_cast<duplex_ends*>(BIO_get_data(bio)); }
 
-int read(BIO* bio, char* into, int length) { return ends_of(bio).reader->bio_read(bio, into, length); }
+int read(BIO* bio, char* into, int length) { return ends_of(bio).reader.bio_read(bio, into, length); }
 
-int write(BIO* bio, const char* data, int length) { return ends_of(bio).gatherer->bio_write(bio, data, length); }
+int write(BIO* bio, const char* data, int length) { return ends_of(bio).gatherer.bio_write(bio, data, length); }
 
 long control(BIO* bio, int command, long /*number*/, void* /*pointer*/) {
   switch (command) {
     case BIO_CTRL_EOF:
-    case BIO_CTRL_PENDING: return ends_of(bio).reader->bio_control(bio, command);
+    case BIO_CTRL_PENDING: return ends_of(bio).reader.bio_control(bio, command);
     case BIO_CTRL_FLUSH:
-    case BIO_CTRL_WPENDING: return ends_of(bio).gatherer->bio_control(bio, command);
+    case BIO_CTRL_WPENDING: return ends_of(bio).gatherer.bio_control(bio, command);
     default: return 0;  // not a descriptor BIO, no kTLS (it needs OpenSSL's own socket BIO), no datagrams
   }
 }

@@ -6,15 +6,16 @@
 
 #include <openssl/bio.h>
 
-namespace ferry {
+#include "modules/tls/record_gatherer.hpp"
+#include "modules/tls/staged_reader.hpp"
 
-class staged_reader;
-class record_gatherer;
+namespace ferry {
 
 // What the BIO's data points at; it must outlive the BIO.
 struct duplex_ends {
-  staged_reader* reader;
-  record_gatherer* gatherer;
+  explicit duplex_ends(int fd) : reader(fd), gatherer(fd) {}
+  staged_reader reader;
+  record_gatherer gatherer;
 };
 
 // A BIO over `ends`; null when OpenSSL cannot allocate.

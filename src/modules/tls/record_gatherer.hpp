@@ -36,9 +36,9 @@ class record_gatherer {
   void append(const char* data, std::size_t length);
   void give_back();
 
-  int fd_;
   output_buffer bytes_;     // borrowed from the thread's spare while there is something to send
   std::size_t unsent_ = 0;  // bytes_ before this offset have been sent
+  int fd_;
   bool failed_ = false;
 };
 

@@ -35,9 +35,8 @@ class staged_reader {
   long bio_control(BIO* bio, int command) const;
 
  private:
-
-  int fd_;
   std::span<const char> staged_;
+  int fd_;
   bool drained_ = false;
 };
 

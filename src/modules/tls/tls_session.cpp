@@ -55,7 +55,7 @@ std::unique_ptr<tls_session> tls_session::open(std::shared_ptr<const certificate
 }
 
 tls_session::tls_session(std::shared_ptr<const certificate_set> certificates, int fd)
-    : gatherer_(fd), reader_(fd), fd_(fd) {
+    : ends_(fd), fd_(fd) {
   binding_.certificates = std::move(certificates);
   clear_error_queue();
   SSL* ssl = SSL_new(binding_.certificates->certificates.front()->ctx.get());
@@ -165,12 +165,12 @@ transport_result tls_session::read(std::span<char> into) {
   if (into.empty()) return {transport_status::done, 0};
   clear_error_queue();
   errno = 0;
-  reader_.forget_drained();  // socket_drained() speaks of this read only
+  ends_.reader.forget_drained();  // socket_drained() speaks of this read only
   std::size_t got = 0;
   const int result = SSL_read_ex(ssl_, into.data(), into.size(), &got);
   // Reading may have made records to send (a KeyUpdate answer): they leave now if they can,
   // else with the next write.
-  if (gather_ && !gatherer_.empty()) gatherer_.send();
+  if (gather_ && !ends_.gatherer.empty()) ends_.gatherer.send();
   read_wanted_more_ = false;
   if (result == 1) return {transport_status::done, got};
   const transport_status status = failure(result, true);
@@ -233,26 +233,24 @@ transport_result tls_session::write_gathered(std::span<const char> bytes, bool m
     }
     taken += written;
   }
-  if (more && gatherer_.pending() < file_chunk) return {transport_status::done, taken};
+  if (more && ends_.gatherer.pending() < file_chunk) return {transport_status::done, taken};
   if (transport_status status; !send_gathered(status)) {
     return status == transport_status::failed ? transport_result{status, taken}
-                                              : hold_back_last_byte(taken, false, -1, 0);
+                                              : hold_back_last_byte(taken, false);
   }
   return {transport_status::done, taken};
 }
 
 bool tls_session::send_gathered(transport_status& status) {
-  if (!gather_ || gatherer_.send()) return true;
-  if (gatherer_.failed()) broken_ = true;
-  status = gatherer_.failed() ? transport_status::failed : transport_status::want_write;
+  if (!gather_ || ends_.gatherer.send()) return true;
+  if (ends_.gatherer.failed()) broken_ = true;
+  status = ends_.gatherer.failed() ? transport_status::failed : transport_status::want_write;
   return false;
 }
 
-transport_result tls_session::hold_back_last_byte(std::size_t taken, bool for_file, int fd, std::uint64_t offset) {
+transport_result tls_session::hold_back_last_byte(std::size_t taken, bool for_file) {
   held_back_ = true;
   held_for_file_ = for_file;
-  held_fd_ = fd;
-  held_offset_ = offset;
   return {transport_status::want_write, taken - 1};
 }
 
@@ -269,35 +267,34 @@ transport_result tls_session::write_file(int fd, std::uint64_t offset, std::size
 transport_result tls_session::write_file_pieces(int fd, std::uint64_t offset, std::size_t length) {
   if (!established_ || broken_) return {transport_status::failed, 0};
   const bool pending = file_write_pending();
-  if (pending && (fd != pending_fd_ || offset != pending_offset_ || length < pending_end_ - pending_begin_)) {
+  if (pending && (fd != resume_fd_ || offset != resume_offset_ || length < file_->end - file_->begin)) {
     return {transport_status::failed, 0};  // the caller did not resume where it left off
   }
   if (ktls_send_ && !pending) return send_file_ktls(fd, offset, length);
   std::size_t sent = 0;
   while (sent < length) {
-    if (pending_begin_ == pending_end_) {
+    if (!file_ || file_->begin == file_->end) {
       const std::size_t got = read_file_piece(fd, offset + sent, length - sent);
       if (got == 0) return {transport_status::failed, sent};
-      pending_begin_ = 0;
-      pending_end_ = got;
-      pending_fd_ = fd;
-      pending_offset_ = offset + sent;
+      file_->begin = 0;
+      file_->end = got;
+      resume_fd_ = fd;
+      resume_offset_ = offset + sent;
     }
     clear_error_queue();
     errno = 0;
     std::size_t written = 0;
-    const int result =
-        SSL_write_ex(ssl_, file_buffer_.get() + pending_begin_, pending_end_ - pending_begin_, &written);
+    const int result = SSL_write_ex(ssl_, file_->bytes + file_->begin, file_->end - file_->begin, &written);
     if (result != 1) {
       const transport_status status = failure(result, false);
-      if (status == transport_status::failed) release_file_buffer();
+      if (status == transport_status::failed) file_.reset();
       return {status, sent};  // want_*: the record stays pending for the retry
     }
-    pending_begin_ += written;
-    pending_offset_ += written;
+    file_->begin += written;
+    resume_offset_ += written;
     sent += written;
   }
-  release_file_buffer();  // idle connections keep no file buffer
+  file_.reset();  // idle connections keep no file buffer
   return {transport_status::done, sent};
 }
 
@@ -307,7 +304,7 @@ transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, 
   if (!established_ || broken_) return {transport_status::failed, 0};
   std::size_t sent = 0;
   if (held_back_) {
-    if (!held_for_file_ || fd != held_fd_ || offset != held_offset_ || length == 0) {
+    if (!held_for_file_ || fd != resume_fd_ || offset != resume_offset_ || length == 0) {
       return {transport_status::failed, 0};  // the caller did not resume where it left off
     }
     if (transport_status status; !send_gathered(status)) return {status, 0};
@@ -321,45 +318,41 @@ transport_result tls_session::write_file_gathered(int fd, std::uint64_t offset, 
       clear_error_queue();
       errno = 0;
       std::size_t written = 0;
-      if (SSL_write_ex(ssl_, file_buffer_.get() + taken, got - taken, &written) != 1) {
+      if (SSL_write_ex(ssl_, file_->bytes + taken, got - taken, &written) != 1) {
         broken_ = true;  // the gatherer takes every record: nothing is left to retry
         clear_error_queue();
-        release_file_buffer();
+        file_.reset();
         return {transport_status::failed, sent};
       }
       taken += written;
     }
     sent += got;
     if (transport_status status; !send_gathered(status)) {
-      release_file_buffer();
+      file_.reset();
       if (status == transport_status::failed) return {status, sent};
-      return hold_back_last_byte(sent, true, fd, offset + sent - 1);
+      resume_fd_ = fd;
+      resume_offset_ = offset + sent - 1;
+      return hold_back_last_byte(sent, true);
     }
   }
-  release_file_buffer();  // idle connections keep no file buffer
+  file_.reset();  // idle connections keep no file buffer
   return {transport_status::done, sent};
 }
 
 std::size_t tls_session::read_file_piece(int fd, std::uint64_t at, std::size_t want) {
-  if (!file_buffer_) {
-    file_buffer_.reset(new (std::nothrow) char[file_chunk]);
-    if (!file_buffer_) return 0;
+  if (!file_) {
+    file_.reset(new (std::nothrow) file_piece);
+    if (!file_) return 0;
   }
   ssize_t got = 0;
   do {
-    got = ::pread(fd, file_buffer_.get(), std::min(file_chunk, want), static_cast<off_t>(at));
+    got = ::pread(fd, file_->bytes, std::min(file_chunk, want), static_cast<off_t>(at));
   } while (got < 0 && errno == EINTR);
   if (got <= 0) {  // an error, or the file is shorter than the response promised
-    release_file_buffer();
+    file_.reset();
     return 0;
   }
   return static_cast<std::size_t>(got);
-}
-
-void tls_session::release_file_buffer() {
-  file_buffer_.reset();
-  pending_begin_ = pending_end_ = 0;
-  pending_fd_ = -1;
 }
 
 // Decrypted bytes, or bytes read ahead (whole records the socket will not signal again, such as
@@ -368,14 +361,14 @@ void tls_session::release_file_buffer() {
 // treating them as readable would spin.
 bool tls_session::has_buffered_input() const {
   if (!established_ || broken_) return false;
-  return reader_.staged() > 0 || SSL_pending(ssl_) > 0 || (!read_wanted_more_ && SSL_has_pending(ssl_) == 1);
+  return ends_.reader.staged() > 0 || SSL_pending(ssl_) > 0 || (!read_wanted_more_ && SSL_has_pending(ssl_) == 1);
 }
 
-bool tls_session::takes_received_bytes() const { return gather_ && established_ && !broken_ && reader_.staged() == 0; }
+bool tls_session::takes_received_bytes() const { return gather_ && established_ && !broken_ && ends_.reader.staged() == 0; }
 
-void tls_session::received(std::span<const char> bytes) { reader_.stage(bytes); }
+void tls_session::received(std::span<const char> bytes) { ends_.reader.stage(bytes); }
 
-bool tls_session::socket_drained() const { return gather_ && reader_.drained(); }
+bool tls_session::socket_drained() const { return gather_ && ends_.reader.drained(); }
 
 void tls_session::shutdown() {
   if (!established_ || broken_) return;

@@ -14,8 +14,6 @@
 #include "modules/secure_transport.hpp"
 #include "modules/tls/certificate_set.hpp"
 #include "modules/tls/duplex_bio.hpp"
-#include "modules/tls/record_gatherer.hpp"
-#include "modules/tls/staged_reader.hpp"
 
 namespace ferry {
 
@@ -33,7 +31,9 @@ class tls_session final : public secure_session {
   // After a want_write, the next call must name the same fd and the offset just past the bytes
   // reported so far: the record that could not be sent is retried from the session's buffer.
   transport_result write_file(int fd, std::uint64_t offset, std::size_t length) override;
-  bool file_write_pending() const override { return pending_begin_ != pending_end_ || (held_back_ && held_for_file_); }
+  bool file_write_pending() const override {
+    return (file_ && file_->begin != file_->end) || (held_back_ && held_for_file_);
+  }
   bool has_buffered_input() const override;
   bool takes_received_bytes() const override;
   void received(std::span<const char> bytes) override;
@@ -60,21 +60,20 @@ class tls_session final : public secure_session {
   // After gathered records were sent only in part: one byte of what the caller gave is
   // reported unsent, so that it calls again (with the same bytes, as after any want_write) and
   // the rest of the records leave before anything new. That byte is in those records already.
-  transport_result hold_back_last_byte(std::size_t taken, bool for_file, int fd, std::uint64_t offset);
+  transport_result hold_back_last_byte(std::size_t taken, bool for_file);
 
   // Maps a failed SSL_* call (its return value) to a status, then empties the error queue.
   transport_status failure(int result, bool eof_is_close);
   void record_peer();
   transport_result send_file_ktls(int fd, std::uint64_t offset, std::size_t length);
-  // Up to file_chunk bytes of `fd` at `at` (no more than `want`) into file_buffer_, made on
-  // first use: how many, or 0 after an error or the file's end (the buffer released then).
+  // Up to file_chunk bytes of `fd` at `at` (no more than `want`) into file_, made on first use:
+  // how many, or 0 after an error or the file's end (file_ released then).
   std::size_t read_file_piece(int fd, std::uint64_t at, std::size_t want);
-  void release_file_buffer();
 
   tls_binding binding_;  // ex_data of ssl_: must outlive it (declared first, destroyed last)
-  record_gatherer gatherer_;  // ssl_'s write BIO writes here (when gather_)
-  staged_reader reader_;      // ssl_'s read BIO (when gather_)
-  duplex_ends ends_{&reader_, &gatherer_};  // that BIO's data
+  // ssl_'s BIO, when gather_: records are written to ends_.gatherer and read through
+  // ends_.reader.
+  duplex_ends ends_;
   SSL* ssl_ = nullptr;
   tls_peer_info peer_;
   bool established_ = false;
@@ -88,17 +87,20 @@ class tls_session final : public secure_session {
   bool read_wanted_more_ = false;  // the last read stopped inside a record (want_read)
   bool held_back_ = false;    // one byte reported unsent (see hold_back_last_byte)
   bool held_for_file_ = false;
-  int held_fd_ = -1;
-  std::uint64_t held_offset_ = 0;  // the file offset of that byte
+  int fd_;  // the socket
+  // Where the caller must resume a file write that returned want_*: the file and the offset
+  // its next call names (of the held-back byte, or of the piece waiting for SSL_write's retry).
+  int resume_fd_ = -1;
+  std::uint64_t resume_offset_ = 0;
 
-  // File bytes read but not yet accepted by SSL_write: [pending_begin_, pending_end_) of
-  // file_buffer_, starting at file offset pending_offset_ of pending_fd_.
-  std::unique_ptr<char[]> file_buffer_;
-  std::size_t pending_begin_ = 0;
-  std::size_t pending_end_ = 0;
-  int pending_fd_ = -1;
-  int fd_;  // the socket (here: it fills what pending_fd_ leaves of 8 bytes)
-  std::uint64_t pending_offset_ = 0;
+  // A file body's piece, read and (without gather_) perhaps not yet all accepted by SSL_write:
+  // made for a body and released after it, so that idle connections hold none.
+  struct file_piece {
+    std::size_t begin = 0;  // [begin, end) of bytes awaits SSL_write's retry
+    std::size_t end = 0;
+    char bytes[file_chunk];
+  };
+  std::unique_ptr<file_piece> file_;
 };
 
 }  // namespace ferry

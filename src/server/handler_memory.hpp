@@ -15,7 +15,7 @@
 
 namespace ferry {
 
-template <std::size_t Capacity>
+template <std::size_t Capacity, std::size_t Alignment = alignof(std::max_align_t)>
 class basic_handler_memory {
  public:
   static constexpr std::size_t capacity = Capacity;
@@ -24,8 +24,8 @@ class basic_handler_memory {
   basic_handler_memory(const basic_handler_memory&) = delete;
   basic_handler_memory& operator=(const basic_handler_memory&) = delete;
 
-  void* allocate(std::size_t size) {
-    if (!in_use_ && size <= sizeof storage_) {
+  void* allocate(std::size_t size, std::size_t alignment) {
+    if (!in_use_ && size <= sizeof storage_ && alignment <= Alignment) {
       in_use_ = true;
       return storage_;
     }
@@ -44,18 +44,18 @@ class basic_handler_memory {
   bool in_use() const { return in_use_; }
 
  private:
-  alignas(std::max_align_t) unsigned char storage_[Capacity];
+  alignas(Alignment) unsigned char storage_[Capacity];
   bool in_use_ = false;
 };
 
 // Room for any one socket operation: an Asio receive with a handler holding a shared_ptr is
 // about 170 bytes.
 using handler_memory = basic_handler_memory<256>;
-// Room for exactly a readiness wait (async_wait) whose handler holds a shared_ptr: 96 bytes with
-// Asio's reactor on 64-bit Linux. A connection that spends its idle time in such a wait keeps
-// this much, rather than a heap block of Asio's (often a larger recycled one) plus malloc's
-// header. The handler_memory test checks that the wait fits.
-using wait_memory = basic_handler_memory<96>;
+// Room for exactly a readiness wait (async_wait) whose handler holds a shared_ptr: 96 bytes,
+// aligned as a pointer, with Asio's reactor on 64-bit Linux. A connection that spends its idle
+// time in such a wait keeps this much, rather than a heap block of Asio's (often a larger
+// recycled one) plus malloc's header. The handler_memory test checks that the wait fits.
+using wait_memory = basic_handler_memory<96, alignof(void*)>;
 
 // The allocator Asio finds through asio::bind_allocator.
 template <typename T, typename Memory>
@@ -67,7 +67,7 @@ class handler_allocator {
   template <typename U>
   handler_allocator(const handler_allocator<U, Memory>& other) : memory_(other.memory()) {}  // NOLINT: rebinding
 
-  T* allocate(std::size_t n) { return static_cast<T*>(memory_->allocate(n * sizeof(T))); }
+  T* allocate(std::size_t n) { return static_cast<T*>(memory_->allocate(n * sizeof(T), alignof(T))); }
   void deallocate(T* p, std::size_t /*n*/) { memory_->deallocate(p); }
   Memory* memory() const { return memory_; }
   template <typename U>
@@ -80,10 +80,9 @@ class handler_allocator {
 };
 
 // `handler` with its operation's memory in `memory`.
-template <std::size_t Capacity, typename Handler>
-auto with_memory(basic_handler_memory<Capacity>& memory, Handler&& handler) {
-  return asio::bind_allocator(handler_allocator<int, basic_handler_memory<Capacity>>(memory),
-                              std::forward<Handler>(handler));
+template <typename Memory, typename Handler>
+auto with_memory(Memory& memory, Handler&& handler) {
+  return asio::bind_allocator(handler_allocator<int, Memory>(memory), std::forward<Handler>(handler));
 }
 
 }  // namespace ferry

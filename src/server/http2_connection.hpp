@@ -116,9 +116,6 @@ class http2_connection : public connection,
   // Streams waiting for a rate-limit decision from a shared store; while there are any, the
   // limits hold a pointer to this connection, so it holds itself alive.
   std::size_t limiting_ = 0;
-  // The connection counts for the host of its first request (tenant_admission; 0: nothing).
-  std::uint32_t tenant_connection_ = 0;
-  bool attributed_ = false;
   std::shared_ptr<http2_connection> self_while_limiting_;
   // Streams whose bodies wait for bandwidth: (until, stream id), the latest until (the send
   // deadline waits for it) and one timer for them all; made the first time a stream must wait
@@ -131,6 +128,9 @@ class http2_connection : public connection,
   };
   std::unique_ptr<pauses> pauses_;
   bool any_paused() const { return pauses_ && !pauses_->streams.empty(); }
+  // The connection counts for the host of its first request (tenant_admission; 0: nothing).
+  std::uint32_t tenant_connection_ = 0;
+  bool attributed_ = false;
   // A stream refused for its host's cap or fair share: the next read waits next_rest_
   // (tenant_admission::rest_after), on a timer made the first time. A connection over its
   // host's connection cap has every stream refused and, after the rest, goes away (GOAWAY).
@@ -149,6 +149,7 @@ class http2_connection : public connection,
   bool closed_ = false;
   bool shutting_down_ = false;
   bool lingering_ = false;
+  bool idle_released_ = false;  // release_idle_memory() ran since last_input_
   std::size_t lingered_ = 0;  // bytes discarded while lingering
   clock::time_point now_;
   // While the session produces frames: when that began, the end time of the streams whose last
@@ -156,7 +157,6 @@ class http2_connection : public connection,
   std::optional<clock::time_point> producing_since_;
   clock::time_point deadline_;
   clock::time_point last_input_ = clock::now();  // when bytes last arrived
-  bool idle_released_ = false;                    // release_idle_memory() ran since then
 };
 
 }  // namespace ferry

@@ -1,7 +1,8 @@
 // A connection's slot for its pending socket operation: the readiness wait an idle HTTP/2
 // connection leaves pending fits wait_memory (else it would silently go to the heap and the
 // slot would be dead weight), the slot is free again when the handler runs, and what does not
-// fit, or comes while the slot is taken, goes to the heap.
+// fit, needs more alignment than the slot has, or comes while the slot is taken, goes to the
+// heap.
 #include "server/handler_memory.hpp"
 
 #include <gtest/gtest.h>
@@ -41,20 +42,23 @@ TEST(handler_memory, a_readiness_wait_holding_a_shared_ptr_fits_the_wait_slot) {
   EXPECT_FALSE(memory.in_use());
 }
 
-TEST(handler_memory, a_second_or_larger_request_goes_to_the_heap) {
+TEST(handler_memory, a_second_larger_or_more_aligned_request_goes_to_the_heap) {
   wait_memory memory;
-  void* too_large = memory.allocate(wait_memory::capacity + 1);
+  void* too_large = memory.allocate(wait_memory::capacity + 1, 8);
   EXPECT_FALSE(memory.in_use());
-  void* first = memory.allocate(wait_memory::capacity);
+  void* over_aligned = memory.allocate(16, 2 * alignof(void*));
+  EXPECT_FALSE(memory.in_use());
+  memory.deallocate(over_aligned);
+  void* first = memory.allocate(wait_memory::capacity, 8);
   EXPECT_TRUE(memory.in_use());
-  void* second = memory.allocate(16);
+  void* second = memory.allocate(16, 8);
   EXPECT_NE(second, first);
   memory.deallocate(second);
   EXPECT_TRUE(memory.in_use());
   memory.deallocate(first);
   EXPECT_FALSE(memory.in_use());
   memory.deallocate(too_large);
-  void* again = memory.allocate(8);
+  void* again = memory.allocate(8, 8);
   EXPECT_TRUE(memory.in_use());
   memory.deallocate(again);
   EXPECT_FALSE(memory.in_use());

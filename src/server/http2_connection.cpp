@@ -492,6 +492,10 @@ void http2_connection::on_readable() {
         shutting_down_ = true;  // GOAWAY is queued: send it, then close
         break;
       }
+      // A read short of the room it had found the socket drained: another would fail with
+      // EAGAIN (a system call per wake-up for nothing). Bytes that arrive meanwhile are not
+      // missed: async_wait re-arms the socket in epoll, which then reports them.
+      if (socket_drained(result.bytes)) break;
       more = i + 1 == reads_per_turn;
       continue;
     }
@@ -514,6 +518,12 @@ void http2_connection::on_readable() {
     return;
   }
   if (!shutting_down_) wait_readable();
+}
+
+bool http2_connection::socket_drained(std::size_t bytes_read) const {
+  // Over TLS the bytes are decrypted ones; the session knows what its own read of the socket
+  // found. What it decrypted and still holds, wait_readable() reads at once.
+  return io_.secure() ? io_.session()->socket_drained() : bytes_read < buffer_size_;
 }
 
 void http2_connection::flush() {

@@ -77,6 +77,8 @@ class http2_connection : public connection,
   void wait_readable();
   void rest_before_reading();
   void on_readable();
+  // The read that just took `bytes_read` bytes left the socket empty.
+  bool socket_drained(std::size_t bytes_read) const;
   void flush();
   void wait_writable(transport_status status);
   void finish_if_done();

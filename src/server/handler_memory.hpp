@@ -2,9 +2,9 @@
 // receive), so starting it never touches the heap. Asio's per-thread recycling cache does the
 // same for a steady stream of one kind of operation, but loses its blocks to other kinds (the
 // idle park's wait, timers) and then allocates; with this slot a connection rebuilt after parking
-// allocates nothing either. A second operation pending at the same time, or one larger than the
-// slot, falls back to the heap. Asio frees an operation's memory before calling its handler, so
-// the handler may start the next.
+// allocates nothing either. A second operation pending at the same time, or one larger or more
+// aligned than the slot, falls back to the heap. Asio frees an operation's memory before calling
+// its handler, so the handler may start the next.
 #pragma once
 
 #include <asio/bind_allocator.hpp>

@@ -96,7 +96,7 @@ class tls_session final : public secure_session {
   // A file body's piece, read and (without gather_) perhaps not yet all accepted by SSL_write:
   // made for a body and released after it, so that idle connections hold none.
   struct file_piece {
-    std::size_t begin = 0;  // [begin, end) of bytes awaits SSL_write's retry
+    std::size_t begin = 0;  // bytes[begin, end) await SSL_write's retry
     std::size_t end = 0;
     char bytes[file_chunk];
   };

@@ -1,6 +1,12 @@
 """Connection deadlines: whole request head (slowloris), idle keep-alive, whole body, send
 progress (slow reader). The server runs with 1-2 s deadlines; assertions use generous bounds
-(a lower bound of 0.5 s to catch "closed at once", an upper bound of 5 s)."""
+(a lower bound of 0.5 s to catch "closed at once", an upper bound of 5 s).
+
+A lower bound is measured from a moment that precedes the start of the server's deadline (before
+the connect for the head deadline, which runs from the accept; before sending the head for the
+body deadline; before sending the request for the idle deadline, which runs from the response),
+so a client that is itself slow to get going cannot make the server's wait look short. The upper
+bound is measured from the later moment the client starts waiting."""
 
 import os
 import select
@@ -70,20 +76,23 @@ send = "2s"
         with open(os.path.join(cls.root, "big.bin"), "wb") as f:
             f.truncate(BIG_SIZE)  # sparse
 
-    def expect_408_then_close(self, sock, elapsed):
+    def expect_408_then_close(self, sock, since_before, elapsed):
+        """`since_before`: seconds from before the deadline started until the 408 was seen;
+        `elapsed`: seconds the client waited for it."""
         r = Reader(sock)
         resp = r.read_response()
         assert_error_response(self, resp, 408)
         self.assertEqual(resp.header("Connection", "").lower(), "close", resp)
         self.assertTrue(r.closed(), "connection kept open after 408")
-        self.assertGreaterEqual(elapsed, LOWER, "cut too early")
+        self.assertGreaterEqual(since_before, LOWER, "cut too early")
         self.assertLessEqual(elapsed, UPPER, "not cut at the deadline")
 
     def test_slowloris_head_is_cut_with_408(self):
+        before = time.monotonic()  # the head deadline runs from the accept
         s = self.server.connect(timeout=10)
         try:
             elapsed = trickle(s, b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 100)
-            self.expect_408_then_close(s, elapsed)
+            self.expect_408_then_close(s, time.monotonic() - before, elapsed)
         finally:
             s.close()
 
@@ -94,6 +103,7 @@ send = "2s"
             s.sendall(build_request("GET", "/a.txt"))
             r = Reader(s)
             self.assertEqual(r.read_response().status, 200)
+            # The head deadline of a later request runs from its first byte: the trickle's start.
             elapsed = trickle(s, b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 100)
             resp = r.read_response()
             assert_error_response(self, resp, 408)
@@ -104,21 +114,24 @@ send = "2s"
             s.close()
 
     def test_partial_head_then_silence_is_408(self):
+        before = time.monotonic()  # the head deadline runs from the accept
         s = self.server.connect(timeout=10)
         try:
             s.sendall(b"GET /a.txt HTTP/1.1\r\nHost: loc")
             start = time.monotonic()
             select.select([s], [], [], UPPER + 3)
-            self.expect_408_then_close(s, time.monotonic() - start)
+            end = time.monotonic()
+            self.expect_408_then_close(s, end - before, end - start)
         finally:
             s.close()
 
     def test_silent_connection_closed_without_bytes(self):
+        before = time.monotonic()  # the head deadline runs from the accept
         s = self.server.connect(timeout=10)
         try:
             elapsed = wait_closed(Reader(s))
             self.assertIsNotNone(elapsed, "a connection that sent nothing was not closed silently")
-            self.assertGreaterEqual(elapsed, LOWER)
+            self.assertGreaterEqual(time.monotonic() - before, LOWER)
             self.assertLessEqual(elapsed, UPPER)
         finally:
             s.close()
@@ -126,6 +139,7 @@ send = "2s"
     def test_idle_keepalive_closed_silently(self):
         s = self.server.connect(timeout=10)
         try:
+            before = time.monotonic()  # the idle deadline runs from the response, sent after this
             s.sendall(build_request("GET", "/a.txt"))
             r = Reader(s)
             resp = r.read_response()
@@ -133,7 +147,7 @@ send = "2s"
             self.assertNotEqual(resp.header("Connection", "").lower(), "close")
             elapsed = wait_closed(r)
             self.assertIsNotNone(elapsed, "idle keep-alive connection not closed silently")
-            self.assertGreaterEqual(elapsed, LOWER)
+            self.assertGreaterEqual(time.monotonic() - before, LOWER)
             self.assertLessEqual(elapsed, UPPER)
         finally:
             s.close()
@@ -155,31 +169,36 @@ send = "2s"
     def test_partial_body_is_408(self):
         s = self.server.connect(timeout=10)
         try:
+            before = time.monotonic()  # the body deadline runs from the end of the head
             s.sendall(build_request("GET", "/a.txt", headers=[("Host", "localhost"), ("Content-Length", "100")],
                                     body=b"0123456789"))
             start = time.monotonic()
             select.select([s], [], [], UPPER + 3)
-            self.expect_408_then_close(s, time.monotonic() - start)
+            end = time.monotonic()
+            self.expect_408_then_close(s, end - before, end - start)
         finally:
             s.close()
 
     def test_trickled_body_is_cut_at_whole_body_deadline(self):
         s = self.server.connect(timeout=10)
         try:
+            before = time.monotonic()  # the body deadline runs from the end of the head
             s.sendall(build_request("GET", "/a.txt", headers=[("Host", "localhost"), ("Content-Length", "100")]))
             elapsed = trickle(s, b"b" * 100)
-            self.expect_408_then_close(s, elapsed)
+            self.expect_408_then_close(s, time.monotonic() - before, elapsed)
         finally:
             s.close()
 
     def test_partial_chunked_body_is_408(self):
         s = self.server.connect(timeout=10)
         try:
+            before = time.monotonic()  # the body deadline runs from the end of the head
             s.sendall(build_request("GET", "/a.txt", headers=[("Host", "localhost"),
                                                               ("Transfer-Encoding", "chunked")], body=b"a\r\n01234"))
             start = time.monotonic()
             select.select([s], [], [], UPPER + 3)
-            self.expect_408_then_close(s, time.monotonic() - start)
+            end = time.monotonic()
+            self.expect_408_then_close(s, end - before, end - start)
         finally:
             s.close()
 

@@ -176,15 +176,20 @@ class IdleConnectionsTest(IdleServerTestCase):
             c.close()
 
     def test_idle_timeout_closes_idle_connections(self):
-        clients = {}
+        clients, asked = {}, {}
         for transport in TRANSPORTS:
             clients[transport] = self.client(transport)
+            asked[transport] = time.monotonic()  # precedes the answer, which starts the idle timeout
             self.assertEqual(clients[transport].get().status, 200)
         try:
             time.sleep(IDLE_TIMEOUT / 2)
             for transport, c in clients.items():
                 with self.subTest(transport=transport, when="before the timeout"):
-                    self.assertFalse(c.closed(0.05))
+                    # A close seen here is early only while the timeout cannot have run out yet: a
+                    # client delayed past it (a loaded machine) may rightly find the connection gone.
+                    if c.closed(0.05):
+                        self.assertGreaterEqual(time.monotonic() - asked[transport], IDLE_TIMEOUT,
+                                                "closed before its idle timeout")
             for transport, c in clients.items():
                 with self.subTest(transport=transport, when="after the timeout"):
                     # The timeout plus the park's once-a-second sweep and a tick, with room.

@@ -283,11 +283,12 @@ class SharedLimitTest(RedisTestCase):
                               on_error="fail_closed")
         a = self.ferry(config)
         statuses = []
-        for _ in range(5):
+        for reload in range(1, 6):
             n = len(a.lines)
             a.signal(signal.SIGHUP)
+            # For 0.3 s after the signal, and at least 11 requests however slow the client is.
             deadline = time.monotonic() + 0.3
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline or len(statuses) < 11 * reload:
                 statuses.append(get(a, "/t/a.txt").status)
             self.assertIsNotNone(a.wait_for_line(r"configuration reloaded", 5, start=n), "\n".join(a.lines))
         self.assertGreater(len(statuses), 50)

@@ -8,6 +8,7 @@
 #include "http/authority.hpp"
 #include "http/char_classes.hpp"
 #include "http/field_bytes.hpp"
+#include "http/http1_simple_head.hpp"
 
 namespace ferry {
 
@@ -79,6 +80,7 @@ struct http1_parser::state {
   bool head_done = false;
   bool method_pending = false;  // llhttp refused the method; deciding 400 or 501
   bool in_field = false;
+  bool llhttp_used = true;  // llhttp has read bytes since it was last initialised
   std::size_t host_count = 0;
   std::uint64_t body_bytes = 0;
   header_view field;
@@ -92,8 +94,11 @@ struct http1_parser::state {
   }
 
   void reset() {
-    llhttp_init(&parser, HTTP_REQUEST, &settings);
-    parser.data = this;
+    if (llhttp_used) {
+      llhttp_init(&parser, HTTP_REQUEST, &settings);
+      parser.data = this;
+      llhttp_used = false;
+    }
     req.clear();
     message_start = nullptr;
     last_byte = nullptr;
@@ -209,15 +214,7 @@ struct http1_parser::state {
     if (s.head_bytes > s.limits.max_head) return s.fail(431, "request head too large");
     request& r = s.req;
     if (r.method == http_method::connect) return s.fail(405, "CONNECT");
-    if (s.host_count > 1) return s.fail(400, "more than one Host");
-    if (r.version_minor >= 1 && s.host_count == 0) return s.fail(400, "HTTP/1.1 request without Host");
-    const int target_status = split_request_target(r);
-    if (target_status != 0) return s.fail(target_status, "invalid request target");
-    if (s.host_count == 1) {
-      const auto host = r.header("host");
-      if (!is_valid_authority(host)) return s.fail(400, "invalid Host");
-      if (!r.absolute_form) r.authority = host;
-    }
+    if (const int refused = s.check_host_and_target(); refused != 0) return refused;
     bool has_te = false;
     const auto te = r.header("transfer-encoding", &has_te);
     if (has_te) {
@@ -237,6 +234,39 @@ struct http1_parser::state {
       r.content_length = p->content_length;
       if (r.content_length > s.limits.max_body) return s.fail(413, "Content-Length over limit");
     }
+    return 0;
+  }
+
+  // The Host field count, the request-target's form and the Host value: the same checks for a
+  // head either reader read. HPE_USER (with user_status set) when the head must be refused.
+  int check_host_and_target() {
+    request& r = req;
+    if (host_count > 1) return fail(400, "more than one Host");
+    if (r.version_minor >= 1 && host_count == 0) return fail(400, "HTTP/1.1 request without Host");
+    const int target_status = split_request_target(r);
+    if (target_status != 0) return fail(target_status, "invalid request target");
+    if (host_count == 1) {
+      const auto host = r.header("host");
+      if (!is_valid_authority(host)) return fail(400, "invalid Host");
+      if (!r.absolute_form) r.authority = host;
+    }
+    return 0;
+  }
+
+  // A whole simple head at the start of `data` (see http1_simple_head.hpp), read and checked:
+  // its size, or 0 with the request left empty for llhttp to read from the first byte, which
+  // also answers any refusal exactly as it would have without this shortcut.
+  std::size_t read_simple(const char* data, std::size_t length) {
+    const std::size_t size = read_simple_head(data, length, limits, req, host_count);
+    if (size != 0 && check_host_and_target() == 0) {
+      started = head_done = true;
+      head_bytes = size;
+      return size;
+    }
+    req.clear();
+    host_count = 0;
+    user_status = 0;
+    user_reason = nullptr;
     return 0;
   }
 
@@ -384,6 +414,15 @@ parse_result http1_parser::execute(const char* data, std::size_t length) {
   if (!s.started && s.message_start == nullptr) s.message_start = data;
   parse_result result;
   if (s.method_pending) return decide_invalid_method(data, length);
+  if (!s.started) {
+    // A whole head and no body: the message ends with its head.
+    result.consumed = s.read_simple(data, length);
+    if (result.consumed != 0) {
+      result.state = parse_state::complete;
+      return result;
+    }
+  }
+  s.llhttp_used = true;
   const llhttp_errno_t err = llhttp_execute(&s.parser, data, length);
   if (err == HPE_OK) {
     result.consumed = length;

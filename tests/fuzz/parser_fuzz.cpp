@@ -1,6 +1,7 @@
 // Fuzzes the HTTP/1.1 request parser: arbitrary bytes, fed whole and then split at a point
-// chosen by the input, must give the same verdict, never crash, and keep every view inside
-// the input buffer.
+// chosen by the input, must give the same verdict and the same request, never crash, and keep
+// every view inside the input buffer. A head split before its end is read by llhttp; whole, a
+// simple one is read by http1_simple_head: the comparison holds the two readers to each other.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -13,7 +14,22 @@ struct verdict {
   ferry::parse_state state;
   int status;
   std::size_t consumed;
+  std::string request;  // every field of a complete request, as text
 };
+
+std::string describe(const ferry::request& r) {
+  std::string out;
+  for (const std::string_view part : {r.method_name, r.target, r.path, r.query, r.authority}) {
+    out.append(part).push_back('|');
+  }
+  for (const int flag : {static_cast<int>(r.method), int{r.has_query}, int{r.absolute_form}, r.version_major,
+                         r.version_minor, int{r.keep_alive}, int{r.chunked}, int{r.expect_continue}}) {
+    out += std::to_string(flag) + '|';
+  }
+  out += std::to_string(r.content_length);
+  for (const auto& h : r.headers) out.append("|").append(h.name).append(":").append(h.value);
+  return out;
+}
 
 bool inside(std::string_view view, const char* begin, const char* end) {
   return view.empty() || (view.data() >= begin && view.data() + view.size() <= end);
@@ -26,13 +42,13 @@ verdict run(const std::string& input, std::size_t split) {
   limits.max_uri_length = 1024;
   limits.max_body = 1 << 16;
   ferry::http1_parser parser(limits);
-  verdict v{ferry::parse_state::incomplete, 0, 0};
+  verdict v{ferry::parse_state::incomplete, 0, 0, {}};
   std::size_t offset = 0;
   for (std::size_t end : {split, input.size()}) {
     if (end < offset || end > input.size()) continue;
     const auto r = parser.execute(input.data() + offset, end - offset);
     offset += r.consumed;
-    v = {r.state, r.error_status, offset};
+    v = {r.state, r.error_status, offset, {}};
     if (r.state != ferry::parse_state::incomplete) break;
   }
   const auto& req = parser.current();
@@ -45,6 +61,7 @@ verdict run(const std::string& input, std::size_t split) {
     }
     if (req.headers.size() > limits.max_header_count) __builtin_trap();
     if (req.target.size() > limits.max_uri_length) __builtin_trap();
+    v.request = describe(req);
   }
   if (v.state == ferry::parse_state::error && (v.status < 400 || v.status > 505)) __builtin_trap();
   return v;
@@ -60,6 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const verdict pieces = run(input, split);
   // Splitting the stream must not change what the parser decides.
   if (whole.state != pieces.state || whole.status != pieces.status) __builtin_trap();
-  if (whole.state == ferry::parse_state::complete && whole.consumed != pieces.consumed) __builtin_trap();
+  if (whole.state == ferry::parse_state::complete &&
+      (whole.consumed != pieces.consumed || whole.request != pieces.request)) {
+    __builtin_trap();
+  }
   return 0;
 }

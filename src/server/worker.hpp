@@ -133,7 +133,11 @@ class worker {
   cpu_pressure pressure_;
   tenant_admission tenants_{&stats_};
   bool tearing_down_ = false;
-  asio::io_context io_{1};
+  // Only this worker's thread runs io_ and starts operations on its sockets (an accept for
+  // another worker registers the socket there, then hands it over with a post): the reactor
+  // need not lock a socket's operations, two lock/unlock pairs per request. Posts from other
+  // threads (reloads, listeners, stop) and registrations stay locked.
+  asio::io_context io_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   // Per listener, by index; a closed listener leaves a null acceptor (indices stay stable for
   // the accept handlers).
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "http/short_bytes.hpp"
 #include "http/status.hpp"
 
 namespace ferry {
@@ -12,13 +13,10 @@ namespace ferry {
 namespace {
 
 // Writes into room made beforehand: a head is some forty pieces, and appending them one by one
-// to a string cost a capacity check and a call each.
+// to a string cost a capacity check and a call each; most are short enough to copy inline.
 struct head_writer {
   char* at;
-  void put(std::string_view text) {
-    std::memcpy(at, text.data(), text.size());
-    at += text.size();
-  }
+  void put(std::string_view text) { at = short_bytes::copy(at, text); }
   void put(char c) { *at++ = c; }
   template <typename Number>
   void number(Number value) {

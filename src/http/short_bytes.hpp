@@ -1,6 +1,7 @@
 // Compare and copy for the short strings a response head is made of (names, ETags, "bytes",
-// one- or two-byte encodings). A call to memcmp/memcpy with a variable length costs more than
-// the work for these; up to 16 bytes, two overlapping loads or stores do it inline.
+// one- or two-byte encodings, dates). A call to memcmp/memcpy with a variable length costs more
+// than the work for these; up to 16 bytes (32 for a copy), two overlapping loads or stores do it
+// inline.
 #pragma once
 
 #include <cstddef>
@@ -44,12 +45,18 @@ inline bool equal(std::string_view a, std::string_view b) {
   return true;
 }
 
+struct sixteen_bytes {
+  std::uint64_t low, high;
+};
+
 // Copies `from` to `to` (which does not overlap it); returns the end of the copy.
 inline char* copy(char* to, std::string_view from) {
   const std::size_t n = from.size();
   const char* p = from.data();
-  if (n > 16) {
+  if (n > 32) {
     std::memcpy(to, p, n);
+  } else if (n > 16) {
+    copy_ends<sixteen_bytes>(to, p, n);
   } else if (n >= 8) {
     copy_ends<std::uint64_t>(to, p, n);
   } else if (n >= 4) {

@@ -160,7 +160,7 @@ struct http1_parser::state {
     if (!s.in_field) {
       s.in_field = true;
       s.field = {};
-      if (s.req.headers.size() >= s.limits.max_header_count) return s.fail(431, "too many header fields");
+      if (s.req.headers().size() >= s.limits.max_header_count) return s.fail(431, "too many header fields");
     }
     if (!append_span(s.field.name, at, length)) return s.fail(400, "split field name");
     return 0;
@@ -201,7 +201,7 @@ struct http1_parser::state {
     if (s.field.value.data() == nullptr) s.field.value = std::string_view(s.field.name.data(), 0);
     s.field.value = trim(s.field.value);
     if (iequals(s.field.name, "host")) ++s.host_count;
-    s.req.headers.push_back(s.field);
+    s.req.add_header(s.field.name, s.field.value);
     s.field = {};
     return 0;
   }
@@ -348,7 +348,7 @@ http1_parser::http1_parser(const http1_limits& limits) : state_(std::make_unique
   s.settings.on_body = &state::on_body;
   s.settings.on_chunk_header = &state::on_chunk_header;
   s.settings.on_message_complete = &state::on_message_complete;
-  s.req.headers.reserve(16);
+  s.req.reserve_headers(16);
   s.reset();
 }
 

@@ -87,13 +87,13 @@ std::size_t read_simple_head(const char* data, std::size_t length, const http1_l
     while (p < end && char_class::is_tchar(*p)) ++p;
     if (p == name || p == end || *p != ':') return 0;
     const std::string_view name_view(name, static_cast<std::size_t>(p - name));
-    if (needs_full_parser(name_view) || out.headers.size() >= limits.max_header_count) return 0;
+    if (needs_full_parser(name_view) || out.headers().size() >= limits.max_header_count) return 0;
     const char* const value = ++p;
     // The value runs to the CR; the field rule (no controls but HTAB) is the full path's too.
     p = static_cast<const char*>(std::memchr(value, '\r', static_cast<std::size_t>(end - value)));
     if (p == nullptr || end - p < 2 || p[1] != '\n') return 0;
     if (!free_of_controls({value, static_cast<std::size_t>(p - value)})) return 0;
-    out.headers.push_back({name_view, trim_whitespace(value, p)});
+    out.add_header(name_view, trim_whitespace(value, p));
     if (iequals(name_view, "host")) ++host_fields;
     p += 2;
   }

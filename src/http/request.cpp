@@ -13,8 +13,8 @@ bool iequals_same_size(const char* a, const char* b, std::size_t size) {
   return true;
 }
 
-std::string_view request::header(std::string_view name, bool* found) const {
-  for (const auto& h : headers) {
+std::string_view request::find_header(std::string_view name, bool* found) const {
+  for (const auto& h : headers_) {
     if (iequals(h.name, name)) {
       if (found) *found = true;
       return h.value;
@@ -25,10 +25,10 @@ std::string_view request::header(std::string_view name, bool* found) const {
 }
 
 void request::clear() {
-  auto kept = std::move(headers);
+  auto kept = std::move(headers_);
   kept.clear();
   *this = request{};
-  headers = std::move(kept);
+  headers_ = std::move(kept);
 }
 
 }  // namespace ferry

@@ -38,14 +38,39 @@ struct request {
   std::uint64_t content_length = 0;
   bool chunked = false;
   bool expect_continue = false;  // HTTP/1.1 "Expect: 100-continue" with a body to come
-  std::vector<header_view> headers;
-
+  // The fields in the order received.
+  const std::vector<header_view>& headers() const { return headers_; }
+  void add_header(std::string_view name, std::string_view value) {
+    headers_.push_back({name, value});
+    name_marks_ |= name_mark(name);
+  }
+  void reserve_headers(std::size_t count) { headers_.reserve(count); }
+  void clear_headers() {
+    headers_.clear();
+    name_marks_ = 0;
+  }
   // The first value of a header field, or an empty view with found=false.
-  std::string_view header(std::string_view name, bool* found = nullptr) const;
+  std::string_view header(std::string_view name, bool* found = nullptr) const {
+    if ((name_marks_ & name_mark(name)) != 0) return find_header(name, found);
+    if (found) *found = false;
+    return {};
+  }
   bool is_get_or_head() const { return method == http_method::get || method == http_method::head; }
 
   // Clears the views but keeps the header vector's capacity.
   void clear();
+
+ private:
+  // One of 64 bits per name, by its length and first letter (either case). A lookup for a name
+  // whose bit none of the fields set answers "absent" without comparing names: most lookups
+  // are such, as a response asks for a dozen fields a request rarely has.
+  static std::uint64_t name_mark(std::string_view name) {
+    const unsigned first = name.empty() ? 0u : static_cast<unsigned char>(name.front()) | 0x20u;
+    return std::uint64_t{1} << ((name.size() + 7 * first) & 63);
+  }
+  std::string_view find_header(std::string_view name, bool* found) const;
+  std::vector<header_view> headers_;
+  std::uint64_t name_marks_ = 0;  // of every field in headers_
 };
 
 }  // namespace ferry

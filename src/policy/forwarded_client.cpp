@@ -267,7 +267,7 @@ forwarded_client resolve_forwarded_client(std::string_view peer, const cidr_list
   if (!trusted.allows(peer)) return {std::string(peer), forwarded_source::untrusted_peer};
   const std::string_view name = forwarded_header_name(header);
   hop_walk walk(peer, trusted, header);
-  for (auto it = req.headers.rbegin(); it != req.headers.rend(); ++it) {
+  for (auto it = req.headers().rbegin(); it != req.headers().rend(); ++it) {
     if (iequals(it->name, name) && !walk.field(it->value)) break;
   }
   return walk.result();

@@ -116,8 +116,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ferry::request req;
   const std::string_view name = ferry::forwarded_header_name(header);
   for (const auto field : fields) {
-    req.headers.push_back({"X-Other", "for=6.6.6.6, 6.6.6.6"});
-    req.headers.push_back({name, field});
+    req.add_header("X-Other", "for=6.6.6.6, 6.6.6.6");
+    req.add_header(name, field);
   }
   if (!same(ferry::resolve_forwarded_client(peer, trusted(), header, req), r)) __builtin_trap();
 

@@ -334,7 +334,7 @@ class fuzz_handler final : public ferry::http2_stream_handler {
   static void touch(const ferry::request& req) {
     std::size_t sum = req.method_name.size() + req.target.size() + req.path.size() + req.query.size() +
                       req.authority.size();
-    for (const auto& h : req.headers) {
+    for (const auto& h : req.headers()) {
       for (const char ch : h.name) sum += static_cast<unsigned char>(ch);
       for (const char ch : h.value) sum += static_cast<unsigned char>(ch);
     }
@@ -383,9 +383,9 @@ class fuzz_handler final : public ferry::http2_stream_handler {
     if (c_.head & 32) {
       fields.emplace_back("x-path", req.path);
       fields.emplace_back("x-method", req.method_name);
-      if (!req.headers.empty()) {
-        echo_name = "x-echo-" + std::string(req.headers.front().name);
-        fields.emplace_back(echo_name, req.headers.front().value);
+      if (!req.headers().empty()) {
+        echo_name = "x-echo-" + std::string(req.headers().front().name);
+        fields.emplace_back(echo_name, req.headers().front().value);
       }
     }
     static constexpr std::array<std::string_view, 2> never{"X-REQUEST-ID", "traceparent"};
@@ -633,9 +633,9 @@ void compare_head(const client_view& client, std::int32_t id, const ferry::reque
   CHECK(req.method_name == method);
   CHECK(req.target == path);
   CHECK(req.authority == (has_authority ? authority : host));
-  CHECK(req.headers.size() == regular.size());
+  CHECK(req.headers().size() == regular.size());
   for (std::size_t i = 0; i < regular.size(); ++i) {
-    CHECK(req.headers[i].name == regular[i].first && req.headers[i].value == regular[i].second);
+    CHECK(req.headers()[i].name == regular[i].first && req.headers()[i].value == regular[i].second);
   }
 }
 

@@ -27,7 +27,7 @@ std::string describe(const ferry::request& r) {
     out += std::to_string(flag) + '|';
   }
   out += std::to_string(r.content_length);
-  for (const auto& h : r.headers) out.append("|").append(h.name).append(":").append(h.value);
+  for (const auto& h : r.headers()) out.append("|").append(h.name).append(":").append(h.value);
   return out;
 }
 
@@ -56,10 +56,10 @@ verdict run(const std::string& input, std::size_t split) {
   const char* finish = input.data() + input.size();
   if (!inside(req.target, begin, finish) || !inside(req.method_name, begin, finish)) __builtin_trap();
   if (v.state == ferry::parse_state::complete) {
-    for (const auto& h : req.headers) {
+    for (const auto& h : req.headers()) {
       if (!inside(h.name, begin, finish) || !inside(h.value, begin, finish)) __builtin_trap();
     }
-    if (req.headers.size() > limits.max_header_count) __builtin_trap();
+    if (req.headers().size() > limits.max_header_count) __builtin_trap();
     if (req.target.size() > limits.max_uri_length) __builtin_trap();
     v.request = describe(req);
   }

@@ -33,7 +33,7 @@ presented_api_key shaped(std::string_view key) {
 std::string_view single_header(const request& req, std::string_view name, std::size_t& count) {
   std::string_view value;
   count = 0;
-  for (const header_view& h : req.headers) {
+  for (const header_view& h : req.headers()) {
     if (iequals(h.name, name)) {
       if (count == 0) value = h.value;
       ++count;

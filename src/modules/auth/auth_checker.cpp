@@ -206,7 +206,7 @@ void auth_checker::authenticate(auth_method_set wanted, const access_request& in
   std::string_view api_key_value;
   std::size_t api_key_count = 0;
   if (authorization_wanted || api_header_wanted) {
-    for (const header_view& h : req.headers) {
+    for (const header_view& h : req.headers()) {
       // The length test first: most names differ in it, and iequals is not inlined.
       if (authorization_wanted && h.name.size() == authorization_header.size() &&
           iequals(h.name, authorization_header)) {
@@ -301,7 +301,7 @@ void auth_checker::check(const access_request& in, access_decision& out) {
   attributes.method = req.method_name;
   attributes.client_address = in.remote_address;
   attributes.tls = in.tls != nullptr;
-  attributes.headers = req.headers;
+  attributes.headers = req.headers();
   attributes.now = now;
 
   reset_principal();

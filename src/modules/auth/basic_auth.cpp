@@ -102,7 +102,7 @@ basic_parse_result parse_basic_authorization(std::string_view authorization) {
 basic_parse_result parse_basic_authorization(const request& req) {
   std::string_view value;
   std::size_t count = 0;
-  for (const header_view& h : req.headers) {
+  for (const header_view& h : req.headers()) {
     if (iequals(h.name, "Authorization")) {
       if (count == 0) value = h.value;
       ++count;

@@ -112,7 +112,7 @@ head_problem stream_state::finish_head() {
   r.version_major = 2;
   r.version_minor = 0;
   r.keep_alive = true;
-  r.headers.reserve(field_count_);
+  r.reserve_headers(field_count_);
   std::string_view host;
   bool has_authority = false;
   // The arena is complete: views into it stay valid from here on.
@@ -142,10 +142,10 @@ head_problem stream_state::finish_head() {
     } else {
       if (name == "host") host = value;
       if (name == "content-length") r.content_length = parse_length(value);
-      r.headers.push_back({name, value});
+      r.add_header(name, value);
     }
   }
-  if (saw_cookie_) r.headers.push_back({"cookie", cookie_});  // cookie_ is complete now
+  if (saw_cookie_) r.add_header("cookie", cookie_);  // cookie_ is complete now
   if (!has_authority) {
     r.authority = host;
   } else if (!host.empty() && !iequals(host, r.authority)) {

@@ -39,9 +39,9 @@ TEST(http1_simple_head, ReadsWhatCommonClientsSend) {
   EXPECT_EQ(r.target, "/x");
   EXPECT_EQ(r.version_minor, 1);
   EXPECT_TRUE(r.keep_alive);
-  ASSERT_EQ(r.headers.size(), 3u);
-  EXPECT_EQ(r.headers[1].value, "");
-  EXPECT_EQ(r.headers[2].value, "v a l");
+  ASSERT_EQ(r.headers().size(), 3u);
+  EXPECT_EQ(r.headers()[1].value, "");
+  EXPECT_EQ(r.headers()[2].value, "v a l");
 }
 
 TEST(http1_simple_head, LeavesEverythingElseToLlhttp) {
@@ -118,7 +118,7 @@ std::string outcome_of(const std::string& text, bool llhttp_only) {
          std::to_string(q.version_major) + "." + std::to_string(q.version_minor) + " " +
          std::to_string(q.keep_alive) + std::to_string(q.chunked) + std::to_string(q.expect_continue) + " " +
          std::to_string(q.content_length);
-  for (const auto& h : q.headers) out += " [" + std::string(h.name) + "][" + std::string(h.value) + "]";
+  for (const auto& h : q.headers()) out += " [" + std::string(h.name) + "][" + std::string(h.value) + "]";
   return out;
 }
 

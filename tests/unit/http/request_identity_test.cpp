@@ -107,7 +107,7 @@ class AssignIdentity : public ::testing::Test {
   request_identity identity_;
   request_identity_options options_{"X-Request-Id", true, true};
 
-  void header(std::string_view name, std::string_view value) { req_.headers.push_back({name, value}); }
+  void header(std::string_view name, std::string_view value) { req_.add_header(name, value); }
 };
 
 TEST_F(AssignIdentity, GeneratesIdAndTraceWithoutHeaders) {
@@ -137,7 +137,7 @@ TEST_F(AssignIdentity, ReplacesMalformedOrRefusedIncomingValues) {
   EXPECT_EQ(identity_.id().size(), 32u);
   EXPECT_NE(identity_.trace(), "00000000000000000000000000000000");
 
-  req_.headers.clear();
+  req_.clear_headers();
   header("x-request-id", "fine");
   options_.accept_incoming = false;
   assign_request_identity(req_, options_, ids_, identity_);

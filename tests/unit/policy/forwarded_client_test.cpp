@@ -295,10 +295,10 @@ TEST(forwarded_client, huge_hostile_headers_stay_cheap) {
 
 TEST(forwarded_client, reads_the_request_fields_case_insensitively) {
   request req;
-  req.headers.push_back({"Host", "example.com"});
-  req.headers.push_back({"x-forwarded-for", "6.6.6.6, 192.0.2.60"});
-  req.headers.push_back({"Forwarded", "for=192.0.2.77"});
-  req.headers.push_back({"X-FORWARDED-FOR", "10.0.0.2"});
+  req.add_header("Host", "example.com");
+  req.add_header("x-forwarded-for", "6.6.6.6, 192.0.2.60");
+  req.add_header("Forwarded", "for=192.0.2.77");
+  req.add_header("X-FORWARDED-FOR", "10.0.0.2");
   const cidr_list trusted = proxies();
   auto r = resolve_forwarded_client(proxy, trusted, forwarded_header::x_forwarded_for, req);
   EXPECT_EQ(r.address, "192.0.2.60");

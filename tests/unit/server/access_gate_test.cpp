@@ -43,7 +43,7 @@ class AccessGate : public ::testing::Test {
     req.method_name = "GET";
     req.path = target;
     req.target = target;
-    if (!authorization.empty()) req.headers.push_back({"authorization", authorization});
+    if (!authorization.empty()) req.add_header("authorization", authorization);
     request_context ctx;
     ctx.access = &checker_;
     response out;

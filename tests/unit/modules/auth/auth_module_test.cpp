@@ -75,8 +75,8 @@ struct test_request {
     req.path = path;
     req.query = query;
     req.has_query = !query.empty();
-    req.headers.clear();
-    for (const auto& [name, value] : header_storage) req.headers.push_back({name, value});
+    req.clear_headers();
+    for (const auto& [name, value] : header_storage) req.add_header(name, value);
     in.req = &req;
     in.path = path;
     in.remote_address = remote;

@@ -57,7 +57,7 @@ struct test_request {
 
   test_request() = default;
   test_request(std::initializer_list<std::pair<std::string, std::string>> headers) : storage(headers) {
-    for (const auto& [name, value] : storage) req.headers.push_back({name, value});
+    for (const auto& [name, value] : storage) req.add_header(name, value);
   }
   test_request(const test_request&) = delete;
   test_request& operator=(const test_request&) = delete;

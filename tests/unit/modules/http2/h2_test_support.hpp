@@ -82,7 +82,7 @@ class recording_handler : public http2_stream_handler {
     r.version_minor = req.version_minor;
     r.keep_alive = req.keep_alive;
     r.content_length = req.content_length;
-    for (const auto& h : req.headers) r.headers.emplace_back(h.name, h.value);
+    for (const auto& h : req.headers()) r.headers.emplace_back(h.name, h.value);
     requests[stream_id] = r;
     order.push_back(stream_id);
     live_requests[stream_id] = &req;

@@ -386,7 +386,7 @@ TEST_F(RedisLimiterTest, LongHeaderValuesAreKeyedByTheirDigest) {
   const std::string second = std::string(4999, 'a') + "b";  // differs only beyond any prefix
   const auto ask = [&](const std::string& tenant) {
     request req;
-    req.headers.push_back({"X-Tenant", tenant});
+    req.add_header("X-Tenant", tenant);
     limit_request r = request_from("192.0.2.1");
     r.req = &req;
     return decide(*checker, io, r);

@@ -1,5 +1,6 @@
 #include "http/http1_simple_head.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -24,13 +25,12 @@ constexpr std::array<bool, 256> target_bytes = [] {
 
 bool in_target(char c) { return target_bytes[static_cast<unsigned char>(c)]; }
 
-// Fields llhttp acts on (framing, connection, upgrade) and the one whose rules the full path
-// applies (Expect): a head with any of them is llhttp's to read.
+// Fields llhttp acts on (framing, upgrade; Connection unless simple) and the one whose rules the
+// full path applies (Expect): a head with any of them is llhttp's to read.
 bool needs_full_parser(std::string_view name) {
   switch (name.size()) {
     case 6: return iequals(name, "expect");
     case 7: return iequals(name, "upgrade");
-    case 10: return iequals(name, "connection");
     case 14: return iequals(name, "content-length");
     case 16: return iequals(name, "proxy-connection");
     case 17: return iequals(name, "transfer-encoding");
@@ -54,6 +54,8 @@ std::size_t read_simple_head(const char* data, std::size_t length, const http1_l
                              std::size_t& host_fields) {
   const char* p = data;
   const char* const end = data + std::min(length, limits.max_head);
+  bool close = false;       // a Connection field said "close"
+  bool keep_alive = false;  // one said "keep-alive"
   if (starts_with(p, end, "GET /")) {
     out.method = http_method::get;
   } else if (starts_with(p, end, "HEAD /")) {
@@ -93,11 +95,28 @@ std::size_t read_simple_head(const char* data, std::size_t length, const http1_l
     p = static_cast<const char*>(std::memchr(value, '\r', static_cast<std::size_t>(end - value)));
     if (p == nullptr || end - p < 2 || p[1] != '\n') return 0;
     if (!free_of_controls({value, static_cast<std::size_t>(p - value)})) return 0;
-    out.add_header(name_view, trim_whitespace(value, p));
+    const std::string_view trimmed = trim_whitespace(value, p);
+    if (name_view.size() == 10 && iequals(name_view, "connection")) {
+      // One option, as browsers and benchmark tools send it, after spaces only (llhttp does not
+      // take an option followed by whitespace, or after a tab, as that option); a list, or any
+      // other spacing, is llhttp's to read.
+      const bool plain = trimmed.data() + trimmed.size() == p &&
+                         std::all_of(value, trimmed.data(), [](char c) { return c == ' '; });
+      if (!plain) return 0;
+      if (iequals(trimmed, "keep-alive")) {
+        keep_alive = true;
+      } else if (iequals(trimmed, "close")) {
+        close = true;
+      } else {
+        return 0;
+      }
+    }
+    out.add_header(name_view, trimmed);
     if (iequals(name_view, "host")) ++host_fields;
     p += 2;
   }
-  out.keep_alive = out.version_minor == 1;
+  // As llhttp decides: HTTP/1.1 persists unless closed, HTTP/1.0 only when asked to.
+  out.keep_alive = out.version_minor == 1 ? !close : keep_alive;
   return static_cast<std::size_t>(p - data);
 }
 

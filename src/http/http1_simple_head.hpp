@@ -1,7 +1,7 @@
 // The request head nearly every client sends, read without llhttp: GET or HEAD, an origin-form
 // target of plain URI characters, HTTP/1.1 or HTTP/1.0, and header fields with token names and
-// values free of control bytes, none of them about framing, the connection or expectations, all
-// of it already in the buffer. llhttp walks such a head byte by byte through a state machine and
+// values free of control bytes, none of them about framing or expectations (a Connection field
+// only with one option, keep-alive or close), all of it already in the buffer. llhttp walks such a head byte by byte through a state machine and
 // a callback per element; this reads it in one pass of table lookups and a memchr per line.
 //
 // It only ever accepts: anything it does not recognise (another method, a Content-Length, an

@@ -24,6 +24,19 @@ TEST(http1_simple_head, ReadsWhatCommonClientsSend) {
   EXPECT_EQ(simple_size(wrk_head), wrk_head.size());
   EXPECT_EQ(simple_size(curl_head), curl_head.size());
   EXPECT_EQ(simple_size("HEAD / HTTP/1.0\r\n\r\n"), 19u);
+  for (const auto& [head, keep_alive] : std::initializer_list<std::pair<std::string, bool>>{
+           {"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", false},
+           {"GET / HTTP/1.1\r\nHost: h\r\nConnection: Keep-Alive\r\n\r\n", true},
+           {"GET / HTTP/1.0\r\nConnection:   keep-alive\r\n\r\n", true},
+           {"GET / HTTP/1.0\r\n\r\n", false},
+           {"GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", true},
+           {"GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", false},
+       }) {
+    request q;
+    std::size_t hosts = 0;
+    ASSERT_EQ(read_simple_head(head.data(), head.size(), {}, q, hosts), head.size()) << head;
+    EXPECT_EQ(q.keep_alive, keep_alive) << head;
+  }
   const std::string obs_text = "GET / HTTP/1.1\r\nHost: h\r\nX-Name: caf\xc3\xa9\r\n\r\n";
   EXPECT_EQ(simple_size(obs_text), obs_text.size());
   const std::string pipelined = wrk_head + wrk_head;
@@ -58,7 +71,10 @@ TEST(http1_simple_head, LeavesEverythingElseToLlhttp) {
            "GET / HTTP/1.1\r\nHost: h\r\n\n",
            "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
            "GET / HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING: chunked\r\n\r\n",
-           "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: h\r\nConnection: close, upgrade\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: h\r\nConnection: te\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: h\r\nConnection: close \r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: h\r\nConnection:\tclose\r\n\r\n",
            "GET / HTTP/1.1\r\nHost: h\r\nProxy-Connection: close\r\n\r\n",
            "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n\r\n",
            "GET / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n",
@@ -128,6 +144,8 @@ TEST(http1_simple_head, AgreesWithLlhttpOnEveryByteInEveryPosition) {
   const std::vector<std::string> heads = {
       "GET /a?b=%41 HTTP/1.1\r\nHost: h:1\r\nX-A:  v \r\n\r\nGET /",
       "HEAD /index.html HTTP/1.0\r\nAccept: */*\r\n\r\n",
+      "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: h\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\nConnection:close\r\n\r\n",
   };
   std::size_t cases = 0;
   std::size_t simple = 0;

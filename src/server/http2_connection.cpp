@@ -159,21 +159,18 @@ http2_connection::stream_ptr http2_connection::make_stream(std::int32_t stream_i
 
 http2_connection::stream* http2_connection::find_stream(std::int32_t stream_id) {
   if (!table_) return nullptr;
-  const std::vector<std::int32_t>& ids = table_->ids;
-  const auto it = std::find(ids.begin(), ids.end(), stream_id);
-  return it == ids.end() ? nullptr : table_->streams[static_cast<std::size_t>(it - ids.begin())].get();
+  const std::size_t at = table_->ids.find(stream_id);
+  return at == stream_positions::none ? nullptr : table_->streams[at].get();
 }
 
 void http2_connection::erase_stream(std::int32_t stream_id) {
   if (!table_) return;
   stream_table& t = *table_;
-  const auto it = std::find(t.ids.begin(), t.ids.end(), stream_id);
-  if (it == t.ids.end()) return;
-  const auto at = static_cast<std::size_t>(it - t.ids.begin());
+  const std::size_t at = t.ids.find(stream_id);
+  if (at == stream_positions::none) return;
   t.streams[at] = std::move(t.streams.back());
   t.streams.pop_back();
-  t.ids[at] = t.ids.back();
-  t.ids.pop_back();
+  t.ids.remove_at(at);
 }
 
 void http2_connection::drop_streams() {

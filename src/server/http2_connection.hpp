@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "modules/http2_protocol.hpp"
+#include "modules/stream_positions.hpp"
 #include "server/block_pool.hpp"
 #include "server/buffer_pool.hpp"
 #include "server/connection.hpp"
@@ -100,9 +101,8 @@ class http2_connection : public connection,
   // The open streams, and those of them not yet in the worker's admission: made by the first
   // stream, given back with the idle memory.
   struct stream_table {
-    // By position, as in the session: few enough that scanning the ids beats hashing them. A
-    // stream's address is stable; its position is not.
-    std::vector<std::int32_t> ids;
+    // By position, as in the session. A stream's address is stable; its position is not.
+    stream_positions ids;
     std::vector<stream_ptr> streams;
     // Not yet admitted, in order from waiting_head: a vector read from the front, not a deque,
     // which allocates a block every 128 streams.

@@ -730,9 +730,8 @@ bool http2_server_session::wants_read() const {
 
 http2_server_session::stream* http2_server_session::find(std::int32_t stream_id) {
   if (!work_) return nullptr;
-  const std::vector<std::int32_t>& ids = work_->stream_ids;
-  const auto it = std::find(ids.begin(), ids.end(), stream_id);
-  return it == ids.end() ? nullptr : work_->streams[static_cast<std::size_t>(it - ids.begin())].get();
+  const std::size_t at = work_->stream_ids.find(stream_id);
+  return at == stream_positions::none ? nullptr : work_->streams[at].get();
 }
 
 http2_server_session::stream& http2_server_session::open_stream(std::int32_t stream_id) {
@@ -758,15 +757,13 @@ void http2_server_session::reset_stream(stream& s, std::uint32_t error_code) {
 void http2_server_session::close_stream(std::int32_t stream_id, bool response_complete) {
   if (!work_) return;
   traffic& w = *work_;
-  const auto it = std::find(w.stream_ids.begin(), w.stream_ids.end(), stream_id);
-  if (it == w.stream_ids.end()) return;
+  const std::size_t at = w.stream_ids.find(stream_id);
+  if (at == stream_positions::none) return;
   // Taken out first: the handler may call respond() for this id, which must find nothing.
-  const auto at = static_cast<std::size_t>(it - w.stream_ids.begin());
   std::unique_ptr<stream> s = std::move(w.streams[at]);
   w.streams[at] = std::move(w.streams.back());
   w.streams.pop_back();
-  w.stream_ids[at] = w.stream_ids.back();
-  w.stream_ids.pop_back();
+  w.stream_ids.remove_at(at);
   remember_closed(stream_id, s->state.remote_closed || s->state.client_reset);
   if (s->sending) std::erase(w.sending, stream_id);
   handler_.on_stream_closed(stream_id, response_complete, s->state.body_bytes_sent);

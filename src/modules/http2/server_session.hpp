@@ -20,6 +20,7 @@
 #include "modules/http2/request_head_check.hpp"
 #include "modules/http2/stream_state.hpp"
 #include "modules/http2_protocol.hpp"
+#include "modules/stream_positions.hpp"
 
 namespace ferry {
 
@@ -92,8 +93,8 @@ class http2_server_session final : public http2_session {
     std::string input;      // a frame (or the preface) not yet complete
     output_buffer output;  // frames queued, not yet produced (DATA is made in produce())
     std::vector<std::int32_t> ended_in_output;  // streams whose END_STREAM is in output
-    // The open streams, by position: few enough that scanning the ids beats hashing them.
-    std::vector<std::int32_t> stream_ids;
+    // The open streams, by position.
+    stream_positions stream_ids;
     std::vector<std::unique_ptr<stream>> streams;
     std::vector<std::int32_t> sending;  // streams with a body that may have DATA to send
     std::optional<header_block> block;

@@ -1,0 +1,45 @@
+#include "modules/stream_positions.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace ferry {
+namespace {
+
+// Against a plain vector kept the same way: every id is found where it is, also right after the
+// position remembered has been taken by another id or has gone.
+TEST(stream_positions, FindsWhatAScanFinds) {
+  stream_positions positions;
+  std::vector<std::int32_t> plain;
+  const auto check = [&] {
+    for (std::int32_t id = 1; id < 80; id += 2) {
+      const auto it = std::find(plain.begin(), plain.end(), id);
+      const std::size_t expected = it == plain.end() ? stream_positions::none : static_cast<std::size_t>(it - plain.begin());
+      ASSERT_EQ(positions.find(id), expected) << id;
+      ASSERT_EQ(positions.find(id), expected) << id;  // the second time from the memory
+    }
+  };
+  for (std::int32_t id = 1; id < 64; id += 2) {
+    positions.push_back(id);
+    plain.push_back(id);
+  }
+  check();
+  for (const std::int32_t gone : {31, 63, 1, 33, 7}) {
+    const std::size_t at = positions.find(gone);
+    ASSERT_NE(at, stream_positions::none);
+    positions.remove_at(at);
+    plain[at] = plain.back();
+    plain.pop_back();
+    EXPECT_EQ(positions.find(gone), stream_positions::none);
+    check();
+  }
+  EXPECT_EQ(positions.size(), plain.size());
+  positions.clear();
+  EXPECT_TRUE(positions.empty());
+  EXPECT_EQ(positions.find(3), stream_positions::none);
+}
+
+}  // namespace
+}  // namespace ferry

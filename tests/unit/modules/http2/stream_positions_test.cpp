@@ -8,13 +8,14 @@
 namespace ferry {
 namespace {
 
-// Against a plain vector kept the same way: every id is found where it is, also right after the
-// position remembered has been taken by another id or has gone.
+// Against a plain vector kept the same way: every id is found where it is, and an absent one is
+// not, also right after the position remembered has been taken by another id or has gone, and
+// for ids that share a slot of the memory (1, 129 and 257).
 TEST(stream_positions, FindsWhatAScanFinds) {
   stream_positions positions;
   std::vector<std::int32_t> plain;
   const auto check = [&] {
-    for (std::int32_t id = 1; id < 80; id += 2) {
+    for (std::int32_t id = 1; id < 300; id += 2) {
       const auto it = std::find(plain.begin(), plain.end(), id);
       const std::size_t expected = it == plain.end() ? stream_positions::none : static_cast<std::size_t>(it - plain.begin());
       ASSERT_EQ(positions.find(id), expected) << id;
@@ -26,7 +27,12 @@ TEST(stream_positions, FindsWhatAScanFinds) {
     plain.push_back(id);
   }
   check();
-  for (const std::int32_t gone : {31, 63, 1, 33, 7}) {
+  for (const std::int32_t id : {129, 257, 131}) {
+    positions.push_back(id);
+    plain.push_back(id);
+    check();
+  }
+  for (const std::int32_t gone : {31, 131, 63, 1, 257, 33, 7}) {
     const std::size_t at = positions.find(gone);
     ASSERT_NE(at, stream_positions::none);
     positions.remove_at(at);

@@ -23,6 +23,14 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && iequals_same_size(a.data(), b.data(), a.size());
 }
 
+// One of 64 bits for a field name, by its length and first letter (either case). A set of
+// fields keeps the marks of its names: a name whose mark is not among them is not among them,
+// and a lookup that is answered "absent" (most are) compares no names.
+inline std::uint64_t field_name_mark(std::string_view name) {
+  const unsigned first = name.empty() ? 0u : static_cast<unsigned char>(name.front()) | 0x20u;
+  return std::uint64_t{1} << ((name.size() + 7 * first) & 63);
+}
+
 struct request {
   http_method method = http_method::get;
   std::string_view method_name;
@@ -42,7 +50,7 @@ struct request {
   const std::vector<header_view>& headers() const { return headers_; }
   void add_header(std::string_view name, std::string_view value) {
     headers_.push_back({name, value});
-    name_marks_ |= name_mark(name);
+    name_marks_ |= field_name_mark(name);
   }
   void reserve_headers(std::size_t count) { headers_.reserve(count); }
   void clear_headers() {
@@ -51,7 +59,7 @@ struct request {
   }
   // The first value of a header field, or an empty view with found=false.
   std::string_view header(std::string_view name, bool* found = nullptr) const {
-    if ((name_marks_ & name_mark(name)) != 0) return find_header(name, found);
+    if ((name_marks_ & field_name_mark(name)) != 0) return find_header(name, found);
     if (found) *found = false;
     return {};
   }
@@ -61,16 +69,10 @@ struct request {
   void clear();
 
  private:
-  // One of 64 bits per name, by its length and first letter (either case). A lookup for a name
-  // whose bit none of the fields set answers "absent" without comparing names: most lookups
-  // are such, as a response asks for a dozen fields a request rarely has.
-  static std::uint64_t name_mark(std::string_view name) {
-    const unsigned first = name.empty() ? 0u : static_cast<unsigned char>(name.front()) | 0x20u;
-    return std::uint64_t{1} << ((name.size() + 7 * first) & 63);
-  }
   std::string_view find_header(std::string_view name, bool* found) const;
   std::vector<header_view> headers_;
-  std::uint64_t name_marks_ = 0;  // of every field in headers_
+  // Of every field in headers_ (a response asks for a dozen fields a request rarely has).
+  std::uint64_t name_marks_ = 0;
 };
 
 }  // namespace ferry

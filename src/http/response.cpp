@@ -12,6 +12,7 @@ void response::add(std::string_view name, std::string_view value) {
     add_after_growing(std::string(name), std::string(value));
     return;
   }
+  name_marks_ |= field_name_mark(name);
   char* at = field_text_.extend(name.size() + value.size());
   // Names and most values are short: copied inline rather than by two memcpy calls.
   char* const value_at = short_bytes::copy(at, name);
@@ -37,10 +38,12 @@ void response::set(std::string_view name, std::string_view value) {
 }
 
 void response::remove(std::string_view name) {
+  if ((name_marks_ & field_name_mark(name)) == 0) return;
   std::erase_if(fields_, [&](const response_field& f) { return iequals(f.name, name); });
 }
 
 std::string_view response::get(std::string_view name) const {
+  if ((name_marks_ & field_name_mark(name)) == 0) return {};
   for (const auto& f : fields_) {
     if (iequals(f.name, name)) return f.value;
   }
@@ -73,6 +76,7 @@ void response::clear() {
   status = 200;
   fields_.clear();
   field_text_.clear();
+  name_marks_ = 0;
   text.clear();
   segments.clear();
   file.reset();

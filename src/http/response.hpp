@@ -66,6 +66,9 @@ class response {
   void add_after_growing(const std::string& name, const std::string& value);
   std::vector<response_field> fields_;
   output_buffer field_text_;
+  // field_name_mark of every name added since clear() (removed ones too): set() of a field the
+  // response does not have, and get() of one, compare no names.
+  std::uint64_t name_marks_ = 0;
 };
 
 }  // namespace ferry

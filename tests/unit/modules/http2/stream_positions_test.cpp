@@ -47,5 +47,16 @@ TEST(stream_positions, FindsWhatAScanFinds) {
   EXPECT_EQ(positions.find(3), stream_positions::none);
 }
 
+// More streams than a remembered position can name (up to 1,000 may be open): each is found.
+TEST(stream_positions, FindsPositionsPastWhatTheMemoryHolds) {
+  stream_positions positions;
+  for (std::int32_t id = 1; id < 1200; id += 2) positions.push_back(id);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::int32_t id = 1; id < 1200; id += 2) ASSERT_EQ(positions.find(id), static_cast<std::size_t>(id / 2)) << id;
+  }
+  EXPECT_EQ(positions.find(2), stream_positions::none);
+  EXPECT_EQ(positions.find(1201), stream_positions::none);
+}
+
 }  // namespace
 }  // namespace ferry

@@ -1,5 +1,6 @@
 #include "files/directory_listing.hpp"
 
+#include "http/char_classes.hpp"
 #include "http/http_date.hpp"
 #include "http/text_escape.hpp"
 
@@ -126,13 +127,7 @@ std::string render_listing_json(std::vector<listing_entry> entries) {
 
 namespace {
 
-constexpr bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using char_class::trim_ows;
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -201,7 +196,7 @@ bool listing_wants_json(std::string_view accept) {
     bool valid = true;
     bool first = true;
     split_outside_quotes(element, ';', [&](std::string_view part) {
-      part = trim(part);
+      part = trim_ows(part);
       if (first) {
         media_range = part;
         first = false;
@@ -209,8 +204,8 @@ bool listing_wants_json(std::string_view accept) {
       }
       const std::size_t eq = part.find('=');
       if (eq == std::string_view::npos) return;
-      if (!iequals(trim(part.substr(0, eq)), "q")) return;
-      const auto parsed = parse_qvalue(trim(part.substr(eq + 1)));
+      if (!iequals(trim_ows(part.substr(0, eq)), "q")) return;
+      const auto parsed = parse_qvalue(trim_ows(part.substr(eq + 1)));
       if (parsed) {
         q = *parsed;
       } else {

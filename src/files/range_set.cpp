@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "http/char_classes.hpp"
+
 namespace ferry {
 
 namespace {
@@ -10,13 +12,7 @@ namespace {
 // 19 digits always fit in 64 bits; anything longer is no real file offset.
 constexpr std::size_t max_digits = 19;
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-  return text;
-}
+using char_class::trim_ows;
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "http/char_classes.hpp"
+
 namespace ferry {
 
 namespace {
@@ -9,13 +11,7 @@ namespace {
 // q-values in thousandths: 0..1000. `unranked` marks a coding the header says nothing about.
 constexpr int unranked = -1;
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-  return text;
-}
+using char_class::trim_ows;
 
 bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;

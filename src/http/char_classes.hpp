@@ -45,4 +45,14 @@ constexpr bool is_reg_name_char(char c) {
   return (detail::table[static_cast<unsigned char>(c)] & detail::reg_name_bit) != 0;
 }
 
+// RFC 9110 §5.6.3 optional whitespace: SP and HTAB.
+constexpr bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+// `text` without the optional whitespace around it.
+constexpr std::string_view trim_ows(std::string_view text) {
+  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
+  return text;
+}
+
 }  // namespace ferry::char_class

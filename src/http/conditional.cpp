@@ -1,5 +1,6 @@
 #include "http/conditional.hpp"
 
+#include "http/char_classes.hpp"
 #include "http/http_date.hpp"
 
 namespace ferry {
@@ -11,13 +12,8 @@ struct entity_tag {
   std::string_view opaque;  // with its quotes
 };
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-  return text;
-}
+using char_class::is_ows;
+using char_class::trim_ows;
 
 // etagc = %x21 / %x23-7E / obs-text: visible characters except DQUOTE.
 bool is_etagc(char c) {

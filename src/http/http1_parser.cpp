@@ -16,12 +16,7 @@ namespace {
 
 using char_class::is_tchar;
 using char_class::is_token;
-
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
+using char_class::trim_ows;
 
 // Extends `view` with [at, at+length). The caller keeps the head in one buffer, so the pieces
 // of one element are adjacent; a gap means llhttp skipped bytes inside it (an obs-fold line
@@ -46,9 +41,9 @@ int check_transfer_encoding(std::string_view value) {
   while (start <= value.size()) {
     const std::size_t comma = value.find(',', start);
     const std::size_t end = comma == std::string_view::npos ? value.size() : comma;
-    std::string_view coding = trim(value.substr(start, end - start));
+    std::string_view coding = trim_ows(value.substr(start, end - start));
     const std::size_t params = coding.find(';');
-    if (params != std::string_view::npos) coding = trim(coding.substr(0, params));
+    if (params != std::string_view::npos) coding = trim_ows(coding.substr(0, params));
     if (!coding.empty()) {
       if (iequals(coding, "chunked")) {
         if (chunked_seen) return 400;
@@ -199,7 +194,7 @@ struct http1_parser::state {
     auto& s = of(p);
     if (s.head_done) return 0;
     if (s.field.value.data() == nullptr) s.field.value = std::string_view(s.field.name.data(), 0);
-    s.field.value = trim(s.field.value);
+    s.field.value = trim_ows(s.field.value);
     if (iequals(s.field.name, "host")) ++s.host_count;
     s.req.add_header(s.field.name, s.field.value);
     s.field = {};

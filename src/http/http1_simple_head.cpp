@@ -38,12 +38,6 @@ bool needs_full_parser(std::string_view name) {
   }
 }
 
-std::string_view trim_whitespace(const char* begin, const char* end) {
-  while (begin < end && (*begin == ' ' || *begin == '\t')) ++begin;
-  while (end > begin && (end[-1] == ' ' || end[-1] == '\t')) --end;
-  return {begin, static_cast<std::size_t>(end - begin)};
-}
-
 bool starts_with(const char* p, const char* end, std::string_view prefix) {
   return static_cast<std::size_t>(end - p) >= prefix.size() && std::memcmp(p, prefix.data(), prefix.size()) == 0;
 }
@@ -94,8 +88,9 @@ std::size_t read_simple_head(const char* data, std::size_t length, const http1_l
     // The value runs to the CR; the field rule (no controls but HTAB) is the full path's too.
     p = static_cast<const char*>(std::memchr(value, '\r', static_cast<std::size_t>(end - value)));
     if (p == nullptr || end - p < 2 || p[1] != '\n') return 0;
-    if (!free_of_controls({value, static_cast<std::size_t>(p - value)})) return 0;
-    const std::string_view trimmed = trim_whitespace(value, p);
+    const std::string_view raw(value, static_cast<std::size_t>(p - value));
+    if (!free_of_controls(raw)) return 0;
+    const std::string_view trimmed = char_class::trim_ows(raw);
     if (name_view.size() == 10 && iequals(name_view, "connection")) {
       // One option, as browsers and benchmark tools send it, after spaces only (llhttp does not
       // take an option followed by whitespace, or after a tab, as that option); a list, or any

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "http/char_classes.hpp"
 #include "http/utc_time.hpp"
 
 namespace ferry {
@@ -171,13 +172,7 @@ std::optional<std::time_t> parse_asctime(std::string_view text) {
   return to_time(c);
 }
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-  return text;
-}
+using char_class::trim_ows;
 
 template <typename Clock>
 std::optional<std::time_t> parse_any_format(std::string_view text, Clock clock) {

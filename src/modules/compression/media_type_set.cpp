@@ -17,12 +17,7 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
                                             [](char x, char y) { return lower(x) == lower(y); });
 }
 
-std::string_view trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using char_class::trim_ows;
 
 }  // namespace
 
@@ -45,7 +40,7 @@ void media_type_set::add(std::string_view pattern) {
 }
 
 bool media_type_set::contains(std::string_view media_type) const {
-  media_type = trim(media_type.substr(0, media_type.find(';')));
+  media_type = trim_ows(media_type.substr(0, media_type.find(';')));
   const std::size_t slash = media_type.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == media_type.size()) return false;
   for (const matcher& m : matchers_) {

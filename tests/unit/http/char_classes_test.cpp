@@ -32,5 +32,13 @@ TEST(CharClasses, Tokens) {
   EXPECT_FALSE(char_class::is_token("caf\xc3\xa9"));
 }
 
+TEST(CharClasses, TrimOwsTakesSpacesAndTabsOnly) {
+  EXPECT_EQ(char_class::trim_ows(" \t a b \t "), "a b");
+  EXPECT_EQ(char_class::trim_ows("\r\na\n"), "\r\na\n");
+  EXPECT_EQ(char_class::trim_ows(" \t "), "");
+  const std::string_view text = "  v";
+  EXPECT_EQ(char_class::trim_ows(text).data(), text.data() + 2);
+}
+
 }  // namespace
 }  // namespace ferry

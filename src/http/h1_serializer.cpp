@@ -35,8 +35,14 @@ void serialize_h1_head(const response& r, const h1_head_options& options, std::s
   constexpr std::string_view keep_alive = "Connection: keep-alive\r\n";
   const std::string_view reason = reason_phrase(r.status);
   // Room for the longest head these fields make (numbers at 20 digits).
+  std::string_view lines;
+  const bool whole_lines = r.field_lines(lines);
   std::size_t room = 9 + 20 + 1 + reason.size() + 2;
-  for (const auto& f : r.fields()) room += f.name.size() + 2 + f.value.size() + 2;
+  if (whole_lines) {
+    room += lines.size();
+  } else {
+    for (const auto& f : r.fields()) room += f.name.size() + 2 + f.value.size() + 2;
+  }
   room += date_name.size() + options.date.size() + 2 + server_name.size() + options.server.size() + 2;
   room += std::max(chunked.size(), length_name.size() + 20 + 2) + keep_alive.size() + 2;
   const std::size_t start = out.size();
@@ -48,11 +54,16 @@ void serialize_h1_head(const response& r, const h1_head_options& options, std::s
   w.put(' ');
   w.put(reason);
   w.put("\r\n");
-  for (const auto& f : r.fields()) {
-    w.put(f.name);
-    w.put(": ");
-    w.put(f.value);
-    w.put("\r\n");
+  if (whole_lines) {
+    if (!lines.empty()) std::memcpy(w.at, lines.data(), lines.size());
+    w.at += lines.size();
+  } else {
+    for (const auto& f : r.fields()) {
+      w.put(f.name);
+      w.put(": ");
+      w.put(f.value);
+      w.put("\r\n");
+    }
   }
   w.put(date_name);
   w.put(options.date);

@@ -1,22 +1,29 @@
 #include "http/response.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "http/request.hpp"
 #include "http/short_bytes.hpp"
 
 namespace ferry {
 
+namespace {
+constexpr std::size_t line_punctuation = 4;  // ": " and CRLF
+}  // namespace
+
 void response::add(std::string_view name, std::string_view value) {
-  if (field_text_.capacity() - field_text_.size() < name.size() + value.size()) {
+  const std::size_t line_size = name.size() + value.size() + line_punctuation;
+  if (field_text_.capacity() - field_text_.size() < line_size) {
     add_after_growing(std::string(name), std::string(value));
     return;
   }
   name_marks_ |= field_name_mark(name);
-  char* at = field_text_.extend(name.size() + value.size());
+  char* at = field_text_.extend(line_size);
   // Names and most values are short: copied inline rather than by two memcpy calls.
-  char* const value_at = short_bytes::copy(at, name);
-  short_bytes::copy(value_at, value);
+  char* const value_at = short_bytes::copy(at, name) + 2;
+  std::memcpy(value_at - 2, ": ", 2);
+  std::memcpy(short_bytes::copy(value_at, value), "\r\n", 2);
   fields_.push_back({{at, name.size()}, {value_at, value.size()}});
 }
 
@@ -24,7 +31,8 @@ void response::add(std::string_view name, std::string_view value) {
 // been views of the text itself (set(a, get(b))).
 void response::add_after_growing(const std::string& name, const std::string& value) {
   const char* old = field_text_.data();
-  field_text_.reserve(std::max<std::size_t>(256, 2 * (field_text_.size() + name.size() + value.size())));
+  field_text_.reserve(
+      std::max<std::size_t>(256, 2 * (field_text_.size() + name.size() + value.size() + line_punctuation)));
   const char* moved = field_text_.data();
   for (auto& f : fields_) {
     f = {{moved + (f.name.data() - old), f.name.size()}, {moved + (f.value.data() - old), f.value.size()}};
@@ -39,7 +47,15 @@ void response::set(std::string_view name, std::string_view value) {
 
 void response::remove(std::string_view name) {
   if ((name_marks_ & field_name_mark(name)) == 0) return;
-  std::erase_if(fields_, [&](const response_field& f) { return iequals(f.name, name); });
+  if (std::erase_if(fields_, [&](const response_field& f) { return iequals(f.name, name); }) > 0) {
+    lines_removed_ = true;
+  }
+}
+
+bool response::field_lines(std::string_view& lines) const {
+  if (lines_removed_) return false;
+  lines = {field_text_.data(), field_text_.size()};
+  return true;
 }
 
 std::string_view response::get(std::string_view name) const {
@@ -77,6 +93,7 @@ void response::clear() {
   fields_.clear();
   field_text_.clear();
   name_marks_ = 0;
+  lines_removed_ = false;
   text.clear();
   segments.clear();
   file.reset();

@@ -39,6 +39,10 @@ class response {
   void remove(std::string_view name);
   std::string_view get(std::string_view name) const;  // "" when absent
   std::span<const response_field> fields() const { return fields_; }
+  // The fields as HTTP/1.1 field lines ("Name: value\r\n" each, in order) in one piece, which
+  // is how the response keeps them: false once a field was removed (its line stays behind in
+  // the text until clear(), so the lines must be written from fields()).
+  bool field_lines(std::string_view& lines) const;
 
   // Body: nothing, generated text, a file (whole or ranges), or a file encoded on the fly.
   std::string text;                      // storage for text segments
@@ -61,11 +65,13 @@ class response {
   void clear();
 
  private:
-  // Names and values are copied back to back into one buffer that clear() keeps: a field costs
-  // two copies, not two strings. Removed fields leave their bytes there until clear().
+  // Each field is copied into one buffer that clear() keeps, as the HTTP/1.1 line it becomes
+  // (the views skip ": " and CRLF): a field costs two copies, not two strings, and an HTTP/1.1
+  // head copies all the lines at once. Removed fields leave their lines there until clear().
   void add_after_growing(const std::string& name, const std::string& value);
   std::vector<response_field> fields_;
   output_buffer field_text_;
+  bool lines_removed_ = false;  // a removed field's line is in field_text_
   // field_name_mark of every name added since clear() (removed ones too): set() of a field the
   // response does not have, and get() of one, compare no names.
   std::uint64_t name_marks_ = 0;

@@ -64,5 +64,34 @@ TEST(ResponseFields, ClearForgetsThemAndTheBufferServesTheNextResponse) {
   EXPECT_EQ(listed(r), (std::vector<std::string>{"B: 1"}));
 }
 
+// The text the fields are kept in is their HTTP/1.1 lines, in order, through growth; once a field
+// is removed its line is still in there, so the response no longer offers the lines whole.
+TEST(ResponseFields, OfferTheirLinesWholeUntilOneIsRemoved) {
+  response r;
+  std::string_view lines = "untouched";
+  ASSERT_TRUE(r.field_lines(lines));
+  EXPECT_EQ(lines, "");
+  std::string expected;
+  for (int i = 0; i < 40; ++i) {
+    const std::string value(static_cast<std::size_t>(i) * 5, 'v');
+    r.add("X-" + std::to_string(i), value);
+    expected += "X-" + std::to_string(i) + ": " + value + "\r\n";
+  }
+  ASSERT_TRUE(r.field_lines(lines));
+  EXPECT_EQ(lines, expected);
+  r.remove("x-absent");
+  ASSERT_TRUE(r.field_lines(lines));
+  r.set("X-Other", "1");  // set() of a name the response lacks removes nothing
+  ASSERT_TRUE(r.field_lines(lines));
+  EXPECT_EQ(lines, expected + "X-Other: 1\r\n");
+  r.remove("x-3");
+  EXPECT_FALSE(r.field_lines(lines));
+  EXPECT_EQ(r.fields().size(), 40u);
+  r.clear();
+  r.add("A", "b");
+  ASSERT_TRUE(r.field_lines(lines));
+  EXPECT_EQ(lines, "A: b\r\n");
+}
+
 }  // namespace
 }  // namespace ferry

@@ -7,7 +7,9 @@
 // (e.g. "/../%zz" is invalid_escape, not escapes_root); within pass 1 the leftmost fault wins.
 #include "files/path_normalize.hpp"
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 namespace ferry {
@@ -131,14 +133,27 @@ path_status resolve_segments(std::string& out) {
 }
 
 // Most paths need none of the passes: printable ASCII without '%' or '\\', and no empty, "."
-// or ".." segment (no "//" and no "/."). Such a path is its own normal form.
+// or ".." segment (no "//" and no "/."). Such a path is its own normal form. One table lookup
+// per byte tells all three things about it.
+enum : std::uint8_t { needs_passes = 1, is_slash = 2, after_slash_needs_passes = 4 };
+constexpr std::array<std::uint8_t, 256> normal_form_class = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (std::size_t b = 0; b < t.size(); ++b) {
+    if (b <= 0x20 || b >= 0x7f || b == '%' || b == '\\') t[b] = needs_passes;
+  }
+  t['/'] = is_slash | after_slash_needs_passes;
+  t['.'] = after_slash_needs_passes;
+  return t;
+}();
+
 bool already_normal(std::string_view raw) {
-  char previous = 0;
+  std::uint8_t previous = 0;
   for (const char c : raw) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b <= 0x20 || b >= 0x7f || c == '%' || c == '\\') return false;
-    if (previous == '/' && (c == '/' || c == '.')) return false;
-    previous = c;
+    const std::uint8_t kind = normal_form_class[static_cast<unsigned char>(c)];
+    if ((kind & needs_passes) != 0 || ((previous & is_slash) != 0 && (kind & after_slash_needs_passes) != 0)) {
+      return false;
+    }
+    previous = kind;
   }
   return true;
 }

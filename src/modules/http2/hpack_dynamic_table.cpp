@@ -6,7 +6,7 @@ namespace ferry {
 
 void hpack_dynamic_table::evict_to(std::size_t limit) {
   while (size_ > limit) {
-    entry& oldest = slots_[(newest_ + count_ - 1) % slots_.size()];
+    entry& oldest = slots_[slot_of(newest_ + count_ - 1)];
     size_ -= entry_size(oldest.name(), oldest.value());
     --count_;
     if (oldest.text.capacity() > kept_buffer) {
@@ -43,7 +43,7 @@ void hpack_dynamic_table::release() {
 // decoder's table, and an idle connection holds its tables as they are.
 void hpack_dynamic_table::grow() {
   std::vector<entry> larger(slots_.empty() ? 4 : 2 * slots_.size());
-  for (std::size_t i = 0; i < count_; ++i) larger[i] = std::move(slots_[(newest_ + i) % slots_.size()]);
+  for (std::size_t i = 0; i < count_; ++i) larger[i] = std::move(slots_[slot_of(newest_ + i)]);
   slots_ = std::move(larger);
   newest_ = 0;
 }
@@ -56,7 +56,7 @@ void hpack_dynamic_table::insert(std::string_view name, std::string_view value) 
   }
   evict_to(capacity_ - size);
   if (count_ == slots_.size()) grow();
-  newest_ = (newest_ + slots_.size() - 1) % slots_.size();
+  newest_ = slot_of(newest_ + slots_.size() - 1);
   ++count_;
   entry& e = slots_[newest_];
   e.text.assign(name);

@@ -1,8 +1,8 @@
 // The HPACK dynamic table (RFC 7541 §2.3.2, §4): entries newest first, sizes counted as the RFC
 // counts them, the oldest evicted to make room. Our encoder and decoder each keep one.
 //
-// The entries sit in a ring of slots that only grows (to the most entries the table has held
-// at once), and a slot keeps its string's buffer for the entry that next takes it: a table
+// The entries sit in a ring of slots that only grows, doubling (to the most entries the table
+// has held at once), and a slot keeps its string's buffer for the entry that next takes it: a table
 // whose entries come and go (a new Date every second) allocates nothing once warm. A buffer
 // larger than a typical field is given back when its entry is evicted, so the slack stays small.
 #pragma once
@@ -41,8 +41,8 @@ class hpack_dynamic_table {
   std::size_t capacity() const { return capacity_; }
   std::size_t count() const { return count_; }
   // Entry `i`, 0 the newest (HPACK index 62 + i).
-  const entry& operator[](std::size_t i) const { return slots_[(newest_ + i) % slots_.size()]; }
-  entry& operator[](std::size_t i) { return slots_[(newest_ + i) % slots_.size()]; }
+  const entry& operator[](std::size_t i) const { return slots_[slot_of(newest_ + i)]; }
+  entry& operator[](std::size_t i) { return slots_[slot_of(newest_ + i)]; }
 
   static std::size_t entry_size(std::string_view name, std::string_view value) { return name.size() + value.size() + 32; }
   // Heap bytes the table holds: its slots and their strings' buffers (live or kept).
@@ -55,6 +55,9 @@ class hpack_dynamic_table {
 
   void evict_to(std::size_t limit);
   void grow();
+  // The ring's size is a power of two: a position wraps with a mask, not a division (which
+  // cost more than the rest of a lookup).
+  std::size_t slot_of(std::size_t position) const { return position & (slots_.size() - 1); }
 
   std::vector<entry> slots_;
   std::size_t newest_ = 0;  // slot of entry 0

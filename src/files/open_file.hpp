@@ -26,7 +26,7 @@ class open_file {
   open_file& operator=(const open_file&) = delete;
   open_file(open_file&& other) noexcept
       : size(other.size), mtime(other.mtime), mtime_ns(other.mtime_ns), inode(other.inode),
-        last_modified(other.last_modified), etag_core(other.etag_core), etag_core_size(other.etag_core_size),
+        last_modified(other.last_modified), etag(other.etag), etag_size(other.etag_size),
         content(std::move(other.content)), fd_(std::exchange(other.fd_, -1)) {}
   open_file& operator=(open_file&& other) noexcept {
     if (this != &other) {
@@ -37,8 +37,8 @@ class open_file {
       mtime_ns = other.mtime_ns;
       inode = other.inode;
       last_modified = other.last_modified;
-      etag_core = other.etag_core;
-      etag_core_size = other.etag_core_size;
+      etag = other.etag;
+      etag_size = other.etag_size;
       content = std::move(other.content);
     }
     return *this;
@@ -53,20 +53,25 @@ class open_file {
   // mtime as an HTTP date, formatted once when the file is opened (not per response).
   std::array<char, http_date_length> last_modified{};
   std::string_view last_modified_text() const { return {last_modified.data(), last_modified.size()}; }
-  // "<mtime>-<size>" in hex: what every entity tag of the file's representations starts with,
-  // also formatted once when the file is opened.
-  std::array<char, 33> etag_core{};
-  std::uint8_t etag_core_size = 0;
-  std::string_view etag_core_text() const { return {etag_core.data(), etag_core_size}; }
+  // The file's strong entity tag, "\"<mtime>-<size>\"" in hex, also formatted once when the
+  // file is opened; its core (without the quotes) is what every entity tag of the file's
+  // representations starts with.
+  std::array<char, 35> etag{};
+  std::uint8_t etag_size = 0;
+  std::string_view etag_text() const { return {etag.data(), etag_size}; }
+  std::string_view etag_core_text() const { return {etag.data() + 1, etag_size - 2u}; }
 
-  // Formats last_modified and etag_core from mtime and size.
+  // Formats last_modified and etag from mtime and size.
   void describe_validators() {
     format_http_date(mtime, last_modified.data());
-    char* const end = etag_core.data() + etag_core.size();
-    char* at = std::to_chars(etag_core.data(), end, static_cast<std::uint64_t>(mtime), 16).ptr;
+    char* const end = etag.data() + etag.size();
+    char* at = etag.data();
+    *at++ = '"';
+    at = std::to_chars(at, end, static_cast<std::uint64_t>(mtime), 16).ptr;
     *at++ = '-';
     at = std::to_chars(at, end, size, 16).ptr;
-    etag_core_size = static_cast<std::uint8_t>(at - etag_core.data());
+    *at++ = '"';
+    etag_size = static_cast<std::uint8_t>(at - etag.data());
   }
   // The whole file, for small files the open-file cache keeps in memory (else empty): their
   // bodies are copied from here instead of read with pread per response.

@@ -44,7 +44,9 @@ void append_decimal(std::string& out, std::uint64_t value) {
 // except on the fly: the level there changes with CPU pressure (and a reload), so the bytes
 // behind one tag may differ, which only a weak validator allows (RFC 9110 8.8.1). Caches still
 // revalidate with If-None-Match (weak comparison), whatever level their copy came from.
-void make_etag(std::string& out, const open_file& f, std::string_view coding, bool on_the_fly) {
+// The file as it is has its tag ready (open_file); an encoding's is built in `out`.
+std::string_view etag_of(std::string& out, const open_file& f, std::string_view coding, bool on_the_fly) {
+  if (coding.empty() && !on_the_fly) return f.etag_text();
   out.assign(on_the_fly ? "W/\"" : "\"");
   out.append(f.etag_core_text());
   if (!coding.empty()) {
@@ -52,6 +54,7 @@ void make_etag(std::string& out, const open_file& f, std::string_view coding, bo
     out.append(coding);
   }
   out.push_back('"');
+  return out;
 }
 
 conditional_headers conditionals_of(const request& req) {
@@ -396,12 +399,12 @@ void request_handler::serve_file(const request& req, const request_context& ctx,
     }
   }
 
-  make_etag(etag_, *file, coding, on_the_fly);
-  const validators current{etag_, file->mtime};
+  const std::string_view etag = etag_of(etag_, *file, coding, on_the_fly);
+  const validators current{etag, file->mtime};
   const std::string_view last_modified_text = file->last_modified_text();
 
   auto common_headers = [&](response& r) {
-    r.add("ETag", etag_);
+    r.add("ETag", etag);
     r.add("Last-Modified", last_modified_text);
     if (vary) r.add("Vary", "Accept-Encoding");
   };

@@ -4,7 +4,6 @@
 #include <array>
 #include <charconv>
 #include <cstring>
-#include <optional>
 
 #include "modules/http2/field_rules.hpp"
 #include "modules/http2/hpack_tables.hpp"
@@ -187,12 +186,22 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
     const char* end = std::to_chars(digits, digits + sizeof digits, status).ptr;
     field(":status", std::string_view(digits, static_cast<std::size_t>(end - digits)), false, w);
   }
-  // Not remembering, one scratch state serves every field: what it holds of the previous field
-  // is right for this one when the names match (remembered_field's checks are those of a
-  // remembered position), and is reset when they do not.
-  std::optional<remembered> scratch;
-  if (!remember_) scratch.emplace();
-  remembered* const first_head = scratch ? &*scratch : nullptr;
+  if (remember_) {
+    encode_fields(head, w, nullptr);
+  } else {
+    // Not remembering, one scratch state serves every field: what it holds of the previous
+    // field is right for this one when the names match (remembered_field's checks are those of
+    // a remembered position), and is reset when they do not. (On the stack only here: made
+    // for every head, it cost a zero-fill of its size.)
+    remembered scratch;
+    encode_fields(head, w, &scratch);
+  }
+  out.truncate(static_cast<std::size_t>(w.at - out.data()));
+  remember_ = true;
+}
+
+void hpack_encoder::encode_fields(const http2_response_head& head, writer& w, remembered* first_head) {
+  char digits[24];
   const std::vector<remembered>& fields = heads_->fields;
   std::size_t slot = 0;
   for (const auto& [name, value] : head.fields) {
@@ -218,13 +227,20 @@ void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) 
     }
     remembered_field(slot++, name, value, head, w, first_head);
   }
-  if (head.content_length) {
-    const char* end = std::to_chars(digits, digits + sizeof digits, *head.content_length).ptr;
-    remembered_field(slot, "content-length", std::string_view(digits, static_cast<std::size_t>(end - digits)), head, w,
-                     first_head);
+  if (!head.content_length) return;
+  const char* end = std::to_chars(digits, digits + sizeof digits, *head.content_length).ptr;
+  const std::string_view length(digits, static_cast<std::size_t>(end - digits));
+  // The length a head gives goes out last, where the same length (and table) went out the same
+  // way. (A content-length among the head's fields is dropped instead: see remembered_field.)
+  if (slot < fields.size()) {
+    const remembered& m = fields[slot];
+    if (m.is_content_length && m.never_list == never_list_generation_ && !m.never_indexed && m.value_known &&
+        m.value_ok && m.generation == generation_ && short_bytes::equal(m.value, length)) {
+      w.bytes(m.encoded);
+      return;
+    }
   }
-  out.truncate(static_cast<std::size_t>(w.at - out.data()));
-  remember_ = true;
+  remembered_field(slot, "content-length", length, head, w, first_head);
 }
 
 void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, std::string_view value,

@@ -80,6 +80,9 @@ class hpack_encoder {
   };
 
   struct writer;
+  // The head's fields after :status; with `first_head`, not remembered (see the top) but worked
+  // out in that state.
+  void encode_fields(const http2_response_head& head, writer& w, remembered* first_head);
   void field(std::string_view lower_name, std::string_view value, bool never_indexed, writer& out);
   // The field at `slot` of the memory (names as the head gave them); with `scratch`, the same
   // work on that state instead, remembering nothing.

@@ -14,12 +14,14 @@ class response;
 
 inline constexpr std::size_t max_request_id_length = 128;
 
+// The arrays are left unfilled: only what id_length and `traced` cover is ever read, and an
+// identity is made with every HTTP/2 stream (zero-filling 176 bytes there showed in profiles).
 struct request_identity {
-  std::array<char, max_request_id_length> id_storage{};
+  std::array<char, max_request_id_length> id_storage;
   std::uint8_t id_length = 0;
-  bool traced = false;                // trace_id/span_id/flags are set
-  std::array<char, 32> trace_id{};    // lower-case hex, never all zeros
-  std::array<char, 16> span_id{};     // ferry's span: new per request
+  bool traced = false;              // trace_id/span_id/flags are set
+  std::array<char, 32> trace_id;    // lower-case hex, never all zeros
+  std::array<char, 16> span_id;     // ferry's span: new per request
   std::uint8_t trace_flags = 0;
 
   std::string_view id() const { return {id_storage.data(), id_length}; }

@@ -80,6 +80,18 @@ struct hpack_encoder::writer {
     *at++ = static_cast<char>(value);
   }
   void bytes(std::string_view text) { at = short_bytes::copy(at, text); }
+  // What a field went out as last time: mostly a one-byte index. A string's buffer holds
+  // capacity() + 1 bytes, so one of up to 16 is copied as 16 bytes at once; the writer always
+  // has that much room left (encode() reserves the content length's room last), and what lies
+  // past the copy is written over or cut off.
+  void remembered_bytes(const std::string& text) {
+    if (text.size() <= 16 && text.capacity() >= 15) {
+      std::memcpy(at, text.data(), 16);
+      at += text.size();
+    } else {
+      bytes(text);
+    }
+  }
   // §5.2, without Huffman coding.
   void string(std::string_view text) {
     integer(text.size(), 7, 0);
@@ -212,14 +224,14 @@ void hpack_encoder::encode_fields(const http2_response_head& head, writer& w, re
       if (m.ready == never_list_generation_ && short_bytes::equal(m.name, name)) {
         if (m.never_indexed) {
           if (valid_field_value(value)) {
-            w.bytes(m.encoded);
+            w.remembered_bytes(m.encoded);
             w.string(value);
           }
           ++slot;
           continue;
         }
         if (short_bytes::equal(m.value, value) && (m.unindexed || m.generation == generation_)) {
-          w.bytes(m.encoded);
+          w.remembered_bytes(m.encoded);
           ++slot;
           continue;
         }
@@ -236,7 +248,7 @@ void hpack_encoder::encode_fields(const http2_response_head& head, writer& w, re
     const remembered& m = fields[slot];
     if (m.is_content_length && m.never_list == never_list_generation_ && !m.never_indexed && m.value_known &&
         m.value_ok && m.generation == generation_ && short_bytes::equal(m.value, length)) {
-      w.bytes(m.encoded);
+      w.remembered_bytes(m.encoded);
       return;
     }
   }
@@ -288,7 +300,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     if (!m.value_ok) return;
     // A literal that names no dynamic table entry stays right whatever the table did since.
     if (m.generation == generation_ || m.unindexed) {
-      out.bytes(m.encoded);
+      out.remembered_bytes(m.encoded);
       if (!m.is_content_length) m.ready = never_list_generation_;
       return;
     }

@@ -8,7 +8,7 @@
 # and 1.3 enabled with their default ciphers, and session resumption off (tickets and caches),
 # so every new connection is a full handshake.
 #
-# Usage: bench/protocols.sh [--idle N] [--client-cost]
+# Usage: bench/protocols.sh [--idle N] [--client-cost] [--no-ids]
 #   env: DUR=seconds per run (5)  ROUNDS=n (3)  FERRY_BIN=path (build/release/ferry, built if
 #        missing or built without the tls module)
 #   --idle N  also hold N (<= 10000) idle TLS connections per protocol (HTTPS/1.1, then h2, both
@@ -16,6 +16,8 @@
 #   --client-cost  also count the load generator's instructions per response (callgrind; needs
 #             valgrind) in the 1 KiB rows: where the client is saturated, req/s follows what
 #             each server's responses cost it to parse and check, not the server's speed
+#   --no-ids  ferry without the X-Request-Id and traceparent headers it adds by default, which
+#             nginx and h2o do not send
 # A row prints "-" for a server that cannot do the workload (e.g. ferry without its http2 module).
 # Needs: apt-get install nginx-light h2o wrk nghttp2-client   (plus openssl, python3, curl, taskset)
 set -u
@@ -26,11 +28,13 @@ dur=${DUR:-5}
 rounds=${ROUNDS:-3}
 idle=0
 client_cost=0
+ids=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --idle) idle=${2:?--idle needs N}; shift 2 ;;
     --client-cost) client_cost=1; shift ;;
-    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-ids) ids=0; shift ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -153,10 +157,9 @@ http2-idle-timeout: 600
 error-log: $tmp/h2o.err
 hosts: {default: {paths: {/: {file.dir: $root}}}}
 C
-cat >"$tmp/ferry.toml" <<C
-[tls]
-session_tickets = false
-C
+: >"$tmp/ferry.toml"
+[[ $ferry_tls == 1 ]] && printf '[tls]\nsession_tickets = false\n' >>"$tmp/ferry.toml"
+[[ $ids == 0 ]] && printf '[request_id]\nheader = ""\ntrace_context = false\n' >>"$tmp/ferry.toml"
 
 start() { # name cpu-list probe-url cmd...   records the pid that serves
   local name=$1 cpus=$2 probe=$3; shift 3
@@ -179,9 +182,10 @@ start h2o 0 "https://127.0.0.1:${T[h2o]}/index.html" h2o -c "$tmp/h2o.conf" || e
 # h2o makes its private-key signatures in a separate "neverbleed" process (a child named h2o,
 # also on CPU 0): count both. Its other child, a perl crash-report helper, does nothing.
 PID[h2o]="${PID[h2o]} $(pgrep -P "${PID[h2o]}" -x h2o | tr '\n' ' ')"
-ferry_args=(--root "$root" --listen "127.0.0.1:${H[ferry]}" --workers 1 --log-level warn --access-log off)
+ferry_args=(--config "$tmp/ferry.toml" --root "$root" --listen "127.0.0.1:${H[ferry]}" --workers 1 --log-level warn
+  --access-log off)
 if [[ $ferry_tls == 1 ]]; then
-  ferry_args+=(--config "$tmp/ferry.toml" --tls-listen "127.0.0.1:${T[ferry]}" --tls-cert "$cert" --tls-key "$key")
+  ferry_args+=(--tls-listen "127.0.0.1:${T[ferry]}" --tls-cert "$cert" --tls-key "$key")
 fi
 start ferry 0 "http://127.0.0.1:${H[ferry]}/index.html" "$ferry_bin" "${ferry_args[@]}" || exit 1
 
@@ -331,7 +335,8 @@ busy_pct() { # 1 s sample of CPU 0 and CPU 1 busy time (the servers are idle, no
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: nproc=$(nproc), ${cpu_model:-unknown CPU}, kernel $(uname -r)"
-echo "ferry:   $("$ferry_bin" --version 2>&1 | head -1), modules:${ferry_modules% } ($ferry_bin)"
+echo "ferry:   $("$ferry_bin" --version 2>&1 | head -1), modules:${ferry_modules% } ($ferry_bin)$([[ $ids == 0 ]] &&
+  echo ", without request ids and traceparent (--no-ids)")"
 echo "nginx:   $(nginx -v 2>&1 | sed 's/^nginx version: //')"
 echo "h2o:     $(h2o --version 2>&1 | head -1 | sed 's/^h2o version //')"
 echo "clients: wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(h2load --version 2>&1 | head -1)," \

@@ -5,12 +5,14 @@
 # the server's CPU time per request (user+system ticks of the whole process from /proc) — the
 # figure that still separates servers when the single wrk thread is the bottleneck.
 #
-# Usage: bench/run.sh [--only LIST] [--idle N] [--scaling]
+# Usage: bench/run.sh [--only LIST] [--idle N] [--scaling] [--no-ids]
 #   env: DUR=seconds per run (5)  ROUNDS=n (3)  FERRY_BIN=path (build/release/ferry, built if missing)
 #   --idle N    also hold N (<= 10000) idle keep-alive connections to each server: RSS per connection,
 #               all N still served, latency of one fresh request
 #   --scaling   also compare ferry with 2 unpinned workers against 1 pinned worker (1 KiB keep-alive)
 #   --only LIST run only these workloads (comma-separated: small,medium,large,pipelined; 0 for none)
+#   --no-ids    ferry without the X-Request-Id and traceparent headers it adds by default, which
+#               nginx and h2o do not send
 # Needs: apt-get install nginx-light h2o wrk   (plus python3, curl, taskset)
 set -u
 
@@ -20,13 +22,15 @@ dur=${DUR:-5}
 rounds=${ROUNDS:-3}
 idle=0
 scaling=0
+ids=1
 only=small,medium,large,pipelined
 while [[ $# -gt 0 ]]; do
   case $1 in
     --idle) idle=${2:?--idle needs N}; shift 2 ;;
     --scaling) scaling=1; shift ;;
+    --no-ids) ids=0; shift ;;
     --only) only=${2:?--only needs a list}; shift 2 ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -124,6 +128,7 @@ PID[nginx]=$(pgrep -P "${PID[nginx]}" | head -1)  # measure the worker, not the 
 start h2o 0 h2o -c "$tmp/h2o.conf" || exit 1
 # Room for 20000 connections, as nginx and h2o get (ferry's default is 10000 per worker).
 printf '[limits]\nmax_connections = 20000\n' >"$tmp/ferry.toml"
+[[ $ids == 0 ]] && printf '[request_id]\nheader = ""\ntrace_context = false\n' >>"$tmp/ferry.toml"
 start ferry 0 "$ferry_bin" --config "$tmp/ferry.toml" --root "$root" --listen "127.0.0.1:${P[ferry]}" --workers 1 \
   --log-level warn --access-log off || exit 1
 if [[ $scaling == 1 ]]; then
@@ -210,7 +215,7 @@ cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 header=$(
   echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "machine: nproc=$(nproc), ${cpu_model:-unknown CPU}, kernel $(uname -r)"
-  echo "ferry:   $("$ferry_bin" --version 2>&1 | head -1) ($ferry_bin)"
+  echo "ferry:   $("$ferry_bin" --version 2>&1 | head -1) ($ferry_bin)$([[ $ids == 0 ]] && echo ", without request ids and traceparent (--no-ids)")"
   echo "nginx:   $(nginx -v 2>&1 | sed 's/^nginx version: //')"
   echo "h2o:     $(h2o --version 2>&1 | head -1 | sed 's/^h2o version //')"
   echo "wrk:     $(wrk -v 2>&1 | head -1 | awk '{print $2}')"

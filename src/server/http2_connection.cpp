@@ -20,8 +20,12 @@ namespace ferry {
 namespace {
 
 // Frames produced per turn before other connections get the worker (see turn_budget in
-// http1_connection.cpp: the same fairness for HTTP/2).
-constexpr std::size_t produce_slice = 64 * 1024;
+// http1_connection.cpp: the same fairness for HTTP/2); each slice leaves in one send. 96 KiB
+// rather than 64: a 100 KiB response over h2 then mostly goes in one send, not two, and on
+// loopback each send also wakes the client. Measured (h2 over TLS, 100 KiB, c16 m4, 6 rounds
+// interleaved): 49.9 µs of server CPU per response against 52.6 with 64 KiB; 128 KiB and more
+// cost more again (56-62 µs: bursts that find the client asleep wake it every time).
+constexpr std::size_t produce_slice = 96 * 1024;
 constexpr std::size_t reads_per_turn = 8;
 constexpr std::size_t max_shares_per_connection = 8;
 constexpr std::size_t linger_limit = 1 << 20;

@@ -59,7 +59,9 @@ class open_file {
   std::array<char, 35> etag{};
   std::uint8_t etag_size = 0;
   std::string_view etag_text() const { return {etag.data(), etag_size}; }
-  std::string_view etag_core_text() const { return {etag.data() + 1, etag_size - 2u}; }
+  std::string_view etag_core_text() const {
+    return etag_size < 2 ? std::string_view() : std::string_view(etag.data() + 1, etag_size - 2u);
+  }
 
   // Formats last_modified and etag from mtime and size.
   void describe_validators() {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 
+#include "http/char_classes.hpp"
 #include "http/field_bytes.hpp"
 
 namespace ferry {
@@ -20,7 +21,7 @@ constexpr std::array<char, 256> name_table = [] {
   return t;
 }();
 
-bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
+using char_class::is_ows;
 
 }  // namespace
 
@@ -36,7 +37,7 @@ bool lower_field_name(std::string_view name, char* out) {
 
 bool valid_field_value(std::string_view value) {
   if (value.empty()) return true;
-  if (is_space_or_tab(value.front()) || is_space_or_tab(value.back())) return false;
+  if (is_ows(value.front()) || is_ows(value.back())) return false;
   return free_of_controls(value);
 }
 

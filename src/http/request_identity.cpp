@@ -139,6 +139,7 @@ void id_generator::fill_hex(char* out, std::size_t length) {
 void assign_request_identity(const request& req, const request_identity_options& options, id_generator& ids,
                              request_identity& out) {
   out.clear();
+  bool id_needed = false;
   if (!options.header.empty()) {
     bool found = false;
     const std::string_view incoming = options.accept_incoming ? req.header(options.header, &found) : "";
@@ -146,28 +147,38 @@ void assign_request_identity(const request& req, const request_identity_options&
       std::memcpy(out.id_storage.data(), incoming.data(), incoming.size());
       out.id_length = static_cast<std::uint8_t>(incoming.size());
     } else {
-      ids.fill_hex(out.id_storage.data(), 32);
-      out.id_length = 32;
+      id_needed = true;
     }
   }
-  if (!options.trace_context) return;
-  out.traced = true;
-  ids.fill_hex(out.span_id.data(), out.span_id.size());
-  bool found = false;
-  const std::string_view parent = req.header("traceparent", &found);
-  if (found && parse_traceparent(parent, out.trace_id, out.trace_flags)) {
-    out.trace_flags &= 1;  // only "sampled" is defined for version 00
-    return;
+  if (options.trace_context) {
+    out.traced = true;
+    ids.fill_hex(out.span_id.data(), out.span_id.size());
+    bool found = false;
+    const std::string_view parent = req.header("traceparent", &found);
+    if (found && parse_traceparent(parent, out.trace_id, out.trace_flags)) {
+      out.trace_flags &= 1;  // only "sampled" is defined for version 00
+    } else {
+      ids.fill_hex(out.trace_id.data(), out.trace_id.size());
+      out.trace_flags = 1;  // ferry logs every request: this part of the trace is recorded
+      // A request that starts a trace is named by it: one id to look for, and one less to make.
+      if (id_needed) {
+        std::memcpy(out.id_storage.data(), out.trace_id.data(), out.trace_id.size());
+        out.id_length = static_cast<std::uint8_t>(out.trace_id.size());
+        id_needed = false;
+      }
+    }
   }
-  ids.fill_hex(out.trace_id.data(), out.trace_id.size());
-  out.trace_flags = 1;  // ferry logs every request: this part of the trace is recorded
+  if (id_needed) {
+    ids.fill_hex(out.id_storage.data(), 32);
+    out.id_length = 32;
+  }
 }
 
 void add_request_identity_headers(const request_identity& identity, const request_identity_options& options,
                                   response& out) {
   if (identity.id_length > 0 && !options.header.empty()) out.set(options.header, identity.id());
   if (!identity.traced) return;
-  std::array<char, 55> value{};
+  std::array<char, 55> value;  // every byte written below
   char* p = value.data();
   *p++ = '0';
   *p++ = '0';

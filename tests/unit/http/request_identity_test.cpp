@@ -117,6 +117,27 @@ TEST_F(AssignIdentity, GeneratesIdAndTraceWithoutHeaders) {
   EXPECT_EQ(identity_.trace().size(), 32u);
   EXPECT_EQ(identity_.span().size(), 16u);
   EXPECT_EQ(identity_.trace_flags, 1);
+  EXPECT_EQ(identity_.id(), identity_.trace());  // a request that starts a trace is named by it
+  EXPECT_TRUE(lower_hex(identity_.span()));
+
+  // Without trace context, the id is a random one of its own; ids of requests apart differ.
+  const std::string first(identity_.id());
+  options_.trace_context = false;
+  assign_request_identity(req_, options_, ids_, identity_);
+  EXPECT_EQ(identity_.id().size(), 32u);
+  EXPECT_TRUE(lower_hex(identity_.id()));
+  EXPECT_NE(identity_.id(), first);
+  EXPECT_TRUE(identity_.trace().empty());
+}
+
+// A caller's trace spans many requests: each still gets an id of its own, not the trace's.
+TEST_F(AssignIdentity, AnIdOfItsOwnWithinACallersTrace) {
+  header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  assign_request_identity(req_, options_, ids_, identity_);
+  EXPECT_EQ(identity_.trace(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(identity_.id().size(), 32u);
+  EXPECT_TRUE(lower_hex(identity_.id()));
+  EXPECT_NE(identity_.id(), identity_.trace());
 }
 
 TEST_F(AssignIdentity, KeepsAWellFormedIncomingIdAndTheCallersTrace) {

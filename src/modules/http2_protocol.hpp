@@ -41,7 +41,8 @@ struct http2_response_head {
   std::optional<std::uint64_t> content_length;  // sent as content-length when set
   // Names (any case) of fields whose value is new in every response (the request id,
   // traceparent): sent without HPACK indexing, where they would only push out of the dynamic
-  // table the entries that do repeat.
+  // table the entries that do repeat (but for a name no table holds, whose first value enters
+  // the table so that the rest can name it by index).
   std::span<const std::string_view> never_indexed;
 };
 

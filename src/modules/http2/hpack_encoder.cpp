@@ -168,6 +168,16 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
   }
 }
 
+std::size_t hpack_encoder::dynamic_name_index(std::string_view name) const {
+  for (std::size_t i = 0; i < table_.count(); ++i) {
+    const hpack_dynamic_table::entry& e = table_[i];
+    if (e.name_size == name.size() && std::memcmp(e.text.data(), name.data(), name.size()) == 0) {
+      return static_count + 1 + i;
+    }
+  }
+  return 0;
+}
+
 void hpack_encoder::encode(const http2_response_head& head, output_buffer& out) {
   // Room for the worst case: two size updates, the status as a literal, then every field as a
   // literal with its name, and the content length.
@@ -223,14 +233,15 @@ void hpack_encoder::encode_fields(const http2_response_head& head, writer& w, re
       const remembered& m = fields[slot];
       if (m.ready == never_list_generation_ && short_bytes::equal(m.name, name)) {
         if (m.never_indexed) {
-          if (valid_field_value(value)) {
-            w.remembered_bytes(m.encoded);
-            w.string(value);
+          if (m.generation == 0 || m.generation == generation_) {
+            if (valid_field_value(value)) {
+              w.remembered_bytes(m.encoded);
+              w.string(value);
+            }
+            ++slot;
+            continue;
           }
-          ++slot;
-          continue;
-        }
-        if (short_bytes::equal(m.value, value) && (m.unindexed || m.generation == generation_)) {
+        } else if (short_bytes::equal(m.value, value) && (m.unindexed || m.generation == generation_)) {
           w.remembered_bytes(m.encoded);
           ++slot;
           continue;
@@ -283,11 +294,29 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     m.static_index = static_name_index(m.lower);
   }
   if (m.never_indexed) {
-    // New in every response: nothing to remember of the value, and no table to look in.
+    // New in every response: nothing to remember of the value. The name is another matter.
     if (!valid_field_value(value)) return;
     const char* start = out.at;
-    out.integer(m.static_index, 4, 0x10);  // §6.2.3 never indexed
-    if (m.static_index == 0) out.string(m.lower);
+    std::size_t name_index = m.static_index;
+    m.generation = 0;  // the bytes below name no dynamic entry
+    if (name_index == 0) {
+      name_index = dynamic_name_index(m.lower);
+      if (name_index == 0 && hpack_dynamic_table::entry_size(m.lower, value) <= table_.capacity() * 3 / 4) {
+        // A name neither table holds: its first value enters ours as any field would, so that
+        // the values to come name it by index rather than spell it out (a dozen bytes per
+        // response, and one buffer less for the peer's decoder to fill).
+        out.integer(0, 6, 0x40);  // §6.2.1 incremental indexing
+        out.string(m.lower);
+        out.string(value);
+        table_.insert(m.lower, value);
+        ++generation_;
+        m.ready = 0;
+        return;
+      }
+      if (name_index != 0) m.generation = generation_;  // an index that moves when the table changes
+    }
+    out.integer(name_index, 4, 0x10);  // §6.2.3 never indexed
+    if (name_index == 0) out.string(m.lower);
     if (!m.is_content_length) {
       m.encoded.assign(start, static_cast<std::size_t>(out.at - start));
       m.ready = never_list_generation_;

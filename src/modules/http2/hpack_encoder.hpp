@@ -1,7 +1,9 @@
 // HPACK (RFC 7541) for the response heads a server sends: names lower-cased and checked
 // (field_rules.hpp), a field the static table or our dynamic table holds goes out as one
 // index, others as literals, with incremental indexing unless the head marks the name
-// never-indexed (values new in every response). `date` goes out as a literal without indexing:
+// never-indexed (values new in every response: the request id, traceparent). Those name a
+// table entry by index where one has the name; when neither table has it, the name's first
+// value enters ours, so that the rest do not spell the name out again. `date` goes out as a literal without indexing:
 // a new value every second would fill the table with stale dates, pushing out the fields that
 // do repeat (and each would take memory of its own). Literals are not Huffman-coded: that
 // would save a few bytes per new value at a cost per byte on every response.
@@ -72,7 +74,9 @@ class hpack_encoder {
     bool value_known = false;  // `value` is the last value seen here
     bool value_ok = false;
     std::string encoded;              // the bytes `value` went out as; never indexed: all but the value
-    std::uint64_t generation = 0;     // of the table they are valid for; 0: none
+    // Of the table they are valid for; 0: none. Never indexed: the generation whose index of
+    // the name they hold; 0: they name no dynamic entry, and hold for any.
+    std::uint64_t generation = 0;
     // The never-indexed list's generation for which encode() may go by what is remembered here
     // without calling remembered_field(): the name is sent, it is no content-length, and
     // `encoded` holds the never-indexed field's start or a good value's bytes. 0: it may not.
@@ -84,6 +88,8 @@ class hpack_encoder {
   // out in that state.
   void encode_fields(const http2_response_head& head, writer& w, remembered* first_head);
   void field(std::string_view lower_name, std::string_view value, bool never_indexed, writer& out);
+  // Our dynamic table's index of an entry with that (lower-case) name, 0 when none has it.
+  std::size_t dynamic_name_index(std::string_view name) const;
   // The field at `slot` of the memory (names as the head gave them); with `scratch`, the same
   // work on that state instead, remembering nothing.
   void remembered_field(std::size_t slot, std::string_view name, std::string_view value, const http2_response_head& head,

@@ -53,6 +53,15 @@ class peer_decoder {
     }
   }
   std::size_t table_size() const { return nghttp2_hd_inflate_get_dynamic_table_size(inflater_); }
+  // Whether an entry of the dynamic table has that name.
+  bool holds_name(std::string_view name) const {
+    const std::size_t total = nghttp2_hd_inflate_get_num_table_entries(inflater_);
+    for (std::size_t index = 62; index <= total; ++index) {
+      const nghttp2_nv* nv = nghttp2_hd_inflate_get_table_entry(inflater_, index);
+      if (nv != nullptr && std::string_view(reinterpret_cast<const char*>(nv->name), nv->namelen) == name) return true;
+    }
+    return false;
+  }
   void limit(std::size_t size) { nghttp2_hd_inflate_change_table_size(inflater_, size); }
 
  private:
@@ -75,12 +84,14 @@ TEST(HpackEncoder, StatusFieldsAndContentLengthDecodeAsGiven) {
                           {"Content-Length", "99"},                  {"X-Bad", " padded"},    {"ETag", "\"1\""},
                           {"TE", "trailers"},                        {":path", "/"},          {"Bad Name", "1"}};
   // Three times: the first head is encoded without memory, the second builds it and the third
-  // (another status) comes from it.
+  // (another status) comes from it. The never-indexed name enters the table with its first
+  // value (see NeverIndexedNamesEnterTheTableOnceAndAreThenNamedByIndex).
   for (const int status : {404, 404, 200}) {
+    const bool first = encoder.table_entries() == 0;
     const auto got = peer.decode(encode(encoder, status, fields, 12345, {"x-REQUEST-id"}));
     const std::vector<decoded_field> expected{{":status", std::to_string(status), false},
                                               {"date", "Tue, 01 Dec 2026 00:00:00 GMT", false},
-                                              {"x-request-id", "abc", true},
+                                              {"x-request-id", "abc", !first},
                                               {"etag", "\"1\"", false},
                                               {"content-length", "12345", false}};
     EXPECT_EQ(got, expected) << status;
@@ -141,8 +152,8 @@ TEST(HpackEncoder, ForgottenHeadsComeBackFromTheTable) {
   EXPECT_EQ(encoder.table_entries(), entries);
   const std::string block = encode(encoder, 200, fields, 10, never);
   EXPECT_EQ(peer.decode(block), expected);
-  // :status, two indexes, the never-indexed literal (1 + 1 + 12 name bytes, 1 + 20 value), content-length.
-  EXPECT_EQ(block.size(), 1u + 2u + 35u + 1u);
+  // :status, two indexes, the never-indexed literal (2 bytes for its name's index, 1 + 20 value), content-length.
+  EXPECT_EQ(block.size(), 1u + 2u + 23u + 1u);
   EXPECT_EQ(peer.table_size(), encoder.table_size());
 }
 
@@ -157,20 +168,22 @@ TEST(HpackEncoder, AForgottenTableIsEmptiedOnThePeerToo) {
   const std::vector<std::string_view> never{"x-request-id"};
   peer.decode(encode(encoder, 200, fields, 10, never));
   const auto expected = peer.decode(encode(encoder, 200, fields, 10, never));
-  ASSERT_EQ(encoder.table_entries(), 4u);  // three fields and content-length
+  ASSERT_EQ(encoder.table_entries(), 5u);  // three fields, the first request id and content-length
   encoder.forget_heads();
   encoder.forget_table();
   EXPECT_EQ(encoder.table_entries(), 0u);
   EXPECT_EQ(encoder.table_memory(), 0u);
   const std::string block = encode(encoder, 200, fields, 10, never);
   EXPECT_EQ(block.substr(0, 4), std::string("\x20\x3f\xe1\x1f"));  // §6.3: size 0, then 4096
-  EXPECT_EQ(peer.decode(block), expected);
-  EXPECT_EQ(encoder.table_entries(), 4u);
+  auto refilled = expected;
+  refilled[4].never_indexed = false;  // the request id's name enters the emptied table again
+  EXPECT_EQ(peer.decode(block), refilled);
+  EXPECT_EQ(encoder.table_entries(), 5u);
   EXPECT_EQ(peer.table_size(), encoder.table_size());
   const std::string again = encode(encoder, 200, fields, 10, never);
   EXPECT_EQ(peer.decode(again), expected);
-  // :status, three indexes, the never-indexed literal (1 + 1 + 12 name bytes, 1 + 20 value), content-length.
-  EXPECT_EQ(again.size(), 1u + 3u + 35u + 1u);
+  // :status, three indexes, the never-indexed literal (2 bytes for its name's index, 1 + 20 value), content-length.
+  EXPECT_EQ(again.size(), 1u + 3u + 23u + 1u);
   // Forgetting an empty table announces nothing.
   hpack_encoder fresh;
   fresh.forget_table();
@@ -197,7 +210,9 @@ TEST(HpackEncoder, TheFirstHeadIsEncodedWithoutMemory) {
                                             {"x-id", "b", true},
                                             {"etag", "\"a-long-validator-0123456789\"", false},
                                             {"content-length", "5", false}};
-  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, 5, never)), expected);
+  auto first = expected;
+  first[6].never_indexed = false;  // x-id's name enters the table with its first value
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, 5, never)), first);
   EXPECT_EQ(encoder.heads_memory(), 0u);
   EXPECT_EQ(peer.decode(encode(encoder, 200, fields, 5, never)), expected);
   EXPECT_GT(encoder.heads_memory(), 100u);
@@ -220,7 +235,7 @@ TEST(HpackEncoder, ChangedValuesAndNamesAtARememberedPositionAreEncodedAnew) {
     const auto got = peer.decode(encode(encoder, 200, fields, static_cast<std::uint64_t>(round % 3), {"x-request-id"}));
     std::vector<decoded_field> expected{{":status", "200", false}};
     for (const auto& [n, v] : fields) {
-      if (n.front() != 'B') expected.push_back({std::string(n), std::string(v), n == "x-request-id"});
+      if (n.front() != 'B') expected.push_back({std::string(n), std::string(v), n == "x-request-id" && round > 0});
     }
     expected.push_back({"content-length", std::to_string(round % 3), false});
     ASSERT_EQ(got, expected) << "round " << round;
@@ -270,7 +285,22 @@ TEST(HpackEncoder, RandomHeadsDecodeAsGivenMinusWhatHttp2CannotCarry) {
       const bool never_length = std::find(never.begin(), never.end(), "content-length") != never.end();
       expected.push_back({"content-length", std::to_string(*length), never_length});
     }
-    ASSERT_EQ(peer.decode(encode(encoder, 200, fields, length, never)), expected) << "round " << round;
+    // A never-indexed name that no table held enters ours with its value (see the next test):
+    // that one field decodes as indexed, and only for a name the table lacked before the block.
+    std::vector<std::string> absent;
+    for (const auto& f : expected) {
+      if (f.never_indexed && !peer.holds_name(f.name)) absent.push_back(f.name);
+    }
+    const std::vector<decoded_field> got = peer.decode(encode(encoder, 200, fields, length, never));
+    ASSERT_EQ(got.size(), expected.size()) << "round " << round;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const auto was_absent = std::find(absent.begin(), absent.end(), got[i].name);
+      if (expected[i].never_indexed && !got[i].never_indexed && was_absent != absent.end()) {
+        absent.erase(was_absent);  // once per name
+        expected[i].never_indexed = false;
+      }
+    }
+    ASSERT_EQ(got, expected) << "round " << round;
     ASSERT_EQ(peer.table_size(), encoder.table_size()) << "round " << round;
   }
 }
@@ -279,11 +309,64 @@ TEST(HpackEncoder, NeverIndexedNamesCanChangeBetweenHeads) {
   hpack_encoder encoder;
   peer_decoder peer;
   const field_list fields{{"x-a", "1"}, {"x-b", "2"}};
+  EXPECT_EQ(peer.decode(encode(encoder, 200, fields, std::nullopt, {"x-a"}))[1].never_indexed, false);  // enters
   EXPECT_EQ(peer.decode(encode(encoder, 200, fields, std::nullopt, {"x-a"}))[1].never_indexed, true);
   const auto got = peer.decode(encode(encoder, 200, fields, std::nullopt, {"x-b"}));
   EXPECT_FALSE(got[1].never_indexed);
   EXPECT_TRUE(got[2].never_indexed);
   EXPECT_EQ(encoder.table_entries(), 2u);  // x-b from the first head, x-a from the second
+}
+
+// A never-indexed name that neither table holds enters ours once, with its first value; every
+// later value is a never-indexed literal that names that entry by index. Gone from the table,
+// the name enters it again; a table too small for it leaves the name spelled out each time.
+TEST(HpackEncoder, NeverIndexedNamesEnterTheTableOnceAndAreThenNamedByIndex) {
+  hpack_encoder encoder;
+  peer_decoder peer;
+  const std::vector<std::string_view> never{"x-request-id", "traceparent"};
+  const std::string ids[] = {"0af7651916cd43dd8448eb211c80319c", "1bf7651916cd43dd8448eb211c80319d",
+                             "2cf7651916cd43dd8448eb211c80319e", "3df7651916cd43dd8448eb211c80319f"};
+  std::vector<std::string> blocks;
+  for (int i = 0; i < 4; ++i) {
+    const std::string& id = ids[i];
+    const std::string block = encode(encoder, 200, {{"Server", "ferry"}, {"X-Request-Id", id}}, std::nullopt, never);
+    const auto got = peer.decode(block);
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[2], (decoded_field{"x-request-id", id, i > 0})) << i;
+    EXPECT_EQ(peer.table_size(), encoder.table_size());
+    blocks.push_back(block);
+  }
+  EXPECT_EQ(encoder.table_entries(), 2u);  // server, and the first id
+  // :status, server's index (63: the id came after it), then 0x1f and 62 - 15 for the id's
+  // entry (§6.2.3 with a 4-bit prefix), and the value.
+  EXPECT_EQ(blocks[1].find("x-request-id"), std::string::npos);
+  EXPECT_EQ(blocks[1], std::string("\x88\xbf\x1f\x2f\x20", 5) + ids[1]);
+  EXPECT_EQ(blocks[2], std::string("\x88\xbf\x1f\x2f\x20", 5) + ids[2]);
+
+  // Another field enters the table: the indexes move, and the encoder follows.
+  auto got = peer.decode(encode(encoder, 200, {{"X-Request-Id", ids[0]}, {"x-new", "1"}}, std::nullopt, never));
+  got = peer.decode(encode(encoder, 200, {{"x-new", "1"}, {"X-Request-Id", ids[1]}}, std::nullopt, never));
+  EXPECT_EQ(got.back(), (decoded_field{"x-request-id", ids[1], true}));
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+
+  // Emptied (an idle connection's table): the name enters again.
+  encoder.forget_table();
+  got = peer.decode(encode(encoder, 200, {{"X-Request-Id", ids[2]}}, std::nullopt, never));
+  EXPECT_EQ(got.back(), (decoded_field{"x-request-id", ids[2], false}));
+  EXPECT_EQ(encoder.table_entries(), 1u);
+  EXPECT_EQ(peer.table_size(), encoder.table_size());
+
+  // A peer table too small for the entry: the name is spelled out in every block.
+  hpack_encoder small;
+  peer_decoder small_peer;
+  small.set_peer_table_size(64);
+  small_peer.limit(64);
+  for (int i = 0; i < 3; ++i) {
+    const std::string block = encode(small, 200, {{"X-Request-Id", ids[i]}}, std::nullopt, never);
+    EXPECT_NE(block.find("x-request-id"), std::string::npos) << i;
+    EXPECT_EQ(small_peer.decode(block).back(), (decoded_field{"x-request-id", ids[i], true}));
+  }
+  EXPECT_EQ(small.table_entries(), 0u);
 }
 
 TEST(HpackEncoder, TheTableStaysWithinItsSizeAndLargeValuesStayOut) {

@@ -223,8 +223,9 @@ TEST_F(session_fixture, connection_specific_and_invalid_response_fields_are_drop
 }
 
 // Fields new in every response (request id, traceparent) would only push the repeating ones
-// out of the client's HPACK table: they go "never indexed", the others as usual.
-TEST_F(session_fixture, fields_named_never_indexed_stay_out_of_the_hpack_table) {
+// out of the client's HPACK table: they go "never indexed", the others as usual. Their names
+// are in no static entry, so the first values enter the table once, for the rest to name.
+TEST_F(session_fixture, fields_named_never_indexed_enter_the_hpack_table_only_once) {
   handler.answer = [this](std::int32_t id, const request&) {
     const std::pair<std::string_view, std::string_view> f[] = {
         date_field, {"X-Request-Id", "0123456789abcdef"}, {"traceparent", "00-aa-bb-01"}, {"ETag", "\"x\""}};
@@ -240,7 +241,8 @@ TEST_F(session_fixture, fields_named_never_indexed_stay_out_of_the_hpack_table) 
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-request-id"), "0123456789abcdef");
     EXPECT_EQ(r.header("traceparent"), "00-aa-bb-01");
-    EXPECT_EQ(r.never_indexed, (std::vector<std::string>{"x-request-id", "traceparent"}));
+    const std::vector<std::string> expected_never{"x-request-id", "traceparent"};
+    EXPECT_EQ(r.never_indexed, id == first ? std::vector<std::string>() : expected_never);
   }
 }
 

@@ -43,10 +43,6 @@ bool valid_ip_literal(std::string_view inner) {
   return inner.find(':') != std::string_view::npos;
 }
 
-}  // namespace
-
-namespace {
-
 // What nearly every Host is, "name" or "name:port" without percent-encoding, in one pass (the
 // general check below scans the text up to four times). True only for what that check accepts
 // as well; false sends the rest to it.

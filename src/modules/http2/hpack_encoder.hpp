@@ -3,10 +3,11 @@
 // index, others as literals, with incremental indexing unless the head marks the name
 // never-indexed (values new in every response: the request id, traceparent). Those name a
 // table entry by index where one has the name; when neither table has it, the name's first
-// value enters ours, so that the rest do not spell the name out again. `date` goes out as a literal without indexing:
-// a new value every second would fill the table with stale dates, pushing out the fields that
-// do repeat (and each would take memory of its own). Literals are not Huffman-coded: that
-// would save a few bytes per new value at a cost per byte on every response.
+// value enters ours, so that the rest do not spell the name out again. `date` goes out as a
+// literal without indexing: a new value every second would fill the table with stale dates,
+// pushing out the fields that do repeat (and each would take memory of its own). Literals are
+// not Huffman-coded: that would save a few bytes per new value at a cost per byte on every
+// response.
 //
 // Responses on one connection mostly repeat the previous one's fields in the same order. The
 // encoder remembers, per position, the field as given and how it went out: a field equal to

@@ -2,9 +2,10 @@
 // counts them, the oldest evicted to make room. Our encoder and decoder each keep one.
 //
 // The entries sit in a ring of slots that only grows, doubling (to the most entries the table
-// has held at once), and a slot keeps its string's buffer for the entry that next takes it: a table
-// whose entries come and go (a new Date every second) allocates nothing once warm. A buffer
-// larger than a typical field is given back when its entry is evicted, so the slack stays small.
+// has held at once), and a slot keeps its string's buffer for the entry that next takes it: a
+// table whose entries come and go (a new Date every second) allocates nothing once warm. A
+// buffer larger than a typical field is given back when its entry is evicted, so the slack
+// stays small.
 #pragma once
 
 #include <cstddef>

@@ -149,9 +149,7 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
       }
     }
   }
-  // An entry that would take most of the table would push out everything that repeats: it
-  // goes out without indexing (the peer's table must see exactly the entries ours does).
-  const bool index = !never_indexed && hpack_dynamic_table::entry_size(name, value) <= table_.capacity() * 3 / 4;
+  const bool index = !never_indexed && may_enter_table(name, value);
   const std::size_t name_index = static_name_index(name);
   if (never_indexed) {
     out.integer(name_index, 4, 0x10);  // §6.2.3 never indexed
@@ -166,6 +164,12 @@ void hpack_encoder::field(std::string_view name, std::string_view value, bool ne
     table_.insert(name, value);
     ++generation_;
   }
+}
+
+// An entry that would take most of the table would push out everything that repeats: it goes
+// out without indexing (the peer's table must see exactly the entries ours does).
+bool hpack_encoder::may_enter_table(std::string_view name, std::string_view value) const {
+  return hpack_dynamic_table::entry_size(name, value) <= table_.capacity() * 3 / 4;
 }
 
 std::size_t hpack_encoder::dynamic_name_index(std::string_view name) const {
@@ -301,7 +305,7 @@ void hpack_encoder::remembered_field(std::size_t slot, std::string_view name, st
     m.generation = 0;  // the bytes below name no dynamic entry
     if (name_index == 0) {
       name_index = dynamic_name_index(m.lower);
-      if (name_index == 0 && hpack_dynamic_table::entry_size(m.lower, value) <= table_.capacity() * 3 / 4) {
+      if (name_index == 0 && may_enter_table(m.lower, value)) {
         // A name neither table holds: its first value enters ours as any field would, so that
         // the values to come name it by index rather than spell it out (a dozen bytes per
         // response, and one buffer less for the peer's decoder to fill).

@@ -89,6 +89,8 @@ class hpack_encoder {
   // out in that state.
   void encode_fields(const http2_response_head& head, writer& w, remembered* first_head);
   void field(std::string_view lower_name, std::string_view value, bool never_indexed, writer& out);
+  // Whether a field that size may enter our dynamic table.
+  bool may_enter_table(std::string_view name, std::string_view value) const;
   // Our dynamic table's index of an entry with that (lower-case) name, 0 when none has it.
   std::size_t dynamic_name_index(std::string_view name) const;
   // The field at `slot` of the memory (names as the head gave them); with `scratch`, the same

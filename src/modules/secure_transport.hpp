@@ -90,6 +90,10 @@ class secure_session {
   virtual bool socket_drained() const = 0;
   // Sends close_notify (best effort, never waits for the peer's).
   virtual void shutdown() = 0;
+  // Gives the record buffers back (an idle connection's memory) unless bytes are still in them;
+  // the next read or write takes new ones. The core calls it when it waits for the client with
+  // nothing in flight.
+  virtual void release_buffers() = 0;
 
   virtual const tls_peer_info& peer() const = 0;
   // The handshake failed because the client spoke plain HTTP to the TLS port.

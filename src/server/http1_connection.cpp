@@ -279,6 +279,8 @@ void http1_connection::wait_readable() {
     receive_secure();
     return;
   }
+  // Waiting with no buffer of our own: OpenSSL's go back too (a hot connection's at its demotion).
+  if (io_.secure()) io_.session()->release_buffers();
   socket_.async_wait(tcp_socket::wait_read,
                      in_place([self = shared_from_this()](const asio::error_code& ec) {
                        if (self->resume_after_demotion(ec)) return;

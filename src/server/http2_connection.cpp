@@ -444,6 +444,8 @@ void http2_connection::wait_readable() {
     });
     return;
   }
+  // Between requests OpenSSL's record buffers go back (a burst's streams all done).
+  if (io_.secure() && no_streams()) io_.session()->release_buffers();
   read_waiting_ = true;
   socket_.async_wait(tcp_socket::wait_read,
                      with_memory(read_wait_memory_, [self = shared_from_this()](const asio::error_code& ec) {

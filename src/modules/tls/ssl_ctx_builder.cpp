@@ -10,6 +10,7 @@
 
 #include "modules/tls/certificate_names.hpp"
 #include "modules/tls/handshake_callbacks.hpp"
+#include "modules/tls/record_buffers.hpp"
 #include "modules/tls/tls_config.hpp"
 
 namespace ferry {
@@ -49,10 +50,11 @@ bool configure_protocol(SSL_CTX* ctx, const tls_config& config) {
                           SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_KTLS;
   if (!config.session_tickets) options |= SSL_OP_NO_TICKET;
   SSL_CTX_set_options(ctx, options);
-  // Idle connections give their record buffers back (RELEASE_BUFFERS); writes may complete
-  // record by record (PARTIAL_WRITE) from a buffer that moved between retries.
+  // Writes may complete record by record (PARTIAL_WRITE) from a buffer that moved between
+  // retries. Idle connections give their record buffers back: the core says when
+  // (record_buffers.hpp), or OpenSSL after every record where that is not safe.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                            SSL_MODE_RELEASE_BUFFERS);
+                            (release_buffers_by_hand() ? 0 : SSL_MODE_RELEASE_BUFFERS));
   // Resumption only through stateless tickets: no per-process session cache to lock or grow.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   if (SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>(session_context.data()),

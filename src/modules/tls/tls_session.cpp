@@ -13,6 +13,7 @@
 #include "modules/tls/certificate_names.hpp"
 #include "modules/tls/ktls_probe.hpp"
 #include "modules/tls/peer_certificate.hpp"
+#include "modules/tls/record_buffers.hpp"
 
 namespace ferry {
 namespace {
@@ -377,6 +378,11 @@ void tls_session::shutdown() {
   // peer's.
   SSL_shutdown(ssl_);
   clear_error_queue();
+}
+
+void tls_session::release_buffers() {
+  // Refused (0) while a record is partly read or written: the buffers then stay.
+  if (ssl_ != nullptr && !broken_ && release_buffers_by_hand()) SSL_free_buffers(ssl_);
 }
 
 bool tls_session::certificate_covers(std::string_view host) const {

@@ -39,6 +39,7 @@ class tls_session final : public secure_session {
   void received(std::span<const char> bytes) override;
   bool socket_drained() const override;
   void shutdown() override;
+  void release_buffers() override;
 
   const tls_peer_info& peer() const override { return peer_; }
   bool plaintext_http() const override { return plaintext_http_; }

@@ -1,6 +1,9 @@
 // Reading and writing over established sessions: small round trips, buffered input, close,
 // and a 1 MiB file body sent with pread + SSL_write to a slow reader, checked byte by byte.
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -9,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "modules/tls/record_buffers.hpp"
 #include "tls_test_support.hpp"
 
 namespace ferry::tls_test {
@@ -150,6 +154,75 @@ TEST_F(tls_io, TellsWhenTheSocketWasDrained) {
   ASSERT_EQ(got.status, transport_status::done);
   EXPECT_EQ(std::string(buffer, got.bytes), "ping");
   EXPECT_TRUE(server_.socket_drained()) << "a record far smaller than the read-ahead room";
+}
+
+// A ping from the client and a pong back, each read whole.
+void round_trip(connection& c) {
+  ASSERT_TRUE(c.client->write_all("ping"));
+  char buffer[16];
+  auto got = c.server->read(buffer);
+  if (got.status == transport_status::want_read) got = c.server->read(buffer);  // post-handshake messages
+  ASSERT_EQ(got.status, transport_status::done);
+  ASSERT_EQ(std::string(buffer, got.bytes), "ping");
+  ASSERT_EQ(c.server->write(std::string_view("pong"), false).status, transport_status::done);
+  std::string pong;
+  for (int i = 0; i < 10 && pong.size() < 4; ++i) {
+    const int n = c.client->read(buffer, 4 - static_cast<int>(pong.size()));
+    if (n > 0) pong.append(buffer, static_cast<std::size_t>(n));
+  }
+  ASSERT_EQ(pong, "pong");
+}
+
+#if defined(__GLIBC__)
+// OpenSSL's record buffers (about 17 KB each way) stay while the connection is busy, and go back
+// when the core releases them: glibc's count of bytes in use drops by at least one of them.
+TEST_F(tls_io, RecordBuffersStayUntilReleasedAndComeBackWhenNeeded) {
+  if (!release_buffers_by_hand()) GTEST_SKIP() << "this OpenSSL is older than the CVE-2024-4741 fix: it frees them itself";
+  round_trip(connection_);
+  round_trip(connection_);
+  const std::size_t busy = mallinfo2().uordblks;
+  server_.release_buffers();
+  const std::size_t idle = mallinfo2().uordblks;
+  EXPECT_GE(busy, idle + 16 * 1024) << "bytes in use: " << busy << " busy, " << idle << " released";
+  round_trip(connection_);
+  server_.release_buffers();
+  server_.release_buffers();  // nothing left to give back: harmless
+  round_trip(connection_);
+}
+#endif
+
+// Bytes OpenSSL holds that were not read yet (the rest of a record, a record read ahead) keep
+// their buffer: released or not, every byte is read once, in order.
+TEST_F(tls_io, ReleaseKeepsBytesNotYetRead) {
+  ASSERT_TRUE(connection_.client->write_all("0123456789"));
+  ASSERT_TRUE(connection_.client->write_all("abcdef"));
+  char buffer[32];
+  auto got = server_.read({buffer, 1});
+  if (got.status == transport_status::want_read) got = server_.read({buffer, 1});
+  ASSERT_EQ(got.status, transport_status::done);
+  std::string plain(buffer, got.bytes);
+  for (int i = 0; i < 20 && plain.size() < 16; ++i) {
+    server_.release_buffers();
+    got = server_.read({buffer, 3});
+    if (got.status == transport_status::done) plain.append(buffer, got.bytes);
+  }
+  EXPECT_EQ(plain, "0123456789abcdef");
+}
+
+// SSL_free_buffers is trusted from the releases that fixed CVE-2024-4741 on, in each series.
+TEST(record_buffers, FreeBuffersIsSafeFromTheFixedReleasesOn) {
+  EXPECT_FALSE(free_buffers_is_safe(0x101010ffUL));  // 1.1.1
+  EXPECT_FALSE(free_buffers_is_safe(0x300000d0UL));  // 3.0.13
+  EXPECT_TRUE(free_buffers_is_safe(0x300000e0UL));   // 3.0.14
+  EXPECT_TRUE(free_buffers_is_safe(0x30000130UL));   // 3.0.19
+  EXPECT_FALSE(free_buffers_is_safe(0x30100050UL));  // 3.1.5
+  EXPECT_TRUE(free_buffers_is_safe(0x30100060UL));   // 3.1.6
+  EXPECT_FALSE(free_buffers_is_safe(0x30200010UL));  // 3.2.1
+  EXPECT_TRUE(free_buffers_is_safe(0x30200020UL));   // 3.2.2
+  EXPECT_FALSE(free_buffers_is_safe(0x30300000UL));  // 3.3.0
+  EXPECT_TRUE(free_buffers_is_safe(0x30300010UL));   // 3.3.1
+  EXPECT_TRUE(free_buffers_is_safe(0x30400000UL));   // 3.4.0
+  EXPECT_TRUE(free_buffers_is_safe(0x40000000UL));   // 4.0.0
 }
 
 TEST_F(tls_io, CloseNotifyAndEofAreClosed) {

@@ -72,6 +72,15 @@ med_pair() { # "a/b a/b ..." -> "median(a)/median(b)"
   printf "%.0f/%.0f" "$(med <<<"$a")" "$(med <<<"$b")"
 }
 
+# ratio_range "a1 a2 ..." "b1 b2 ...": the lowest and highest a_i/b_i over the rounds ("0.98-1.09"),
+# paired by position (a round runs every server back to back); rounds with a 0 are left out.
+ratio_range() {
+  awk -v a="$1" -v b="$2" 'BEGIN {n = split(a, x); m = split(b, y)
+    for (i = 1; i <= n && i <= m; i++) if (x[i] > 0 && y[i] > 0) {
+      r = x[i] / y[i]; if (lo == "" || r < lo) lo = r; if (hi == "" || r > hi) hi = r }
+    if (lo == "") print "-"; else printf "%.2f-%.2f", lo, hi}'
+}
+
 # ferry_cpu_run BIN CONFIG ROOT TARGET DUR [HEADER]: one ferry worker pinned to CPU 0 with
 # CONFIG, `wrk -t1 -c64` from CPU 1 for DUR seconds on TARGET (with HEADER when given); prints
 # "req/s µs-of-server-CPU-per-request". Fails when TARGET does not answer 200.

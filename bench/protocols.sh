@@ -367,8 +367,8 @@ done
 
 # --- table ---------------------------------------------------------------------------------------
 echo
-printf "%-24s %-9s %12s %9s %9s %7s %8s   %-16s %-16s\n" workload server "req/s" "us/req" "MB/s" errors \
-  "other%" "req/s ferry/peer" "cpu peer/ferry"
+printf "%-24s %-9s %12s %9s %9s %7s %8s   %-16s %-16s %s\n" workload server "req/s" "us/req" "MB/s" errors \
+  "other%" "req/s ferry/peer" "cpu peer/ferry" "cpu per round"
 for w in "${wl_names[@]}"; do
   declare -A MR=() MC=()
   for s in "${servers[@]}"; do
@@ -388,16 +388,17 @@ for w in "${wl_names[@]}"; do
         "$([[ $s == ferry ]] && echo -)" "$([[ $s == ferry ]] && echo -)"
       continue
     fi
-    rr="" cr=""
+    rr="" cr="" crr=""
     if [[ $s == ferry ]]; then
       rr=$(awk -v f="${MR[ferry]}" -v p="${MR[${best_r:-x}]:-0}" -v n="$best_r" \
         'BEGIN {if (p > 0) printf "%.2f (%s)", f / p, n; else print "-"}')
       cr=$(awk -v f="${MC[ferry]}" -v p="${MC[${best_c:-x}]:-0}" -v n="$best_c" \
         'BEGIN {if (f > 0 && p > 0) printf "%.2f (%s)", p / f, n; else print "-"}')
+      [[ -n $best_c ]] && crr=$(ratio_range "${C[$w,$best_c]}" "${C[$w,ferry]}")
     fi
     mbs=$(awk -v r="${MR[$s]}" -v b="${WL_BYTES[$w]}" 'BEGIN {printf "%.0f", r * b / 1e6}')
-    printf "%-24s %-9s %12.0f %9.2f %9s %7s %8s   %-16s %-16s\n" "${WL_LABEL[$w]}" "$s" "${MR[$s]}" "${MC[$s]}" \
-      "$mbs" "$(med <<<"${E[$w,$s]}")" "$(med_pair "${O[$w,$s]:-}")" "$rr" "$cr"
+    printf "%-24s %-9s %12.0f %9.2f %9s %7s %8s   %-16s %-16s %s\n" "${WL_LABEL[$w]}" "$s" "${MR[$s]}" "${MC[$s]}" \
+      "$mbs" "$(med <<<"${E[$w,$s]}")" "$(med_pair "${O[$w,$s]:-}")" "$rr" "$cr" "$crr"
   done
 done
 if [[ ${#notes[@]} -gt 0 ]]; then

@@ -247,8 +247,8 @@ fi
 
 # --- table ---------------------------------------------------------------------------------------
 echo
-printf "%-24s %-9s %12s %9s %9s %7s %8s   %-16s %-16s\n" workload server "req/s" "us/req" "MB/s" errors \
-  "other%" "req/s ferry/peer" "cpu peer/ferry"
+printf "%-24s %-9s %12s %9s %9s %7s %8s   %-16s %-16s %s\n" workload server "req/s" "us/req" "MB/s" errors \
+  "other%" "req/s ferry/peer" "cpu peer/ferry" "cpu per round"
 for w in "${wl_names[@]}"; do
   declare -A MR=() MC=()
   for s in "${servers[@]}"; do
@@ -262,16 +262,17 @@ for w in "${wl_names[@]}"; do
       { [[ -z $best_c ]] || awk -v a="${MC[$s]}" -v b="${MC[$best_c]}" 'BEGIN {exit !(a < b)}'; }; then best_c=$s; fi
   done
   for s in "${servers[@]}"; do
-    rr="" cr=""
+    rr="" cr="" crr=""
     if [[ $s == ferry ]]; then
       rr=$(awk -v f="${MR[ferry]}" -v p="${MR[$best_r]}" -v n="$best_r" \
         'BEGIN {if (p > 0) printf "%.2f (%s)", f / p, n; else print "-"}')
       cr=$(awk -v f="${MC[ferry]}" -v p="${MC[${best_c:-x}]:-0}" -v n="$best_c" \
         'BEGIN {if (f > 0 && p > 0) printf "%.2f (%s)", p / f, n; else print "-"}')
+      [[ -n $best_c ]] && crr=$(ratio_range "${C[$w,$best_c]}" "${C[$w,ferry]}")
     fi
     mbs=$(awk -v r="${MR[$s]}" -v b="${WL_BYTES[$w]}" 'BEGIN {printf "%.0f", r * b / 1e6}')
-    printf "%-24s %-9s %12.0f %9.2f %9s %7s %8s   %-16s %-16s\n" "${WL_LABEL[$w]}" "$s" "${MR[$s]}" "${MC[$s]}" \
-      "$mbs" "$(med <<<"${E[$w,$s]}")" "$(med_pair "${O[$w,$s]:-}")" "$rr" "$cr"
+    printf "%-24s %-9s %12.0f %9.2f %9s %7s %8s   %-16s %-16s %s\n" "${WL_LABEL[$w]}" "$s" "${MR[$s]}" "${MC[$s]}" \
+      "$mbs" "$(med <<<"${E[$w,$s]}")" "$(med_pair "${O[$w,$s]:-}")" "$rr" "$cr" "$crr"
   done
 done
 if [[ $scaling == 1 ]]; then

@@ -211,18 +211,19 @@ TEST_F(tls_io, ReleaseKeepsBytesNotYetRead) {
 
 // SSL_free_buffers is trusted from the releases that fixed CVE-2024-4741 on, in each series.
 TEST(record_buffers, FreeBuffersIsSafeFromTheFixedReleasesOn) {
-  EXPECT_FALSE(free_buffers_is_safe(0x101010ffUL));  // 1.1.1
-  EXPECT_FALSE(free_buffers_is_safe(0x300000d0UL));  // 3.0.13
-  EXPECT_TRUE(free_buffers_is_safe(0x300000e0UL));   // 3.0.14
-  EXPECT_TRUE(free_buffers_is_safe(0x30000130UL));   // 3.0.19
-  EXPECT_FALSE(free_buffers_is_safe(0x30100050UL));  // 3.1.5
-  EXPECT_TRUE(free_buffers_is_safe(0x30100060UL));   // 3.1.6
-  EXPECT_FALSE(free_buffers_is_safe(0x30200010UL));  // 3.2.1
-  EXPECT_TRUE(free_buffers_is_safe(0x30200020UL));   // 3.2.2
-  EXPECT_FALSE(free_buffers_is_safe(0x30300000UL));  // 3.3.0
-  EXPECT_TRUE(free_buffers_is_safe(0x30300010UL));   // 3.3.1
-  EXPECT_TRUE(free_buffers_is_safe(0x30400000UL));   // 3.4.0
-  EXPECT_TRUE(free_buffers_is_safe(0x40000000UL));   // 4.0.0
+  struct release {
+    const char* name;
+    unsigned long version;  // OPENSSL_VERSION_NUMBER's form
+    bool safe;
+  };
+  for (const release& r : {release{"1.1.1", 0x101010ffUL, false}, release{"3.0.13", 0x300000d0UL, false},
+                           release{"3.0.14", 0x300000e0UL, true}, release{"3.0.19", 0x30000130UL, true},
+                           release{"3.1.5", 0x30100050UL, false}, release{"3.1.6", 0x30100060UL, true},
+                           release{"3.2.1", 0x30200010UL, false}, release{"3.2.2", 0x30200020UL, true},
+                           release{"3.3.0", 0x30300000UL, false}, release{"3.3.1", 0x30300010UL, true},
+                           release{"3.4.0", 0x30400000UL, true}, release{"4.0.0", 0x40000000UL, true}}) {
+    EXPECT_EQ(free_buffers_is_safe(r.version), r.safe) << r.name;
+  }
 }
 
 TEST_F(tls_io, CloseNotifyAndEofAreClosed) {

@@ -99,9 +99,6 @@ struct hpack_encoder::writer {
   }
 };
 
-namespace {
-}  // namespace
-
 void hpack_encoder::set_peer_table_size(std::uint32_t size) {
   const std::size_t capacity = std::min<std::size_t>(size, max_table_size);
   if (capacity == table_.capacity()) return;

@@ -314,18 +314,15 @@ _modules_cache = None
 
 
 def ferry_modules():
-    """The set of modules `ferry --version` lists on its "modules: ..." line (empty if none)."""
+    """The set of modules `ferry --version` lists on its "modules: ..." line (empty if none).
+    Raises when there is no such line: a run that could not ask must not skip tests quietly."""
     global _modules_cache
     if _modules_cache is None:
-        try:
-            out = subprocess.run([FERRY_BIN, "--version"], capture_output=True, timeout=10).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            out = b""
-        mods = set()
-        for line in out.decode("utf-8", "replace").splitlines():
-            if line.startswith("modules:"):
-                mods = set(line[len("modules:"):].split()) - {"none"}
-        _modules_cache = mods
+        proc = run_ferry(["--version"])
+        lines = [l for l in proc.stdout.splitlines() if l.startswith("modules:")]
+        if not lines:
+            raise RuntimeError("no modules line in --version output: %r" % proc)
+        _modules_cache = set(lines[0][len("modules:"):].split()) - {"none"}
     return _modules_cache
 
 

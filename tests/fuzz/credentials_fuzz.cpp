@@ -1,0 +1,118 @@
+// Fuzzes the readers of credentials a client presents: the first byte picks the reader, the
+// rest is its input. Any broken invariant traps.
+//   0  Authorization: Basic: accepted credentials have a user of 1..255 bytes without a colon,
+//      no control characters on either side
+//   1  Authorization: Bearer and 2  an API key header: an accepted key is visible ASCII, at
+//      most max_api_key_length, and lies inside the value; a repeated header never passes
+//   3  the codecs: the two base64url decoders (credentials, JWT) agree, and a decoded hex or
+//      base64 text has the length its input implies
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/text_escape.hpp"
+#include "modules/auth/api_key_extract.hpp"
+#include "modules/auth/api_key_set.hpp"
+#include "modules/auth/basic_auth.hpp"
+#include "modules/auth/credential_codec.hpp"
+#include "modules/auth/jwt_base64url.hpp"
+
+namespace {
+
+void check(bool condition) {
+  if (!condition) __builtin_trap();
+}
+
+bool has_control(std::string_view text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return true;
+  }
+  return false;
+}
+
+bool starts_with_scheme(std::string_view value, std::string_view lower_scheme) {
+  if (value.size() < lower_scheme.size()) return false;
+  for (std::size_t i = 0; i < lower_scheme.size(); ++i) {
+    const char c = value[i] >= 'A' && value[i] <= 'Z' ? static_cast<char>(value[i] - 'A' + 'a') : value[i];
+    if (c != lower_scheme[i]) return false;
+  }
+  return true;
+}
+
+void fuzz_basic(std::string_view input) {
+  const ferry::basic_parse_result result = ferry::parse_basic_authorization(input);
+  if (result.verdict != ferry::credential_verdict::ok) return;
+  check(starts_with_scheme(input, "basic "));
+  const std::string_view user = result.credentials.user();
+  const std::string_view password = result.credentials.password();
+  check(!user.empty() && user.size() <= ferry::max_basic_user_length);
+  check(user.find(':') == std::string_view::npos);
+  check(!has_control(user) && !has_control(password));
+}
+
+void check_key(const ferry::presented_api_key& presented, std::string_view value) {
+  if (presented.verdict != ferry::credential_verdict::ok) return;
+  const std::string_view key = presented.key;
+  check(!key.empty() && key.size() <= ferry::max_api_key_length);
+  check(key.data() >= value.data() && key.data() + key.size() <= value.data() + value.size());
+  for (const char c : key) check(c > 0x20 && c < 0x7f);
+}
+
+void fuzz_bearer(std::string_view input) {
+  const ferry::presented_api_key presented = ferry::parse_bearer(input);
+  if (presented.verdict == ferry::credential_verdict::ok) check(starts_with_scheme(input, "bearer"));
+  check_key(presented, input);
+}
+
+void fuzz_api_key_header(std::string_view input, std::size_t count) {
+  const ferry::presented_api_key presented = ferry::parse_api_key_header(input, count);
+  if (count != 1) check(presented.verdict != ferry::credential_verdict::ok);
+  check_key(presented, input);
+}
+
+void fuzz_codecs(std::string_view input) {
+  const std::optional<std::string> credential = ferry::credential::decode_base64url(input);
+  std::string jwt;
+  const bool jwt_ok = ferry::base64url_decode(input, jwt);
+  check(credential.has_value() == jwt_ok);
+  if (jwt_ok) check(*credential == jwt);
+
+  if (const auto decoded = ferry::credential::decode_base64(input)) {
+    check(input.size() % 4 == 0);
+    const std::size_t padding = input.ends_with("==") ? 2 : input.ends_with("=") ? 1 : 0;
+    check(decoded->size() == input.size() / 4 * 3 - padding);
+  }
+
+  std::vector<unsigned char> bytes(input.size() / 2);
+  if (ferry::credential::decode_hex(input, bytes)) {
+    check(input.size() % 2 == 0);
+    check(ferry::encode_hex(bytes) == input);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+  switch (data[0] % 4) {
+    case 0:
+      fuzz_basic(input);
+      break;
+    case 1:
+      fuzz_bearer(input);
+      break;
+    case 2:
+      // The top bits say how many times the request carries the header (0, 1 or 2).
+      fuzz_api_key_header(input, (data[0] >> 6) % 3);
+      break;
+    default:
+      fuzz_codecs(input);
+      break;
+  }
+  return 0;
+}

@@ -4,7 +4,6 @@
 // cache keyed by the token's bytes cannot be bypassed with an equivalent spelling.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 

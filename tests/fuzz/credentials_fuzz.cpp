@@ -6,24 +6,28 @@
 //      most max_api_key_length, and lies inside the value; a repeated header never passes
 //   3  the codecs: a decoded base64url or hex text encodes back to exactly its input, and a
 //      decoded base64 text has the length its input implies
+//   4  signed URLs (lines: path, query, client address): a query that passes carries each of
+//      expires, kid and sig once, not yet expired, and is the one sign_url writes for that
+//      path; and what sign_url writes for the path passes, other parameters added or not
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "http/text_escape.hpp"
 #include "modules/auth/api_key_extract.hpp"
 #include "modules/auth/api_key_set.hpp"
 #include "modules/auth/basic_auth.hpp"
 #include "modules/auth/credential_codec.hpp"
+#include "modules/auth/signed_url.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ferry::fuzz::check;
 
 bool has_control(std::string_view text) {
   for (const char c : text) {
@@ -92,12 +96,67 @@ void fuzz_codecs(std::string_view input) {
   }
 }
 
+// The value of the one parameter `name` in `query`, or nullopt when it is absent or repeated.
+std::optional<std::string_view> only_parameter(std::string_view query, std::string_view name) {
+  std::optional<std::string_view> found;
+  while (!query.empty()) {
+    const std::size_t end = query.find('&');
+    const std::string_view parameter = query.substr(0, end);
+    const std::size_t equals = parameter.find('=');
+    if (parameter.substr(0, equals) == name) {
+      if (found) return std::nullopt;
+      found = equals == std::string_view::npos ? std::string_view() : parameter.substr(equals + 1);
+    }
+    if (end == std::string_view::npos) break;
+    query.remove_prefix(end + 1);
+  }
+  return found;
+}
+
+void fuzz_signed_url(std::string_view input, std::uint8_t flags) {
+  static const std::string secret(ferry::min_url_signing_secret_length, 's');
+  static const std::shared_ptr<const ferry::url_signing_key_set> keys = [] {
+    std::vector<ferry::url_signing_key> list;
+    list.push_back({"k1", secret, "fuzz"});
+    return ferry::make_url_signing_key_set(std::move(list)).set;
+  }();
+  check(keys != nullptr);
+  constexpr std::int64_t now = 1800000000;
+  ferry::signed_url_options options;
+  options.bind_client_ip = (flags & 0x40) != 0;
+  options.max_lifetime = (flags & 0x80) != 0 ? 3600 : 0;
+  const std::vector<std::string_view> lines = ferry::fuzz::lines_of(input, 3);
+  const std::string_view path = lines[0], query = lines[1], ip = lines[2];
+
+  const ferry::credential_result result = ferry::verify_signed_url(*keys, options, path, query, ip, now);
+  if (result.verdict == ferry::credential_verdict::ok) {
+    const auto expires = only_parameter(query, "expires");
+    const auto kid = only_parameter(query, "kid");
+    const auto sig = only_parameter(query, "sig");
+    check(expires && kid && sig && *kid == "k1");
+    std::int64_t expiry = 0;
+    for (const char digit : *expires) expiry = expiry * 10 + (digit - '0');
+    check(expiry > now && (options.max_lifetime == 0 || expiry - now <= options.max_lifetime));
+    const std::string signed_query =
+        ferry::sign_url(path, expiry, *kid, secret, options.bind_client_ip ? ip : "");
+    check(signed_query == "expires=" + std::string(*expires) + "&kid=k1&sig=" + std::string(*sig));
+  }
+
+  // A bound link needs the address (sign_url takes an empty one as "not bound").
+  if (options.bind_client_ip && ip.empty()) return;
+  const std::string issued = ferry::sign_url(path, now + 60, "k1", secret, options.bind_client_ip ? ip : "");
+  if (issued.empty()) return;
+  for (const std::string& link : {issued, "x=1&" + issued, issued + "&v=2"}) {
+    check(ferry::verify_signed_url(*keys, options, path, link, ip, now).verdict == ferry::credential_verdict::ok);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       fuzz_basic(input);
       break;
@@ -108,8 +167,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // The top bits say how many times the request carries the header (0, 1 or 2).
       fuzz_api_key_header(input, (data[0] >> 6) % 3);
       break;
-    default:
+    case 3:
       fuzz_codecs(input);
+      break;
+    default:
+      fuzz_signed_url(input, data[0]);
       break;
   }
   return 0;

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "http/accept_encoding.hpp"
 #include "http/authority.hpp"
 #include "http/conditional.hpp"
@@ -24,9 +25,7 @@
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ferry::fuzz::check;
 
 void fuzz_date(std::string_view input) {
   // RFC 850's two-digit years resolve against "now": a fixed one keeps runs reproducible.
@@ -55,24 +54,12 @@ void fuzz_accept_encoding(std::string_view input) {
   }
 }
 
-std::vector<std::string_view> lines_of(std::string_view input) {
-  std::vector<std::string_view> lines;
-  while (lines.size() < 5) {
-    const std::size_t end = input.find('\n');
-    lines.push_back(input.substr(0, end));
-    if (end == std::string_view::npos) break;
-    input.remove_prefix(end + 1);
-  }
-  lines.resize(5);
-  return lines;
-}
-
 std::optional<std::string_view> present(std::string_view line) {
   return line.empty() ? std::nullopt : std::optional<std::string_view>(line);
 }
 
 void fuzz_conditionals(std::string_view input) {
-  const std::vector<std::string_view> lines = lines_of(input);
+  const std::vector<std::string_view> lines = ferry::fuzz::lines_of(input, 5);
   ferry::conditional_headers headers;
   headers.if_match = present(lines[0]);
   headers.if_none_match = present(lines[1]);

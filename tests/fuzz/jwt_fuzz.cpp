@@ -10,15 +10,14 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_support.hpp"
 #include "modules/auth/jwt_base64url.hpp"
 #include "modules/auth/jwt_json.hpp"
 #include "modules/auth/jwt_token.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ferry::fuzz::check;
 
 // UTF-8 as RFC 3629 allows it (no overlongs, no surrogates, nothing past U+10FFFF), written
 // independently of the parser's own check.

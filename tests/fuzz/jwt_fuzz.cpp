@@ -3,7 +3,7 @@
 //   0  base64url: a decoded text encodes back to exactly its input (one spelling per value)
 //   1  JSON: a parsed value keeps the depth limit, unique member names and valid UTF-8
 //   2  the compact token: a parsed one points into its text, with JSON objects for header and
-//      claims and an algorithm other than none
+//      claims and none of the header parameters that would let it pick its own key
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -813,10 +813,11 @@ class server_view {
     std::size_t lengths = 0;
     std::string length_value;
     bool request_id_seen = false;
-    // A never-indexed name that no table holds enters it once, with its first value.
-    bool request_id_may_enter = !table_holds_name("x-request-id");
     const auto sent = handler_.answers.find(id);
     for (;;) {
+      // A never-indexed name that no table holds enters it with the value at hand. Fields
+      // entered before it in the same block may have evicted it: asked field by field.
+      const bool request_id_may_enter = !table_holds_name("x-request-id");
       nghttp2_nv nv{};
       int flags = 0;
       const ssize_t used = nghttp2_hd_inflate_hd2(inflater_, &nv, &flags, in, left, 1);
@@ -843,7 +844,7 @@ class server_view {
         if (name == "x-request-id") {
           request_id_seen = true;
           // Never indexed, as the head asked, but for the value that brings the name into the table.
-          CHECK((nv.flags & NGHTTP2_NV_FLAG_NO_INDEX) != 0 || std::exchange(request_id_may_enter, false));
+          CHECK((nv.flags & NGHTTP2_NV_FLAG_NO_INDEX) != 0 || request_id_may_enter);
           CHECK(value == std::to_string(id));
         }
         continue;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Writes the seed corpus of http2_session_fuzz (tests/fuzz/corpus/http2_session/) in the input
 # layout its header comment gives: 6 choice bytes, 16 schedule bytes, then the client's frames.
-# Run again when that layout changes; the fuzzer finds the rest from these.
+# Run again when that layout changes; the fuzzer finds the rest from these. Files named
+# regression_* are inputs the fuzzer found, kept as they are (not written here).
 import pathlib
 import struct
 

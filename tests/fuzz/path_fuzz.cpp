@@ -5,12 +5,11 @@
 #include <string_view>
 
 #include "files/path_normalize.hpp"
+#include "fuzz_support.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ferry::fuzz::check;
 
 bool is_forbidden_byte(char c) {
   const auto b = static_cast<unsigned char>(c);

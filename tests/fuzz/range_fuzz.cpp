@@ -6,12 +6,11 @@
 #include <string_view>
 
 #include "files/range_set.hpp"
+#include "fuzz_support.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ferry::fuzz::check;
 
 std::uint64_t read_size(const std::uint8_t* data) {
   std::uint64_t size = 0;

@@ -4,8 +4,9 @@
 //      no control characters on either side
 //   1  Authorization: Bearer and 2  an API key header: an accepted key is visible ASCII, at
 //      most max_api_key_length, and lies inside the value; a repeated header never passes
-//   3  the codecs: a decoded base64url or hex text encodes back to exactly its input, and a
-//      decoded base64 text has the length its input implies
+//   3  the codecs: a decoded hex text encodes back to exactly its input, and a decoded base64
+//      text has the length its input implies (base64url's round trip is jwt_fuzz's: the JWT
+//      codec is this one)
 //   4  signed URLs (lines: path, query, client address): a query that passes carries each of
 //      expires, kid and sig once, not yet expired, and is the one sign_url writes for that
 //      path; and what sign_url writes for the path passes, other parameters added or not
@@ -78,11 +79,6 @@ void fuzz_api_key_header(std::string_view input, std::size_t count) {
 }
 
 void fuzz_codecs(std::string_view input) {
-  if (const auto decoded = ferry::credential::decode_base64url(input)) {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(decoded->data());
-    check(ferry::credential::encode_base64url({bytes, decoded->size()}) == input);
-  }
-
   if (const auto decoded = ferry::credential::decode_base64(input)) {
     check(input.size() % 4 == 0);
     const std::size_t padding = input.ends_with("==") ? 2 : input.ends_with("=") ? 1 : 0;
